@@ -2,8 +2,13 @@ import { defineConfig } from 'vitest/config';
 
 // Two projects: fast unit/conformance tests, and browser end-to-end tests that need a
 // built renderer and Debian's Chromium (run after `electron-vite build`).
+// .ci/run sets WB_TEST_REPORT_DIR to collect JSON reports for its "N passed, N failed" line.
+const reportDir = process.env.WB_TEST_REPORT_DIR;
+const reporters = reportDir ? ['default', ['json', { outputFile: `${reportDir}/vitest-${process.pid}.json` }] as const] : ['default'];
+
 export default defineConfig({
   test: {
+    reporters: reporters as never,
     projects: [
       {
         test: {

@@ -1,0 +1,40 @@
+/**
+ * Exact per-IOMMU action counters. Names are vendor-neutral where the concept is shared
+ * (issue 4 item 7); each architected command is also counted under its own name in `cmd`.
+ */
+export class HwCounters {
+  dma_read = 0;
+  dma_write = 0;
+  dma_bytes = 0;
+  /** Page translations performed (one per page-sized piece of a DMA). */
+  translations = 0;
+  iotlb_hit = 0;
+  iotlb_miss = 0;
+  /** Writes that hit an entry not known dirty and had to walk to update the PTE. */
+  iotlb_dirty_upgrade = 0;
+  /** Page-table entries read by hardware walks. */
+  pte_read = 0;
+  /** Hardware interlocked 64-bit A/D (or AP[2]) updates. */
+  pte_write_atomic = 0;
+  /** Context-structure fetches by hardware (DTE, root/context/PASID entry, STE, CD) on a context-cache miss. */
+  ctx_fetch = 0;
+  /** CPU writes of context-structure qwords (DTE, PASID entry, STE, CD). */
+  table_entry_write = 0;
+  inv_iotlb = 0;
+  inv_context = 0;
+  inv_pasid = 0;
+  inv_devtlb = 0;
+  inv_wait = 0;
+  faults = 0;
+  page_requests = 0;
+  /** Count of each architected command / descriptor by name. */
+  readonly cmd: Record<string, number> = {};
+
+  /** Plain object snapshot (cmd counts prefixed with 'cmd:'). */
+  snapshot(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(this)) if (typeof v === 'number') out[k] = v;
+    for (const [k, v] of Object.entries(this.cmd)) out[`cmd:${k}`] = v;
+    return out;
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The slice of the iommu core (drivers/iommu/iommu.c) iommufd calls: iommu_map,
+ * iommu_unmap and iommu_pgsize, which split a range into pgsize x pgcount chunks for the
+ * driver's map_pages / unmap_pages. Also 53-bit-safe bit helpers (IOVAs and physical
+ * addresses are JS numbers below 2^53; bitwise operators only cover 32 bits).
+ *
+ * Source: drivers/iommu/iommu.c (iommu_pgsize, __iommu_map, __iommu_unmap) as in v6.7-6.17.
+ */
+import type { IommuDomain } from '../iommu/types';
+import type { IotlbGather } from '../pt/types';
+import { ERRNO } from '../errno';
+
+const TWO32 = 4294967296;
+
+/** Index of the lowest set bit of x (x > 0, x < 2^53). */
+export function ffsLg2(x: number): number {
+  const lo = x % TWO32;
+  if (lo !== 0) return 31 - Math.clz32((lo & -lo) >>> 0);
+  return 32 + ffsLg2(Math.floor(x / TWO32));
+}
+
+/** Index of the highest set bit of x (x > 0, x < 2^53). */
+export function flsLg2(x: number): number {
+  if (x >= TWO32) return 32 + 31 - Math.clz32(Math.floor(x / TWO32));
+  return 31 - Math.clz32(x >>> 0);
+}
+
+/** a | b for non-negative integers below 2^53. */
+export function or53(a: number, b: number): number {
+  const hi = (Math.floor(a / TWO32) | Math.floor(b / TWO32)) >>> 0;
+  const lo = ((a % TWO32) | (b % TWO32)) >>> 0;
+  return hi * TWO32 + lo;
+}
+
+/** x mod 2^lg2 (x >= 0). */
+export function modPow2(x: number, lg2: number): number {
+  return x % 2 ** lg2;
+}
+
+/** True when x is a multiple of `align` (a power of two). */
+export function isAligned(x: number, align: number): boolean {
+  return x % align === 0;
+}
+
+/** The page sizes of a pgsize_bitmap as ascending log2 values. */
+export function pgsizeLg2List(bitmap: number): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < 53; k++) if (Math.floor(bitmap / 2 ** k) % 2 === 1) out.push(k);
+  return out;
+}
+
+/** A fresh struct iommu_iotlb_gather (start = ULONG_MAX, end = 0: empty). */
+export function newIotlbGather(): IotlbGather {
+  return { start: Number.MAX_SAFE_INTEGER, end: 0, pgsize: 0, freelist: [], queued: false };
+}
+
+/** iommu_iotlb_gather_add_range: widen the hull to cover [iova, iova+size). */
+export function gatherAddRange(g: IotlbGather, iova: number, size: number): void {
+  if (iova < g.start) g.start = iova;
+  if (iova + size - 1 > g.end) g.end = iova + size - 1;
+}
+
+const lg2Cache = new Map<number, number[]>();
+function sizesOf(domain: IommuDomain): number[] {
+  let s = lg2Cache.get(domain.pgsizeBitmap);
+  if (!s) {
+    s = pgsizeLg2List(domain.pgsizeBitmap);
+    lg2Cache.set(domain.pgsizeBitmap, s);
+  }
+  return s;
+}
+
+/**
+ * iommu_pgsize: the largest page size usable at (iova, paddr) for `size` bytes, and how many
+ * of them fit before a larger size becomes possible. Returns null when nothing fits.
+ */
+export function iommuPgsize(domain: IommuDomain, iova: number, paddr: number, size: number): { pgsize: number; count: number } | null {
+  const sizes = sizesOf(domain);
+  const addrMerge = or53(paddr, iova);
+  const alignLg = addrMerge === 0 ? 64 : ffsLg2(addrMerge);
+  const maxLg = flsLg2(size);
+  let pgLg = -1;
+  let nextLg = -1;
+  for (const s of sizes) {
+    if (s <= maxLg && s <= alignLg) pgLg = s;
+  }
+  if (pgLg < 0) return null;
+  for (const s of sizes) if (s > pgLg) { nextLg = s; break; }
+  let sz = size;
+  if (nextLg >= 0) {
+    const next = 2 ** nextLg;
+    const offset = next - modPow2(addrMerge, nextLg);
+    if (modPow2(iova, nextLg) === modPow2(paddr, nextLg) && offset + next <= sz) sz = offset;
+  }
+  return { pgsize: 2 ** pgLg, count: Math.floor(sz / 2 ** pgLg) };
+}
+
+/**
+ * iommu_map: map [iova, iova+size) to paddr with `prot`. Returns 0 or a negative errno:
+ * -EINVAL when iova, paddr or size is not aligned to the smallest page size; the driver's
+ * error otherwise (everything this call mapped is unmapped again, as __iommu_map does).
+ */
+export function iommuMap(domain: IommuDomain, iova: number, paddr: number, size: number, prot: number): number {
+  const sizes = sizesOf(domain);
+  if (sizes.length === 0) return -ERRNO.ENODEV;
+  const min = 2 ** sizes[0]!;
+  if (!isAligned(iova, min) || !isAligned(paddr, min) || !isAligned(size, min)) return -ERRNO.EINVAL;
+  let left = size;
+  let cur = iova;
+  let pa = paddr;
+  let ret = 0;
+  const mapped = { bytes: 0 };
+  while (left > 0) {
+    const pg = iommuPgsize(domain, cur, pa, left);
+    if (!pg) {
+      ret = -ERRNO.EINVAL;
+      break;
+    }
+    mapped.bytes = 0;
+    ret = domain.ops.mapPages(domain, cur, pa, pg.pgsize, pg.count, prot, mapped);
+    left -= mapped.bytes;
+    cur += mapped.bytes;
+    pa += mapped.bytes;
+    if (ret) break;
+  }
+  if (ret) {
+    if (size - left > 0) iommuUnmap(domain, iova, size - left);
+    return ret;
+  }
+  return domain.ops.iotlbSyncMap(domain, iova, size);
+}
+
+/**
+ * iommu_unmap: unmap [iova, iova+size) and flush once (iotlb_sync). Returns bytes unmapped;
+ * stops at the first hole, as __iommu_unmap does.
+ */
+export function iommuUnmap(domain: IommuDomain, iova: number, size: number, gather?: IotlbGather): number {
+  const g = gather ?? newIotlbGather();
+  let unmapped = 0;
+  while (unmapped < size) {
+    const pg = iommuPgsize(domain, iova + unmapped, iova + unmapped, size - unmapped);
+    if (!pg) break;
+    const n = domain.ops.unmapPages(domain, iova + unmapped, pg.pgsize, pg.count, g);
+    if (!n) break;
+    unmapped += n;
+  }
+  if (!gather) domain.ops.iotlbSync(domain, g);
+  return unmapped;
+}

@@ -1,0 +1,189 @@
+/**
+ * A simulated process address space (the mm an iommufd ctx pins from). It stands in for
+ * mmap + pin_user_pages + copy_{from,to}_user: regions are created with {@link Mm.mmap},
+ * each 4 KiB page gets a physical frame, and byte contents are stored lazily (only pages
+ * that are written hold a buffer), so a 256 MiB buffer costs nothing until touched.
+ *
+ * Physical placement: hugepage regions (MAP_HUGETLB) get 2 MiB-aligned contiguous frames;
+ * ordinary regions get frames with a one-frame gap between neighbours, so a normal buffer
+ * is never physically contiguous beyond 4 KiB (as with a fragmented host), and only
+ * hugepage buffers can be mapped with large IOPTEs. All addresses are bytes below 2^53.
+ */
+import type { AllocFailInjector } from './failnth';
+import { NO_FAIL } from './failnth';
+import { ERRNO } from '../errno';
+
+/** Host PAGE_SIZE (x86-64 / arm64 4K kernel), bytes. */
+export const PAGE_SIZE = 4096;
+/** Transparent/HugeTLB PMD size, bytes (hpage_pmd_size fallback of the selftests). */
+export const HUGEPAGE_SIZE = 2 * 1024 * 1024;
+
+interface Region {
+  start: number;
+  length: number;
+  huge: boolean;
+  /** Physical address of page 0 for huge regions; base of the gapped run otherwise. */
+  physBase: number;
+}
+
+/** Process address space model. */
+export class Mm {
+  private regions: Region[] = [];
+  private nextVa = 0x7f00_0000_0000 - 0x10_0000_0000;
+  private nextPhys = 0x1_0000_0000;
+  private readonly bytes = new Map<number, Uint8Array>();
+  /** Pages pinned through pin_user_pages, per page index (VmPin accounting). */
+  private readonly pins = new Map<number, number>();
+  /** Total pinned pages (the kernel's locked_vm / VmPin). */
+  pinnedPages = 0;
+
+  constructor(private readonly fail: AllocFailInjector = NO_FAIL) {}
+
+  /**
+   * mmap(NULL, length, RW, MAP_SHARED|MAP_ANONYMOUS[|MAP_HUGETLB]): returns the user VA.
+   * Huge regions are 2 MiB aligned in VA and PA; length rounds up to PAGE_SIZE (or 2 MiB).
+   */
+  mmap(length: number, opts: { hugepages?: boolean } = {}): number {
+    const huge = !!opts.hugepages;
+    const unit = huge ? HUGEPAGE_SIZE : PAGE_SIZE;
+    const len = Math.ceil(Math.max(length, 1) / unit) * unit;
+    const va = Math.ceil(this.nextVa / HUGEPAGE_SIZE) * HUGEPAGE_SIZE;
+    this.nextVa = va + len + HUGEPAGE_SIZE; // guard gap between regions
+    const physBase = Math.ceil(this.nextPhys / HUGEPAGE_SIZE) * HUGEPAGE_SIZE;
+    this.nextPhys = physBase + (huge ? len : 2 * len) + HUGEPAGE_SIZE;
+    this.regions.push({ start: va, length: len, huge, physBase });
+    return va;
+  }
+
+  /** munmap: later pins of the range fail with -EFAULT; existing pins stay valid. */
+  munmap(va: number, length: number): void {
+    const out: Region[] = [];
+    for (const r of this.regions) {
+      const end = r.start + r.length;
+      if (end <= va || r.start >= va + length) {
+        out.push(r);
+        continue;
+      }
+      if (r.start < va) out.push({ ...r, length: va - r.start });
+      if (end > va + length) {
+        const cut = va + length - r.start;
+        out.push({ start: va + length, length: end - va - length, huge: r.huge, physBase: this.physOf(r, cut) });
+      }
+    }
+    this.regions = out;
+  }
+
+  private regionAt(va: number): Region | undefined {
+    for (const r of this.regions) if (va >= r.start && va < r.start + r.length) return r;
+    return undefined;
+  }
+
+  private physOf(r: Region, off: number): number {
+    if (r.huge) return r.physBase + off;
+    const page = Math.floor(off / PAGE_SIZE);
+    return r.physBase + page * 2 * PAGE_SIZE + (off % PAGE_SIZE);
+  }
+
+  /** Physical address backing user VA `va`, or -1 when unmapped. */
+  translate(va: number): number {
+    const r = this.regionAt(va);
+    return r ? this.physOf(r, va - r.start) : -1;
+  }
+
+  /** True when [va, va+length) is entirely mapped (access_ok + present). */
+  accessOk(va: number, length: number): boolean {
+    let cur = va;
+    const end = va + length;
+    while (cur < end) {
+      const r = this.regionAt(cur);
+      if (!r) return false;
+      cur = r.start + r.length;
+    }
+    return true;
+  }
+
+  /**
+   * pin_user_pages_fast for `npages` pages from page-aligned `va`: writes physical addresses
+   * into out[outIdx...]. Returns 0, -EFAULT (a page is not mapped; nothing left pinned) or
+   * -ENOMEM (injected allocation failure).
+   */
+  pin(va: number, npages: number, out: Float64Array, outIdx: number): number {
+    if (this.fail.should('pin_user_pages')) return -ERRNO.ENOMEM;
+    for (let i = 0; i < npages; i++) {
+      const p = this.translate(va + i * PAGE_SIZE);
+      if (p < 0) {
+        this.unpin(va, i);
+        return -ERRNO.EFAULT;
+      }
+      out[outIdx + i] = p;
+      const idx = (va / PAGE_SIZE) + i;
+      this.pins.set(idx, (this.pins.get(idx) ?? 0) + 1);
+      this.pinnedPages++;
+    }
+    return 0;
+  }
+
+  /** unpin_user_pages for `npages` pages from page-aligned `va`. */
+  unpin(va: number, npages: number): void {
+    for (let i = 0; i < npages; i++) {
+      const idx = (va / PAGE_SIZE) + i;
+      const c = this.pins.get(idx) ?? 0;
+      if (c <= 1) this.pins.delete(idx);
+      else this.pins.set(idx, c - 1);
+      this.pinnedPages--;
+    }
+  }
+
+  /** copy_from_user: -EFAULT when any byte is unmapped. */
+  read(va: number, length: number): Uint8Array | number {
+    if (!this.accessOk(va, length)) return -ERRNO.EFAULT;
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const a = va + done;
+      const page = Math.floor(a / PAGE_SIZE);
+      const off = a % PAGE_SIZE;
+      const n = Math.min(PAGE_SIZE - off, length - done);
+      const buf = this.bytes.get(page);
+      if (buf) out.set(buf.subarray(off, off + n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  /** copy_to_user: 0 or -EFAULT. */
+  write(va: number, data: Uint8Array): number {
+    if (!this.accessOk(va, data.length)) return -ERRNO.EFAULT;
+    let done = 0;
+    while (done < data.length) {
+      const a = va + done;
+      const page = Math.floor(a / PAGE_SIZE);
+      const off = a % PAGE_SIZE;
+      const n = Math.min(PAGE_SIZE - off, data.length - done);
+      let buf = this.bytes.get(page);
+      if (!buf) {
+        buf = new Uint8Array(PAGE_SIZE);
+        this.bytes.set(page, buf);
+      }
+      buf.set(data.subarray(done, done + n), off);
+      done += n;
+    }
+    return 0;
+  }
+
+  /** Direct byte access for the bitmap writer: the page buffer holding `va` (allocated). */
+  pageBytes(va: number): Uint8Array {
+    const page = Math.floor(va / PAGE_SIZE);
+    let buf = this.bytes.get(page);
+    if (!buf) {
+      buf = new Uint8Array(PAGE_SIZE);
+      this.bytes.set(page, buf);
+    }
+    return buf;
+  }
+
+  /** Pin count of the page holding `va` (tests). */
+  pinCount(va: number): number {
+    return this.pins.get(Math.floor(va / PAGE_SIZE)) ?? 0;
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * The event catalogue: every event name the engine records, with its category, default
+ * track, the arguments it carries, and where the name comes from.
+ *
+ * Names follow the real trace points where one exists:
+ *  - kernel `include/trace/events/iommu.h` (TRACE_SYSTEM iommu): `iommu:map`, `iommu:unmap`,
+ *    `iommu:io_page_fault`, `iommu:attach_device_to_domain`, ... (spec/upstream-uapi.md §6);
+ *  - kernel `drivers/iommu/intel/trace.h`: `qi_submit`, `prq_report`;
+ *  - QEMU `hw/i386/trace-events` / `hw/arm/trace-events` (spec §7, and the names actually
+ *    present in fixtures/*.qemu-trace.txt): `vtd_inv_desc_iotlb_pages`, `vtd_inv_desc_wait_sw`,
+ *    `smmuv3_cmdq_tlbi_nh_va`, `smmuv3_cmdq_cfgi_ste`, `amdvi_pages_inval`, ...;
+ *  - iommufd ioctl names from include/uapi/linux/iommufd.h (spec §1.2);
+ *  - `iommu_domain_ops` / `iommu_dirty_ops` member names for domain ops.
+ * Events with origin 'sim' have no upstream trace point (e.g. dirty tracking, migration);
+ * the UI must not present them as kernel events (spec §6.1 note).
+ *
+ * The recorder accepts any name; this list is what the UI offers as filters and what
+ * docs/trace-store.md documents.
+ */
+
+/** Broad groups the UI filters on. */
+export const EVENT_CATEGORIES = [
+  'ioctl',
+  'domain_op',
+  'driver',
+  'table_update',
+  'invalidation',
+  'iotlb',
+  'page_walk',
+  'ad_update',
+  'fault',
+  'page_request',
+  'migration',
+  'dma',
+  'kernel_trace',
+] as const;
+export type EventCategory = (typeof EVENT_CATEGORIES)[number];
+
+/** Where the event name comes from. */
+export type EventOrigin = 'kernel' | 'qemu' | 'iommufd' | 'sim';
+
+/** One catalogue entry. `args` lists argument keys (hot ones go to typed columns). */
+export interface EventSpec {
+  readonly name: string;
+  readonly category: EventCategory;
+  /** Default track (see Recorder.slice). */
+  readonly track: string;
+  readonly origin: EventOrigin;
+  /** Hardware family the event belongs to, as data for UI filters (never branched on). */
+  readonly family?: 'amd' | 'intel' | 'smmuv3';
+  readonly args: readonly string[];
+  readonly doc: string;
+}
+
+/** Argument keys stored in typed slice columns instead of the args table. */
+export const HOT_ARGS = ['iova', 'length', 'errno'] as const;
+
+function ev(
+  name: string,
+  category: EventCategory,
+  track: string,
+  origin: EventOrigin,
+  args: readonly string[],
+  doc: string,
+  family?: EventSpec['family'],
+): EventSpec {
+  return family ? { name, category, track, origin, args, doc, family } : { name, category, track, origin, args, doc };
+}
+
+const K = 'kernel';
+const Q = 'qemu';
+const S = 'sim';
+
+/** iommufd ioctls (spec/upstream-uapi.md §1.2); args are the struct fields plus errno. */
+const IOCTLS: readonly [string, readonly string[]][] = [
+  ['IOMMU_DESTROY', ['id']],
+  ['IOMMU_IOAS_ALLOC', ['flags', 'out_ioas_id']],
+  ['IOMMU_IOAS_ALLOW_IOVAS', ['ioas_id', 'num_iovas']],
+  ['IOMMU_IOAS_COPY', ['flags', 'dst_ioas_id', 'src_ioas_id', 'length', 'dst_iova', 'src_iova']],
+  ['IOMMU_IOAS_IOVA_RANGES', ['ioas_id', 'num_iovas', 'out_iova_alignment']],
+  ['IOMMU_IOAS_MAP', ['flags', 'ioas_id', 'user_va', 'length', 'iova']],
+  ['IOMMU_IOAS_UNMAP', ['ioas_id', 'iova', 'length']],
+  ['IOMMU_OPTION', ['option_id', 'op', 'object_id', 'val64']],
+  ['IOMMU_VFIO_IOAS', ['ioas_id', 'op']],
+  ['IOMMU_HWPT_ALLOC', ['flags', 'dev_id', 'pt_id', 'out_hwpt_id', 'data_type', 'fault_id']],
+  ['IOMMU_GET_HW_INFO', ['flags', 'dev_id', 'data_len', 'out_data_type', 'out_capabilities']],
+  ['IOMMU_HWPT_SET_DIRTY_TRACKING', ['flags', 'hwpt_id']],
+  ['IOMMU_HWPT_GET_DIRTY_BITMAP', ['hwpt_id', 'flags', 'iova', 'length', 'page_size']],
+  ['IOMMU_HWPT_INVALIDATE', ['hwpt_id', 'data_type', 'entry_len', 'entry_num']],
+  ['IOMMU_FAULT_QUEUE_ALLOC', ['flags', 'out_fault_id', 'out_fault_fd']],
+  ['IOMMU_IOAS_MAP_FILE', ['flags', 'ioas_id', 'fd', 'start', 'length', 'iova']],
+  ['IOMMU_VIOMMU_ALLOC', ['flags', 'type', 'dev_id', 'hwpt_id', 'out_viommu_id']],
+  ['IOMMU_VDEVICE_ALLOC', ['viommu_id', 'dev_id', 'out_vdevice_id', 'virt_id']],
+  ['IOMMU_IOAS_CHANGE_PROCESS', []],
+  ['IOMMU_VEVENTQ_ALLOC', ['flags', 'viommu_id', 'type', 'veventq_depth', 'out_veventq_id']],
+  ['IOMMU_HW_QUEUE_ALLOC', ['flags', 'viommu_id', 'type', 'index', 'out_hw_queue_id', 'nr_pages', 'base_addr']],
+];
+
+const I = 'intel';
+const A = 'amd';
+const M = 'smmuv3';
+
+/** The full catalogue, in a stable order. */
+export const EVENTS: readonly EventSpec[] = [
+  ...IOCTLS.map(([n, f]) => ev(n, 'ioctl', 'iommufd', 'iommufd', [...f, 'errno'], `ioctl(${n}); struct fields and result errno`)),
+
+  // Kernel iommu trace points (include/trace/events/iommu.h), as emitted by iommu_map()/iommu_unmap().
+  ev('iommu:map', 'kernel_trace', 'domain', K, ['iova', 'paddr', 'length'], 'iommu_map(): once per call (whole range); length = size in bytes'),
+  ev('iommu:unmap', 'kernel_trace', 'domain', K, ['iova', 'length', 'unmapped_size'], 'iommu_unmap(): length = requested size, unmapped_size = bytes unmapped'),
+  ev('iommu:io_page_fault', 'fault', 'hw.fault', K, ['device', 'driver', 'iova', 'flags'], 'report_iommu_fault(); flags: IOMMU_FAULT_READ=0 / WRITE=1'),
+  ev('iommu:attach_device_to_domain', 'kernel_trace', 'domain', K, ['device'], 'device attached to a domain'),
+  ev('iommu:detach_device_from_domain', 'kernel_trace', 'domain', K, ['device'], 'older kernels only (present in ~6.7)'),
+  ev('iommu:add_device_to_group', 'kernel_trace', 'domain', K, ['gid', 'device'], 'device added to an iommu_group'),
+  ev('iommu:remove_device_from_group', 'kernel_trace', 'domain', K, ['gid', 'device'], 'device removed from an iommu_group'),
+
+  // iommu_domain_ops / iommu_dirty_ops (include/linux/iommu.h).
+  ev('map_pages', 'domain_op', 'domain', K, ['iova', 'paddr', 'pgsize', 'pgcount', 'prot', 'mapped', 'errno'], 'iommu_domain_ops.map_pages'),
+  ev('unmap_pages', 'domain_op', 'domain', K, ['iova', 'pgsize', 'pgcount', 'unmapped'], 'iommu_domain_ops.unmap_pages; gathers into iotlb_gather'),
+  ev('iova_to_phys', 'domain_op', 'domain', K, ['iova', 'paddr'], 'iommu_domain_ops.iova_to_phys'),
+  ev('iotlb_sync_map', 'domain_op', 'domain', K, ['iova', 'length', 'errno'], 'iommu_domain_ops.iotlb_sync_map (caching mode / NpCache flush on map)'),
+  ev('iotlb_sync', 'domain_op', 'domain', K, ['iova', 'length', 'pgsize'], 'iommu_domain_ops.iotlb_sync: flush the iotlb_gather range'),
+  ev('flush_iotlb_all', 'domain_op', 'domain', K, [], 'iommu_domain_ops.flush_iotlb_all (lazy-mode flush queue drain)'),
+  ev('attach_dev', 'domain_op', 'domain', K, ['device', 'domain_id', 'errno'], 'iommu_domain_ops.attach_dev'),
+  ev('set_dirty_tracking', 'domain_op', 'domain', K, ['enable', 'errno'], 'iommu_dirty_ops.set_dirty_tracking'),
+  ev('read_and_clear_dirty', 'domain_op', 'domain', K, ['iova', 'length', 'flags', 'dirty_pages', 'errno'], 'iommu_dirty_ops.read_and_clear_dirty (flags: IOMMU_DIRTY_NO_CLEAR)'),
+  ev('cut_mapping', 'domain_op', 'domain', K, ['iova', 'errno'], 'split a large IOPTE so a sub-range can be unmapped'),
+  ev('domain_alloc', 'domain_op', 'domain', K, ['type', 'flags', 'domain_id', 'errno'], 'iommu_ops.domain_alloc_paging_flags'),
+  ev('domain_free', 'domain_op', 'domain', K, ['domain_id'], 'iommu_domain_ops.free'),
+
+  // Driver steps (vendor driver internals, named after the kernel functions where possible).
+  ev('driver_step', 'driver', 'driver', S, ['step', 'iova', 'length', 'errno'], 'a named vendor-driver step (arg step = kernel function name)'),
+  ev('iotlb_gather_add', 'driver', 'driver', K, ['iova', 'length', 'pgsize'], 'iommu_iotlb_gather_add_page'),
+  ev('flush_queue_add', 'driver', 'driver', K, ['iova', 'length'], 'lazy mode: IOVA queued for deferred flush (iova_queue_insert)'),
+  ev('flush_queue_flush', 'driver', 'driver', K, ['entries'], 'lazy mode: fq_flush_timeout / queue full → domain-wide flush'),
+
+  // Table entry updates.
+  ev('dte_update', 'table_update', 'hw.table', S, ['devid', 'qw0', 'qw1', 'had'], 'AMD device table entry write (amd_iommu_update_dte)', A),
+  ev('context_entry_update', 'table_update', 'hw.table', S, ['bus', 'devfn', 'lo', 'hi'], 'VT-d context entry write', I),
+  ev('pasid_entry_update', 'table_update', 'hw.table', S, ['sid', 'pasid', 'ssade', 'pgtt'], 'VT-d PASID table entry write (SSADE = bit 9)', I),
+  ev('ste_update', 'table_update', 'hw.table', S, ['sid', 'config', 's1ctxptr'], 'SMMUv3 stream table entry write (arm_smmu_write_ste)', M),
+  ev('cd_update', 'table_update', 'hw.table', S, ['sid', 'ssid', 'asid', 'ha', 'hd'], 'SMMUv3 context descriptor write (HA bit 43, HD bit 42)', M),
+
+  // Invalidation commands, VT-d (kernel qi_submit; QEMU vtd_inv_desc_*).
+  ev('qi_submit', 'invalidation', 'hw.cmdq', K, ['qw0', 'qw1', 'qw2', 'qw3'], 'intel/trace.h qi_submit: one queued-invalidation descriptor', I),
+  ev('vtd_inv_desc_iotlb_pages', 'invalidation', 'hw.cmdq', Q, ['domain', 'iova', 'mask'], 'IOTLB page-selective invalidation (addr, mask = log2 pages)', I),
+  ev('vtd_inv_desc_iotlb_domain', 'invalidation', 'hw.cmdq', Q, ['domain'], 'IOTLB domain-selective invalidation', I),
+  ev('vtd_inv_desc_iotlb_global', 'invalidation', 'hw.cmdq', Q, [], 'IOTLB global invalidation', I),
+  ev('vtd_inv_desc_cc_device', 'invalidation', 'hw.cmdq', Q, ['sid', 'fmask'], 'context-cache device-selective invalidation', I),
+  ev('vtd_inv_desc_cc_domain', 'invalidation', 'hw.cmdq', Q, ['domain'], 'context-cache domain-selective invalidation', I),
+  ev('vtd_inv_desc_cc_global', 'invalidation', 'hw.cmdq', Q, [], 'context-cache global invalidation', I),
+  ev('vtd_inv_desc_pasid_cache', 'invalidation', 'hw.cmdq', Q, ['domain', 'pasid'], 'PASID-cache invalidation', I),
+  ev('vtd_inv_desc_piotlb', 'invalidation', 'hw.cmdq', Q, ['domain', 'pasid', 'iova', 'mask'], 'PASID-based IOTLB invalidation', I),
+  ev('vtd_inv_desc_dev_tlb', 'invalidation', 'hw.cmdq', Q, ['sid', 'iova', 'size'], 'device-TLB (ATS) invalidation', I),
+  ev('vtd_inv_desc_iec', 'invalidation', 'hw.cmdq', Q, ['granularity', 'index', 'mask'], 'interrupt entry cache invalidation', I),
+  ev('vtd_inv_desc_wait_sw', 'invalidation', 'hw.cmdq', Q, ['addr', 'data'], 'invalidation wait descriptor (status write)', I),
+
+  // Invalidation commands, SMMUv3 (QEMU smmuv3_cmdq_*; opcode names SMMU_CMD_*).
+  ev('smmuv3_cmdq_tlbi_nh_va', 'invalidation', 'hw.cmdq', Q, ['vmid', 'asid', 'iova', 'num_pages', 'tg', 'ttl', 'leaf'], 'CMD_TLBI_NH_VA (range form when num_pages > 1)', M),
+  ev('smmuv3_cmdq_tlbi_nh_asid', 'invalidation', 'hw.cmdq', Q, ['asid'], 'CMD_TLBI_NH_ASID', M),
+  ev('smmuv3_cmdq_tlbi_nh_all', 'invalidation', 'hw.cmdq', Q, [], 'CMD_TLBI_NH_ALL', M),
+  ev('smmuv3_cmdq_tlbi_nsnh_all', 'invalidation', 'hw.cmdq', Q, [], 'CMD_TLBI_NSNH_ALL', M),
+  ev('smmuv3_cmdq_tlbi_s12_vmall', 'invalidation', 'hw.cmdq', Q, ['vmid'], 'CMD_TLBI_S12_VMALL', M),
+  ev('smmuv3_cmdq_cfgi_ste', 'invalidation', 'hw.cmdq', Q, ['sid'], 'CMD_CFGI_STE', M),
+  ev('smmuv3_cmdq_cfgi_ste_range', 'invalidation', 'hw.cmdq', Q, ['start', 'end'], 'CMD_CFGI_STE_RANGE', M),
+  ev('smmuv3_cmdq_cfgi_cd', 'invalidation', 'hw.cmdq', Q, ['sid', 'ssid'], 'CMD_CFGI_CD', M),
+  ev('smmuv3_cmdq_prefetch_config', 'invalidation', 'hw.cmdq', Q, ['sid'], 'CMD_PREFETCH_CONFIG', M),
+  ev('smmuv3_cmdq_atc_inv', 'invalidation', 'hw.cmdq', Q, ['sid', 'ssid', 'iova', 'size'], 'CMD_ATC_INV', M),
+  ev('smmuv3_cmdq_sync', 'invalidation', 'hw.cmdq', Q, [], 'CMD_SYNC (completion)', M),
+
+  // Invalidation commands, AMD-Vi (QEMU amdvi_*; AMD IOMMU spec command names).
+  ev('amdvi_pages_inval', 'invalidation', 'hw.cmdq', Q, ['domid', 'iova', 'length', 's', 'pde'], 'INVALIDATE_IOMMU_PAGES', A),
+  ev('amdvi_devtab_inval', 'invalidation', 'hw.cmdq', Q, ['devid'], 'INVALIDATE_DEVTAB_ENTRY', A),
+  ev('amdvi_iotlb_inval', 'invalidation', 'hw.cmdq', Q, ['devid', 'iova', 'length'], 'INVALIDATE_IOTLB_PAGES (device ATS TLB)', A),
+  ev('amdvi_all_inval', 'invalidation', 'hw.cmdq', Q, [], 'INVALIDATE_IOMMU_ALL', A),
+  ev('amdvi_completion_wait', 'invalidation', 'hw.cmdq', Q, ['addr', 'data'], 'COMPLETION_WAIT', A),
+
+  // IOTLB, page walks, A/D updates (per event only when full DMA tracing is on; otherwise counters).
+  ev('iotlb_hit', 'iotlb', 'hw.iotlb', S, ['iova', 'sid'], 'IOTLB lookup hit (cf. vtd_iotlb_page_hit, smmu_iotlb_lookup_hit)'),
+  ev('iotlb_miss', 'iotlb', 'hw.iotlb', S, ['iova', 'sid'], 'IOTLB lookup miss (cf. smmu_iotlb_lookup_miss)'),
+  ev('iotlb_insert', 'iotlb', 'hw.iotlb', S, ['iova', 'pte', 'level'], 'IOTLB fill (cf. vtd_iotlb_page_update, smmu_iotlb_insert)'),
+  ev('page_walk', 'page_walk', 'hw.walk', S, ['iova', 'levels', 'pte', 'errno'], 'a full table walk (cf. smmu_ptw_page_pte)'),
+  ev('page_walk_level', 'page_walk', 'hw.walk', S, ['iova', 'level', 'pte_addr', 'pte'], 'one level of a walk (cf. smmu_ptw_level, vtd_page_walk_level)'),
+  ev('ad_update', 'ad_update', 'hw.walk', S, ['iova', 'pte_addr', 'old', 'new', 'dirty'], 'hardware atomic A/D bit set in an IOPTE'),
+  ev('dma', 'dma', 'dma', S, ['iova', 'length', 'write', 'errno'], 'one device DMA access (only with full DMA tracing)'),
+
+  // Faults and page requests.
+  ev('vtd_dmar_fault', 'fault', 'hw.fault', Q, ['sid', 'fault', 'iova', 'write'], 'VT-d DMA remapping fault record', I),
+  ev('amdvi_page_fault', 'fault', 'hw.fault', Q, ['devid', 'iova', 'flags'], 'AMD IO_PAGE_FAULT event log entry', A),
+  ev('smmuv3_record_event', 'fault', 'hw.fault', Q, ['type', 'sid', 'iova'], 'SMMUv3 event queue record (F_TRANSLATION, F_ACCESS, F_PERMISSION, ...)', M),
+  ev('prq_report', 'page_request', 'hw.fault', K, ['sid', 'pasid', 'iova', 'grpid'], 'intel/trace.h prq_report: page request received', I),
+  ev('page_request', 'page_request', 'hw.fault', S, ['device', 'pasid', 'iova', 'grpid', 'perm'], 'iopf page request delivered to the fault queue'),
+  ev('page_response', 'page_request', 'hw.fault', S, ['device', 'pasid', 'grpid', 'code'], 'iopf page response'),
+
+  // Live migration (no upstream trace point).
+  ev('migration_round', 'migration', 'migration', S, ['round', 'dirty_pages', 'bytes', 'converged'], 'one pre-copy round (bitmap read + copy)'),
+  ev('migration_downtime', 'migration', 'migration', S, ['dirty_pages', 'bytes'], 'stop-and-copy phase'),
+];
+
+/** All event names, in catalogue order (for UI filters). */
+export const EVENT_NAMES: readonly string[] = EVENTS.map((e) => e.name);
+
+const BY_NAME = new Map(EVENTS.map((e) => [e.name, e]));
+
+/** Catalogue entry for a name, or undefined for names outside the catalogue. */
+export function eventSpec(name: string): EventSpec | undefined {
+  return BY_NAME.get(name);
+}
+
+/** Counter series the engine maintains (bucketed by simulated time). */
+export interface CounterSpec {
+  readonly name: string;
+  readonly unit: 'count' | 'pages' | 'bytes' | 'ns';
+  readonly doc: string;
+}
+
+/** Counter catalogue. Per-type invalidation counters are `inv.<event name>`. */
+export const COUNTERS: readonly CounterSpec[] = [
+  { name: 'dirty_pages', unit: 'pages', doc: 'pages reported dirty by read_and_clear_dirty' },
+  { name: 'pte_reads', unit: 'count', doc: 'IOPTE reads by hardware walks and the driver' },
+  { name: 'pte_writes', unit: 'count', doc: 'IOPTE writes (driver updates and hardware A/D updates)' },
+  { name: 'ad_updates', unit: 'count', doc: 'hardware A/D bit updates' },
+  { name: 'iotlb_hit', unit: 'count', doc: 'IOTLB lookups that hit' },
+  { name: 'iotlb_miss', unit: 'count', doc: 'IOTLB lookups that missed' },
+  { name: 'invalidations', unit: 'count', doc: 'invalidation commands of any type' },
+  { name: 'faults', unit: 'count', doc: 'translation faults' },
+  { name: 'dma_bytes', unit: 'bytes', doc: 'bytes moved by device DMA' },
+  { name: 'dma_accesses', unit: 'count', doc: 'device DMA accesses' },
+  ...EVENTS.filter((e) => e.category === 'invalidation').map(
+    (e): CounterSpec => ({ name: `inv.${e.name}`, unit: 'count', doc: `${e.name} commands issued` }),
+  ),
+];
+
+/** All counter names (for UI filters). */
+export const COUNTER_NAMES: readonly string[] = COUNTERS.map((c) => c.name);

@@ -1,0 +1,81 @@
+/**
+ * The engine host: serves the API contract (electron/api.ts) on top of core/. It is
+ * transport-agnostic; electron/host/utility.ts runs it in an Electron utilityProcess and
+ * electron/web/worker.ts in a worker_thread for browser mode. Every request is validated
+ * with its zod schema before it reaches core/.
+ */
+import Database from 'better-sqlite3';
+import { API_METHODS, type ApiMethod, type ApiResult, type EngineInfo, type ProgressEvent } from '../api';
+import { ENGINE_VERSION } from '../../core/version';
+import { VENDOR_TITLES } from '../../core/iommu/vendors';
+import { OpenDatabase } from './database';
+import { REQUEST_SCHEMAS } from './schemas';
+
+/** Messages the host sends back to its transport. */
+export type HostOutbound =
+  | { type: 'result'; id: string; result: ApiResult<unknown> }
+  | { type: 'progress'; event: ProgressEvent };
+
+export interface EngineHostOptions {
+  shell: 'electron' | 'web';
+  electronVersion: string | null;
+  /** Sends a message to the transport (progress events during long calls). */
+  post: (msg: HostOutbound) => void;
+}
+
+export class EngineHost {
+  private readonly db = new OpenDatabase();
+
+  constructor(private readonly opts: EngineHostOptions) {}
+
+  /** Handle one call: validate method and request, run it, return a result value. */
+  async handle(id: string, method: string, req: unknown): Promise<ApiResult<unknown>> {
+    if (!(API_METHODS as readonly string[]).includes(method)) {
+      return { ok: false, error: { code: 'ENOTTY', message: `unknown method: ${method}` } };
+    }
+    const parsed = REQUEST_SCHEMAS[method as ApiMethod].safeParse(req ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return { ok: false, error: { code: 'EINVAL', message: `${method}: ${issue?.path.join('.') || 'request'}: ${issue?.message}` } };
+    }
+    try {
+      return await this.dispatch(id, method as ApiMethod, parsed.data);
+    } catch (e) {
+      return { ok: false, error: { code: 'EIO', message: `${method} failed: ${(e as Error).message}` } };
+    }
+  }
+
+  private async dispatch(_id: string, method: ApiMethod, req: unknown): Promise<ApiResult<unknown>> {
+    switch (method) {
+      case 'engineInfo':
+        return { ok: true, value: this.engineInfo() };
+      case 'openDatabase':
+        return this.db.open(req as Parameters<OpenDatabase['open']>[0]);
+      case 'closeDatabase':
+        this.db.close();
+        return { ok: true, value: null };
+      case 'databaseInfo':
+        return { ok: true, value: this.db.info() };
+    }
+  }
+
+  private engineInfo(): EngineInfo {
+    const mem = new Database(':memory:');
+    const sqlite = (mem.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+    mem.close();
+    return {
+      app: 'IOMMU Workbench',
+      engine: ENGINE_VERSION,
+      node: process.versions.node,
+      sqlite,
+      electron: this.opts.electronVersion,
+      shell: this.opts.shell,
+      vendors: Object.entries(VENDOR_TITLES).map(([name, title]) => ({ name, title })),
+    };
+  }
+
+  /** Release resources (the open database). */
+  dispose(): void {
+    this.db.close();
+  }
+}

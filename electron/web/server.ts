@@ -1,0 +1,182 @@
+/**
+ * Browser-mode web host (`npm run web`): serves the built renderer and the API over a
+ * WebSocket, with the engine host in a worker_thread. Binds 127.0.0.1 only and requires a
+ * random token, printed with the URL at start; every request without it gets 401.
+ *
+ * Auth: the first page load carries `?token=`; the host answers with an HttpOnly,
+ * SameSite=Strict cookie that the page's asset and WebSocket requests then carry.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { Command } from 'commander';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { HostOutbound } from '../host/engine-host';
+import { CSP } from './csp';
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+};
+
+export interface WebHostOptions {
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** Directory of the built renderer (electron-vite build output). */
+  rendererDir: string;
+  /** Fixed token (tests); random 192-bit hex when absent. */
+  token?: string;
+}
+
+export interface WebHost {
+  url: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function tokenFrom(req: IncomingMessage): string | null {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const q = url.searchParams.get('token');
+  if (q) return q;
+  const cookie = req.headers.cookie ?? '';
+  const m = /(?:^|;\s*)wb_token=([0-9a-f]+)/.exec(cookie);
+  return m ? m[1] : null;
+}
+
+function sameToken(a: string | null, b: string): boolean {
+  if (!a || a.length !== b.length) return false;
+  return timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+/** Start the web host. Resolves once it listens on 127.0.0.1. */
+export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
+  const token = opts.token ?? randomBytes(24).toString('hex');
+  const root = resolve(opts.rendererDir);
+  if (!existsSync(join(root, 'index.html'))) {
+    throw new Error(`built renderer not found in ${root}: run \`npx electron-vite build\` first`);
+  }
+  const worker = new Worker(new URL('./worker.ts', import.meta.url));
+  const pending = new Map<string, WebSocket>();
+  const sockets = new Set<WebSocket>();
+  worker.on('message', (m: HostOutbound) => {
+    if (m.type === 'result') {
+      const ws = pending.get(m.id);
+      pending.delete(m.id);
+      if (ws?.readyState === ws?.OPEN) ws?.send(JSON.stringify({ ...m, id: m.id.slice(m.id.indexOf(':') + 1) }));
+    } else {
+      for (const ws of sockets) ws.send(JSON.stringify(m));
+    }
+  });
+
+  const headers = {
+    'Content-Security-Policy': CSP,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+  };
+
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!sameToken(tokenFrom(req), token)) {
+      res.writeHead(401, { 'Content-Type': 'text/plain' }).end('401: missing or wrong token (see the URL printed by `npm run web`)\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405).end();
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
+    const file = resolve(root, rel === '' ? 'index.html' : rel);
+    if (!(file === root || file.startsWith(root + sep)) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, headers).end('404\n');
+      return;
+    }
+    const cookie = `wb_token=${token}; HttpOnly; SameSite=Strict; Path=/`;
+    res.writeHead(200, { ...headers, 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream', 'Set-Cookie': cookie });
+    res.end(req.method === 'HEAD' ? undefined : readFileSync(file));
+  };
+
+  const server = createServer(serve);
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  let nextConn = 0;
+  server.on('upgrade', (req, socket, head) => {
+    const origin = req.headers.origin ?? '';
+    const host = req.headers.host ?? '';
+    if (!sameToken(tokenFrom(req), token) || new URL(req.url ?? '/', 'http://x').pathname !== '/api' || origin !== `http://${host}`) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const conn = ++nextConn;
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      ws.on('message', (data) => {
+        let msg: { id?: unknown; method?: unknown; req?: unknown };
+        try {
+          msg = JSON.parse(String(data));
+        } catch {
+          return;
+        }
+        if (typeof msg.id !== 'string' || typeof msg.method !== 'string') return;
+        const id = `${conn}:${msg.id}`;
+        pending.set(id, ws);
+        worker.postMessage({ id, method: msg.method, req: msg.req });
+      });
+    });
+  });
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(opts.port, '127.0.0.1', () => ok());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    token,
+    port,
+    async close() {
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      await new Promise<void>((ok) => server.close(() => ok()));
+      await worker.terminate();
+    },
+  };
+}
+
+// Command-line entry: `tsx electron/web/server.ts [--port N] [--renderer DIR]`.
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const program = new Command()
+    .name('iommu-workbench-web')
+    .description('Serve IOMMU Workbench in a browser on 127.0.0.1 (token required).')
+    .option('-p, --port <port>', 'TCP port (0 = any free port)', '5199')
+    .option('--renderer <dir>', 'built renderer directory', fileURLToPath(new URL('../../out/renderer', import.meta.url)))
+    .parse();
+  const o = program.opts<{ port: string; renderer: string }>();
+  const port = Number(o.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`error: bad --port ${o.port}`);
+    process.exit(2);
+  }
+  startWebHost({ port, rendererDir: o.renderer }).then(
+    (h) => {
+      console.log(`IOMMU Workbench (browser mode) listening on 127.0.0.1:${h.port}`);
+      console.log(`Open: ${h.url}`);
+      const stop = (): void => void h.close().then(() => process.exit(0));
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    },
+    (e: Error) => {
+      console.error(`error: ${e.message}`);
+      process.exit(1);
+    },
+  );
+}

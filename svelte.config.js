@@ -1,0 +1,4 @@
+// Svelte 5 compiler options for the renderer (runes mode everywhere).
+export default {
+  compilerOptions: { runes: true },
+};

@@ -1,0 +1,54 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { EngineHost } from '../../../electron/host/engine-host';
+
+const host = new EngineHost({ shell: 'web', electronVersion: null, post: () => {} });
+const dir = mkdtempSync(join(tmpdir(), 'wb-host-'));
+afterEach(() => host.handle('t', 'closeDatabase', {}));
+
+describe('EngineHost (the API contract served by both transports)', () => {
+  it('reports real versions and the vendor models of core/', async () => {
+    const r = await host.handle('1', 'engineInfo', {});
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const info = r.value as { node: string; sqlite: string; vendors: { name: string }[] };
+    expect(info.node).toBe(process.versions.node);
+    expect(info.sqlite).toMatch(/^3\.\d+\.\d+$/);
+    expect(info.vendors.map((v) => v.name)).toEqual(expect.arrayContaining(['amd', 'intel', 'smmuv3']));
+  });
+
+  it('rejects unknown methods with ENOTTY and malformed requests with EINVAL', async () => {
+    expect(await host.handle('2', 'rm -rf', {})).toMatchObject({ ok: false, error: { code: 'ENOTTY' } });
+    expect(await host.handle('3', 'openDatabase', { path: 42 })).toMatchObject({ ok: false, error: { code: 'EINVAL' } });
+    expect(await host.handle('4', 'openDatabase', { path: 'a.sqlite', extra: 1 })).toMatchObject({ ok: false, error: { code: 'EINVAL' } });
+    expect(await host.handle('5', 'engineInfo', { x: 1 })).toMatchObject({ ok: false, error: { code: 'EINVAL' } });
+  });
+
+  it('opens, creates and closes databases with better-sqlite3', async () => {
+    const path = join(dir, 'new.sqlite');
+    expect(await host.handle('6', 'openDatabase', { path })).toMatchObject({ ok: false, error: { code: 'ENOENT' } });
+    const r = await host.handle('7', 'openDatabase', { path, create: true });
+    expect(r).toMatchObject({ ok: true, value: { path, ours: false, runs: 0, readOnly: false } });
+    expect(await host.handle('8', 'databaseInfo', {})).toMatchObject({ ok: true, value: { path } });
+    await host.handle('9', 'closeDatabase', {});
+    expect(await host.handle('10', 'databaseInfo', {})).toEqual({ ok: true, value: null });
+  });
+
+  it('reads the schema version and run count of a workbench database', async () => {
+    const path = join(dir, 'ours.sqlite');
+    const db = new Database(path);
+    db.exec("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT); INSERT INTO meta VALUES('schema_version','3'); CREATE TABLE run(id INTEGER PRIMARY KEY); INSERT INTO run DEFAULT VALUES; INSERT INTO run DEFAULT VALUES;");
+    db.close();
+    expect(await host.handle('11', 'openDatabase', { path, readOnly: true })).toMatchObject({ ok: true, value: { ours: true, schemaVersion: 3, runs: 2, readOnly: true } });
+  });
+
+  it('refuses a file that is not SQLite without changing it', async () => {
+    const path = join(dir, 'garbage.sqlite');
+    writeFileSync(path, 'this is not a database'.repeat(100));
+    const r = await host.handle('12', 'openDatabase', { path });
+    expect(r).toMatchObject({ ok: false, error: { code: 'EINVAL' } });
+  });
+});

@@ -1,0 +1,66 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { startWebHost, type WebHostProcess } from '../../e2e/harness';
+
+// Runs the real web host (child process, engine in a worker_thread) against a tiny renderer dir.
+describe('web host: 127.0.0.1 only, token required, API over WebSocket', () => {
+  let host: WebHostProcess;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wb-renderer-'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
+    host = await startWebHost(dir);
+  });
+  afterAll(() => host?.stop());
+
+  it('binds 127.0.0.1 and answers 401 without the token', async () => {
+    expect(new URL(host.url).hostname).toBe('127.0.0.1');
+    expect((await fetch(`${host.origin}/`)).status).toBe(401);
+    expect((await fetch(`${host.origin}/?token=${'0'.repeat(host.token.length)}`)).status).toBe(401);
+  });
+
+  it('serves the renderer with the token and sets a strict cookie and CSP', async () => {
+    const r = await fetch(host.url);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
+    expect(r.headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+
+  it('does not serve files outside the renderer directory', async () => {
+    const r = await fetch(`${host.origin}/..%2F..%2F..%2Fetc%2Fpasswd?token=${host.token}`);
+    expect(r.status).toBe(404);
+  });
+
+  it('refuses a WebSocket without the token or from another origin', async () => {
+    const refused = (url: string, origin: string): Promise<boolean> =>
+      new Promise((resolve) => {
+        const ws = new WebSocket(url, { origin });
+        ws.on('open', () => {
+          ws.close();
+          resolve(false);
+        });
+        ws.on('error', () => resolve(true));
+      });
+    const wsBase = host.origin.replace('http', 'ws');
+    expect(await refused(`${wsBase}/api`, host.origin)).toBe(true);
+    expect(await refused(`${wsBase}/api?token=${host.token}`, 'http://evil.example')).toBe(true);
+  });
+
+  it('answers API calls from the engine worker', async () => {
+    const wsBase = host.origin.replace('http', 'ws');
+    const ws = new WebSocket(`${wsBase}/api?token=${host.token}`, { origin: host.origin });
+    await new Promise((ok, fail) => {
+      ws.on('open', ok);
+      ws.on('error', fail);
+    });
+    const reply = new Promise<{ id: string; result: { ok: boolean; value: { shell: string } } }>((ok) => ws.once('message', (d) => ok(JSON.parse(String(d)))));
+    ws.send(JSON.stringify({ id: 'q1', method: 'engineInfo', req: {} }));
+    const m = await reply;
+    ws.close();
+    expect(m.id).toBe('q1');
+    expect(m.result.ok).toBe(true);
+    expect(m.result.value.shell).toBe('web');
+  });
+});
