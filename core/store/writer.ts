@@ -1,0 +1,181 @@
+/**
+ * TraceWriter: the single writer of a trace database. By default the SQLite work happens in
+ * a worker_thread (./writer-worker.ts); batches are posted with their ArrayBuffers
+ * transferred. With `inProcess: true` the same BatchInserter runs synchronously on the
+ * calling thread (tests, tools without workers).
+ *
+ * Back-pressure: the recorder's sink is synchronous, so when more than `maxInFlight`
+ * batches are queued the producer blocks in Atomics.wait until the worker catches up
+ * (allowed in Node main threads and utility processes, not in browsers).
+ *
+ * Usage:
+ *   const w = await openWriter('run.sqlite');           // { ok, writer } | { ok: false, error }
+ *   const run = await w.writer.startRun({ scenario, vendor: 'intel', seed: 1, versions });
+ *   run.recorder.slice('iommufd', 'IOMMU_IOAS_MAP', ts, dur, { iova, length, errno: 0 });
+ *   await run.finish(simEndNs);                          // flush, status 'complete'
+ *   await w.writer.close();                              // creates indexes
+ */
+import Database from 'better-sqlite3';
+import { Worker } from 'node:worker_threads';
+import { BufferedRecorder, type RecorderOptions } from '../trace/recorder';
+import { batchTransferList, type BatchSink, type EventBatch } from '../trace/batch';
+import { BatchInserter, type RunInfo } from './insert';
+import { createIndexes, openStore, type OpenOptions, type StoreError } from './db';
+import { WRITER_PRAGMAS } from './schema';
+import type { WriterReply, WriterRequest } from './writer-protocol';
+
+/** Options for {@link openWriter}. */
+export interface WriterOptions {
+  /** Run SQLite on this thread instead of a worker (default false). */
+  inProcess?: boolean;
+  /** Batches queued to the worker before the producer blocks (default 4). */
+  maxInFlight?: number;
+  /** Open options (migrate, check). Mode is always 'write'. */
+  open?: Omit<OpenOptions, 'mode'>;
+  /** Worker bootstrap URL (default ./writer-boot.mjs next to this file). */
+  workerUrl?: URL;
+}
+
+/** A run being recorded. */
+export interface RunRecorder {
+  readonly runId: number;
+  readonly recorder: BufferedRecorder;
+  /** Flush, wait until committed, and mark the run complete (or failed). */
+  finish(simEndNs?: number | null, status?: 'complete' | 'failed'): Promise<void>;
+}
+
+type Request = Exclude<WriterRequest, { t: 'batch' }>;
+
+interface Backend {
+  request(m: Request): Promise<number>;
+  post(runId: number, batch: EventBatch): void;
+  committedSlices(): number;
+  terminate(): Promise<void>;
+}
+
+function inProcessBackend(path: string): Backend {
+  const db = new Database(path, { fileMustExist: true });
+  for (const p of WRITER_PRAGMAS) db.pragma(p);
+  const ins = new BatchInserter(db);
+  return {
+    async request(m) {
+      if (m.t === 'begin') return ins.beginRun(m.info, m.pid);
+      if (m.t === 'end') ins.endRun(m.runId, m.status, m.simEndNs);
+      if (m.t === 'close') {
+        createIndexes(db);
+        db.close();
+      }
+      return 0;
+    },
+    post: (runId, batch) => ins.insert(runId, batch),
+    committedSlices: () => ins.committedSlices,
+    terminate: async () => {
+      if (db.open) db.close();
+    },
+  };
+}
+
+function workerBackend(path: string, maxInFlight: number, url: URL): Backend {
+  const shared = new SharedArrayBuffer(16);
+  const i32 = new Int32Array(shared, 0, 2);
+  const f64 = new Float64Array(shared, 8, 1);
+  const entry = new URL('./writer-worker.ts', import.meta.url).href;
+  const worker = new Worker(url, { workerData: { path, shared, entry } });
+  const pending = new Map<number, { resolve: (v: number) => void; reject: (e: Error) => void }>();
+  let posted = 0;
+  let dead: Error | null = null;
+  worker.on('message', (r: WriterReply) => {
+    const p = pending.get(r.id);
+    pending.delete(r.id);
+    if (r.t === 'ok') p?.resolve(r.value);
+    else p?.reject(new Error(r.message));
+  });
+  const die = (e: Error): void => {
+    dead = e;
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+  };
+  worker.on('error', die);
+  worker.on('exit', (code) => die(new Error(`writer worker exited (${code})`)));
+  return {
+    request(m) {
+      if (dead) return Promise.reject(dead);
+      return new Promise((resolve, reject) => {
+        pending.set(m.id, { resolve, reject });
+        worker.postMessage(m);
+      });
+    },
+    post(runId, batch) {
+      if (dead) throw dead;
+      if (Atomics.load(i32, 1) !== 0) throw new Error('writer worker failed; see the next request for the message');
+      worker.postMessage({ t: 'batch', runId, batch } satisfies WriterRequest, batchTransferList(batch));
+      posted++;
+      for (;;) {
+        const done = Atomics.load(i32, 0);
+        if (posted - done <= maxInFlight) break;
+        Atomics.wait(i32, 0, done, 1000);
+      }
+    },
+    committedSlices: () => f64[0],
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+/** The database's single writer. Create with {@link openWriter}. */
+export class TraceWriter {
+  private readonly backend: Backend;
+  private reqId = 1;
+  private closed = false;
+
+  constructor(backend: Backend) {
+    this.backend = backend;
+  }
+
+  /** Begin a run: inserts the run row (status 'running') and returns a recorder bound to it. */
+  async startRun(info: RunInfo, rec: RecorderOptions = {}): Promise<RunRecorder> {
+    const runId = await this.backend.request({ t: 'begin', id: this.reqId++, info, pid: process.pid });
+    const backend = this.backend;
+    const sink: BatchSink = { write: (b) => backend.post(runId, b) };
+    const recorder = new BufferedRecorder(sink, rec);
+    return {
+      runId,
+      recorder,
+      finish: async (simEndNs = null, status = 'complete') => {
+        recorder.flush();
+        await this.backend.request({ t: 'end', id: this.reqId++, runId, status, simEndNs });
+      },
+    };
+  }
+
+  /** Slices committed so far (all runs of this writer). */
+  committedSlices(): number {
+    return this.backend.committedSlices();
+  }
+
+  /** Create indexes after the bulk load and close the database. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.backend.request({ t: 'close', id: this.reqId++ });
+    } finally {
+      await this.backend.terminate();
+    }
+  }
+}
+
+/**
+ * Open `path` for recording (created if missing; validated like openStore otherwise).
+ * Errors: the StoreError of {@link openStore}.
+ */
+export async function openWriter(path: string, opts: WriterOptions = {}): Promise<{ ok: true; writer: TraceWriter } | { ok: false; error: StoreError }> {
+  const r = openStore(path, { ...opts.open, mode: 'write' });
+  if (!r.ok) return r;
+  r.db.close();
+  const backend = opts.inProcess
+    ? inProcessBackend(path)
+    : workerBackend(path, opts.maxInFlight ?? 4, opts.workerUrl ?? new URL('./writer-boot.mjs', import.meta.url));
+  return { ok: true, writer: new TraceWriter(backend) };
+}
