@@ -97,7 +97,7 @@ export const armv8: PtFormat = {
     let lo = LEAF_LO;
     let hi = 0;
     if (level === 0) lo |= ARMV8_TYPE_TABLE; // page descriptor 0b11
-    if (attrs & PT_ATTR.ACCESSED || true) lo |= ARMV8_AF; // io-pgtable-arm always installs AF
+    lo |= ARMV8_AF; // io-pgtable-arm always installs AF (ARM_LPAE_PTE_AF in arm_lpae_prot_to_pte)
     if (attrs & PT_ATTR.WRITE) {
       if (attrs & PT_ATTR.DBM) {
         hi |= ARMV8_HI_DBM;

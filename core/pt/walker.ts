@@ -1,0 +1,577 @@
+/**
+ * The format-agnostic IO page-table walker: one implementation of {@link PtIommu} for every
+ * format, modelled on drivers/iommu/generic_pt/iommu_pt.h (map_pages, unmap_pages,
+ * iova_to_phys, deinit). It never names a vendor: all entry encoding goes through the
+ * {@link PtFormat} module. Dirty tracking lives in ./dirty.ts, cut_mapping in ./cut.ts.
+ *
+ * Hot paths (lookupLeaf, iovaToPhys, map at level 0) use precomputed per-level item sizes and
+ * pt_compute_best_pgsize lookup tables, plain numbers and typed arrays, no allocation.
+ * Sources: spec/page-table-objects-pasid.md §1.1-1.4, spec/upstream-uapi.md §5.
+ */
+import { ERRNO } from '../errno';
+import type {
+  HwAccess, IommuDirtyBitmap, IotlbGather, LeafRef, PtFormatCaps, PtFormatName, PtIommu, PtWalkStep,
+} from './types';
+import { IOMMU_READ, IOMMU_WRITE } from './types';
+import { ENTRY_EMPTY, ENTRY_OA, ENTRY_TABLE, PT_ATTR, TWO32, itemLg2, rawHex, type PtFeatures, type PtFormat } from './format';
+import type { TablePool } from './pool';
+import { iotlbGatherAddPage, iotlbGatherInit, iotlbGatherReleaseFreelist } from './gather';
+import { readAndClearDirty, setDirtyModifier, writeProtectAndClear } from './dirty';
+import { cutMapping } from './cut';
+
+/** What happens to hardware dirty bits of a leaf that cut_mapping splits (docs/pt.md). */
+export type CutDirtyPolicy = 'carry' | 'drop';
+
+/** Options of {@link GenericPt} (see createPtIommu in ./index.ts). */
+export interface GenericPtOptions {
+  pool: TablePool;
+  /** Number of table levels (format default when absent). */
+  levels?: number;
+  /** Override PT_FEAT_OA_TABLE_XCHG / PT_FEAT_OA_SIZE_CHANGE (e.g. Arm without BBML2). */
+  features?: Partial<PtFeatures>;
+  /** 'carry' (default): split leaves inherit the old leaf's D/A; 'drop': the seed's FIXME. */
+  cutDirtyPolicy?: CutDirtyPolicy;
+  /** Reproduce seed defect D1 (off-by-one in replace_cut_entry), spec §1.7. Tests only. */
+  literalSeedBugD1?: boolean;
+  /** Arm: install writable leaves with DBM set (writable-dirty, as io-pgtable-arm with HD). */
+  dbmOnMap?: boolean;
+  /** Called after every atomic write to a live item during cut_mapping (hitless probes). */
+  onCutStep?: () => void;
+  /** Called just before cut installs its private table (tests simulate a racing writer). */
+  onCutBeforeInstall?: () => void;
+}
+
+/** One leaf of the table, for tests and the inspector. */
+export interface PtLeaf {
+  iova: number;
+  size: number;
+  oa: number;
+  level: number;
+  /** PT_ATTR bits (READ, WRITE, DIRTY, ACCESSED, DBM); DIRTY/ACCESSED ORed over items. */
+  attrs: number;
+}
+
+function ctz32(x: number): number {
+  return 31 - Math.clz32(x & -x);
+}
+
+/** log2 of the largest power of two dividing x (63 for 0). */
+export function alignLg2(x: number): number {
+  if (x === 0) return 63;
+  const lo = x >>> 0;
+  if (lo !== 0) return ctz32(lo);
+  return 32 + ctz32((x / TWO32) >>> 0);
+}
+
+/** floor(log2(len)) for 1 <= len < 2^53. */
+export function floorLg2(len: number): number {
+  return len >= TWO32 ? 63 - Math.clz32((len / TWO32) >>> 0) : 31 - Math.clz32(len);
+}
+
+/** The generic page table. */
+export class GenericPt implements PtIommu {
+  readonly formatName: PtFormatName;
+  readonly caps: PtFormatCaps;
+  readonly topLevel: number;
+  readonly rootPage: number;
+  readonly vaLimit: number;
+  readonly fmt: PtFormat;
+  readonly pool: TablePool;
+  readonly features: PtFeatures;
+  readonly cutDirtyPolicy: CutDirtyPolicy;
+  readonly literalSeedBugD1: boolean;
+  /** Arm: writable leaves get DBM at map time (set by the driver when HD is in use). */
+  dbmOnMap: boolean;
+  onCutStep: (() => void) | null;
+  onCutBeforeInstall: (() => void) | null;
+  /** PT_WARN_ON / WARN diagnostics (spec §0.2): appended, never thrown. */
+  readonly warnings: string[] = [];
+  /** Item size in bytes per level. */
+  readonly itemSize: Float64Array;
+  /** 1 / item size per level (exact: powers of two). */
+  readonly invItem: Float64Array;
+  /** best[level][m]: largest leaf lg2 allowed at level that is <= m, or 0 (pt_compute_best_pgsize). */
+  readonly best: Int8Array[];
+  private held = 1;
+  // Running state of one map call (no per-call allocation).
+  private mVa = 0;
+  private mLast = 0;
+  private mOa = 0;
+  private mAttrs = 0;
+  private readonly newTables: number[] = [];
+  // Running state of one unmap call.
+  private uUnmapped = 0;
+  private uMaxLeaf = 0;
+
+  constructor(fmt: PtFormat, opts: GenericPtOptions) {
+    const levels = opts.levels ?? fmt.defaultLevels;
+    if (!Number.isInteger(levels) || levels < fmt.minLevels || levels > fmt.maxLevels) {
+      throw new RangeError(`${fmt.name}: levels must be ${fmt.minLevels}..${fmt.maxLevels}`);
+    }
+    this.fmt = fmt;
+    this.formatName = fmt.name;
+    this.pool = opts.pool;
+    this.topLevel = levels - 1;
+    this.vaLimit = 2 ** Math.min(fmt.vaLg2(levels), 53);
+    this.features = { ...fmt.defaultFeatures, ...opts.features };
+    this.cutDirtyPolicy = opts.cutDirtyPolicy ?? 'carry';
+    this.literalSeedBugD1 = opts.literalSeedBugD1 ?? false;
+    this.dbmOnMap = opts.dbmOnMap ?? false;
+    this.onCutStep = opts.onCutStep ?? null;
+    this.onCutBeforeInstall = opts.onCutBeforeInstall ?? null;
+    this.itemSize = new Float64Array(levels);
+    this.invItem = new Float64Array(levels);
+    this.best = [];
+    let pgsizeBitmap = 0;
+    for (let l = 0; l < levels; l++) {
+      this.itemSize[l] = 2 ** itemLg2(l);
+      this.invItem[l] = 2 ** -itemLg2(l);
+      const sizes = fmt.possibleSizes(l, this.topLevel).filter((s) => s < fmt.oaLg2 && s < 53);
+      const tbl = new Int8Array(64);
+      for (let m = 0; m < 64; m++) {
+        let b = 0;
+        for (const s of sizes) if (s <= m && s > b) b = s;
+        tbl[m] = b;
+      }
+      this.best.push(tbl);
+      for (const s of sizes) pgsizeBitmap += 2 ** s;
+    }
+    this.caps = {
+      supportsDirty: fmt.dirty !== null,
+      cut: this.features.oaTableXchg && (!(fmt.contiguous || fmt.replicated) || this.features.oaSizeChange),
+      contiguous: fmt.contiguous,
+      replicated: fmt.replicated,
+      pgsizeBitmap,
+    };
+    const root = this.pool.alloc('pt_top_table');
+    if (root < 0) throw new Error('TablePool: cannot allocate the top table');
+    this.rootPage = root;
+  }
+
+  get rootPhys(): number {
+    return this.pool.phys(this.rootPage);
+  }
+
+  /** Item index of va at level. */
+  index(va: number, level: number): number {
+    return (va * this.invItem[level]!) & 511;
+  }
+
+  /** Page index of the table a TABLE item points to. */
+  childPage(lo: number, hi: number): number {
+    return this.fmt.tablePhys(lo, hi) / 4096 - this.pool.basePfn;
+  }
+
+  /** Allocate a table page, counting it as held by this table; -1 on failure. */
+  allocTable(site: string): number {
+    const p = this.pool.alloc(site);
+    if (p >= 0) this.held++;
+    return p;
+  }
+
+  /** Account tables leaving (negative) or joining the tree. */
+  adjustHeld(delta: number): void {
+    this.held += delta;
+  }
+
+  /**
+   * make_range: 0, -EINVAL (len 0 or non-integer), -EOVERFLOW (wraps), -ERANGE (outside VA).
+   */
+  checkRange(iova: number, len: number): number {
+    if (!Number.isInteger(iova) || !Number.isInteger(len) || len <= 0) return -ERRNO.EINVAL;
+    if (iova < 0) return -ERRNO.ERANGE;
+    if (iova + len > Number.MAX_SAFE_INTEGER) return -ERRNO.EOVERFLOW;
+    if (iova + len > this.vaLimit) return -ERRNO.ERANGE;
+    return 0;
+  }
+
+  /** pt_compute_best_pgsize(level, va, last_va, oa): lg2 or 0 (spec §1.3). */
+  bestPgsize(level: number, va: number, lastVa: number, oa: number): number {
+    if (va > lastVa) return 0;
+    let m = floorLg2(lastVa - va + 1);
+    const a = alignLg2(va);
+    if (a < m) m = a;
+    const b = alignLg2(oa);
+    if (b < m) m = b;
+    return this.best[level]![m]!;
+  }
+
+  // ---------------------------------------------------------------- map
+
+  mapPages(iova: number, paddr: number, size: number, prot: number, mapped?: { bytes: number }): number {
+    if ((prot & (IOMMU_READ | IOMMU_WRITE)) === 0) return -ERRNO.EINVAL;
+    let rc = this.checkRange(iova, size);
+    if (rc) return rc;
+    if (iova % 4096 !== 0 || paddr % 4096 !== 0 || size % 4096 !== 0 || !Number.isInteger(paddr)) return -ERRNO.EINVAL;
+    if (paddr < 0 || paddr + size > 2 ** this.fmt.oaLg2) return -ERRNO.ERANGE;
+    let attrs = 0;
+    if (prot & IOMMU_READ) attrs |= PT_ATTR.READ;
+    if (prot & IOMMU_WRITE) attrs |= PT_ATTR.WRITE;
+    if (this.dbmOnMap && this.fmt.dirtyModifier && (attrs & PT_ATTR.WRITE)) attrs |= PT_ATTR.DBM | PT_ATTR.DIRTY;
+    this.mVa = iova;
+    this.mLast = iova + size - 1;
+    this.mOa = paddr;
+    this.mAttrs = attrs;
+    this.newTables.length = 0;
+    rc = this.mapLevel(this.topLevel, this.rootPage);
+    if (rc !== 0) {
+      // Unlike the kernel (whose caller unmaps `mapped` bytes), undo here: nothing of this
+      // call stays mapped and `mapped.bytes` is left unchanged.
+      this.undoMap(iova, this.mOa - paddr);
+      return rc;
+    }
+    if (mapped) mapped.bytes += size;
+    return 0;
+  }
+
+  private mapLevel(level: number, page: number): number {
+    const fmt = this.fmt;
+    const t = this.pool.pages[page]!;
+    const isz = this.itemSize[level]!;
+    const bestTbl = this.best[level]!;
+    let i = this.index(this.mVa, level);
+    while (i < 512 && this.mVa <= this.mLast) {
+      const va = this.mVa;
+      // pt_compute_best_pgsize inlined: min(align(va), align(oa), floor(log2(len))).
+      let m = floorLg2(this.mLast - va + 1);
+      const a = alignLg2(va);
+      if (a < m) m = a;
+      const b = alignLg2(this.mOa);
+      if (b < m) m = b;
+      const s = bestTbl[m]!;
+      const lo = t[2 * i]!;
+      if (s !== 0) {
+        const lg2 = itemLg2(level);
+        const n = 1 << (s - lg2);
+        if (n === 1 ? (lo & fmt.presentLo) !== 0 : !this.itemsEmpty(t, i, n, level)) {
+          if (!this.clearEmptyTables(t, i, n, level)) return -ERRNO.EADDRINUSE;
+        }
+        fmt.writeLeaf(t, i, level, this.mOa, s, this.mAttrs);
+        const sz = n * isz;
+        this.mVa = va + sz;
+        this.mOa += sz;
+        i += n;
+        continue;
+      }
+      if (level === 0) return -ERRNO.EINVAL; // unreachable: 4 KiB always fits aligned input
+      const hi = t[2 * i + 1]!;
+      let child: number;
+      if ((lo & fmt.presentLo) === 0) {
+        child = this.allocTable('pt_map_table');
+        if (child < 0) return -ERRNO.ENOMEM;
+        this.newTables.push(page, i, child);
+        fmt.writeTable(t, i, level, this.pool.phys(child));
+      } else if (fmt.entryType(lo, hi, level) === ENTRY_TABLE) {
+        child = this.childPage(lo, hi);
+      } else {
+        return -ERRNO.EADDRINUSE;
+      }
+      const rc = this.mapLevel(level - 1, child);
+      if (rc !== 0) return rc;
+      i++;
+    }
+    return 0;
+  }
+
+  private itemsEmpty(t: Uint32Array, i: number, n: number, _level: number): boolean {
+    const p = this.fmt.presentLo;
+    for (let k = i; k < i + n; k++) if ((t[2 * k]! & p) !== 0) return false;
+    return true;
+  }
+
+  /** Whether the table at page (level) holds no OA entry anywhere below it. */
+  private subtreeEmpty(page: number, level: number): boolean {
+    const t = this.pool.pages[page]!;
+    const fmt = this.fmt;
+    for (let k = 0; k < 512; k++) {
+      const lo = t[2 * k]!;
+      if ((lo & fmt.presentLo) === 0) continue;
+      const hi = t[2 * k + 1]!;
+      if (level === 0 || fmt.entryType(lo, hi, level) !== ENTRY_TABLE) return false;
+      if (!this.subtreeEmpty(this.childPage(lo, hi), level - 1)) return false;
+    }
+    return true;
+  }
+
+  private freeSubtree(page: number, level: number): void {
+    if (level > 0) {
+      const t = this.pool.pages[page]!;
+      for (let k = 0; k < 512; k++) {
+        const lo = t[2 * k]!;
+        if ((lo & this.fmt.presentLo) === 0) continue;
+        const hi = t[2 * k + 1]!;
+        if (this.fmt.entryType(lo, hi, level) === ENTRY_TABLE) this.freeSubtree(this.childPage(lo, hi), level - 1);
+      }
+    }
+    this.pool.free(page);
+    this.held--;
+  }
+
+  /**
+   * Items [i, i+n) are in the way of a leaf: succeed (and free them) only when each is empty
+   * or an empty table, as the kernel's map replaces empty tables with large leaves.
+   */
+  private clearEmptyTables(t: Uint32Array, i: number, n: number, level: number): boolean {
+    const fmt = this.fmt;
+    if (level === 0) return false;
+    for (let k = i; k < i + n; k++) {
+      const lo = t[2 * k]!;
+      if ((lo & fmt.presentLo) === 0) continue;
+      const hi = t[2 * k + 1]!;
+      if (fmt.entryType(lo, hi, level) !== ENTRY_TABLE || !this.subtreeEmpty(this.childPage(lo, hi), level - 1)) return false;
+    }
+    for (let k = i; k < i + n; k++) {
+      const lo = t[2 * k]!;
+      if ((lo & fmt.presentLo) === 0) continue;
+      const child = this.childPage(lo, t[2 * k + 1]!);
+      t[2 * k] = 0;
+      t[2 * k + 1] = 0;
+      this.freeSubtree(child, level - 1);
+    }
+    return true;
+  }
+
+  /** Remove what a failed map call installed, leaving the table as before the call. */
+  private undoMap(iova: number, bytes: number): void {
+    if (bytes > 0) {
+      const g = iotlbGatherInit();
+      this.unmapPages(iova, bytes, g);
+      iotlbGatherReleaseFreelist(g, this.pool);
+    }
+    const nt = this.newTables;
+    for (let k = nt.length - 3; k >= 0; k -= 3) {
+      const parent = nt[k]!;
+      const idx = nt[k + 1]!;
+      const child = nt[k + 2]!;
+      if (!this.pool.isAllocated(parent) || !this.pool.isAllocated(child)) continue;
+      const t = this.pool.pages[parent]!;
+      const lo = t[2 * idx]!;
+      if ((lo & this.fmt.presentLo) === 0 || this.childPage(lo, t[2 * idx + 1]!) !== child) continue;
+      t[2 * idx] = 0;
+      t[2 * idx + 1] = 0;
+      this.freeSubtree(child, -1);
+    }
+    nt.length = 0;
+  }
+
+  // ---------------------------------------------------------------- unmap
+
+  unmapPages(iova: number, size: number, gather: IotlbGather): number {
+    if (this.checkRange(iova, size) !== 0) return 0;
+    this.uUnmapped = 0;
+    this.uMaxLeaf = 0;
+    this.unmapLevel(this.topLevel, this.rootPage, iova, iova + size - 1, gather);
+    const unmapped = this.uUnmapped;
+    // The kernel adds the requested range; widen to what an over-unmap really removed.
+    iotlbGatherAddPage(gather, iova, Math.max(size, unmapped), this.uMaxLeaf);
+    return unmapped;
+  }
+
+  /** __unmap_range: 0 or a negative errno that stops the walk (bytes so far still count). */
+  private unmapLevel(level: number, page: number, va: number, lastVa: number, gather: IotlbGather): number {
+    const fmt = this.fmt;
+    const t = this.pool.pages[page]!;
+    const isz = this.itemSize[level]!;
+    let i = this.index(va, level);
+    const tableBase = va - i * isz - (va % isz);
+    let end = 512;
+    if (lastVa < tableBase + 512 * isz - 1) end = this.index(lastVa, level) + 1;
+    let first = true;
+    while (i < end) {
+      const lo = t[2 * i]!;
+      const hi = t[2 * i + 1]!;
+      const type = (lo & fmt.presentLo) === 0 ? ENTRY_EMPTY : fmt.entryType(lo, hi, level);
+      const itemVa = first ? va : tableBase + i * isz;
+      if (type === ENTRY_OA) {
+        const n = fmt.contigLg2(lo, hi, level);
+        const leafSize = isz * (1 << n);
+        // A walk starting inside a leaf stops; one starting at it removes it whole.
+        if (first && itemVa % leafSize !== 0) return -ERRNO.EINVAL;
+        const g0 = i & ~((1 << n) - 1);
+        for (let k = g0; k < g0 + (1 << n); k++) {
+          t[2 * k] = 0;
+          t[2 * k + 1] = 0;
+        }
+        this.uUnmapped += leafSize;
+        if (leafSize > this.uMaxLeaf) this.uMaxLeaf = leafSize;
+        i = g0 + (1 << n);
+      } else if (type === ENTRY_TABLE) {
+        const child = this.childPage(lo, hi);
+        const itemStart = tableBase + i * isz;
+        const fully = itemVa === itemStart && lastVa >= itemStart + isz - 1;
+        const rc = this.unmapLevel(level - 1, child, itemVa, lastVa, gather);
+        if (rc !== 0) return rc;
+        if (fully) {
+          t[2 * i] = 0;
+          t[2 * i + 1] = 0;
+          gather.freelist.push(child);
+          this.held--;
+        }
+        i++;
+      } else {
+        return -ERRNO.EINVAL;
+      }
+      first = false;
+    }
+    return 0;
+  }
+
+  /** Release table pages an unmap put on gather.freelist (call after the IOTLB flush). */
+  releaseFreelist(gather: IotlbGather): number {
+    return iotlbGatherReleaseFreelist(gather, this.pool);
+  }
+
+  // ---------------------------------------------------------------- lookups
+
+  iovaToPhys(iova: number): number {
+    if (!(iova >= 0 && iova < this.vaLimit)) return 0;
+    const fmt = this.fmt;
+    const pages = this.pool.pages;
+    let page = this.rootPage;
+    for (let level = this.topLevel; level >= 0; level--) {
+      const t = pages[page]!;
+      const i = (iova * this.invItem[level]!) & 511;
+      const lo = t[2 * i]!;
+      if ((lo & fmt.presentLo) === 0) return 0;
+      const hi = t[2 * i + 1]!;
+      const type = fmt.entryType(lo, hi, level);
+      if (type === ENTRY_OA) {
+        const size = this.itemSize[level]! * (1 << fmt.contigLg2(lo, hi, level));
+        return fmt.leafOa(lo, hi, level) + (size <= 2147483648 ? (iova >>> 0) & (size - 1) : iova % size);
+      }
+      if (type !== ENTRY_TABLE) return 0;
+      page = fmt.tablePhys(lo, hi) / 4096 - this.pool.basePfn;
+    }
+    return 0;
+  }
+
+  lookupLeaf(iova: number, out: LeafRef): boolean {
+    if (!(iova >= 0 && iova < this.vaLimit)) return false;
+    const fmt = this.fmt;
+    const pages = this.pool.pages;
+    let page = this.rootPage;
+    for (let level = this.topLevel; level >= 0; level--) {
+      const t = pages[page]!;
+      const i = (iova * this.invItem[level]!) & 511;
+      const lo = t[2 * i]!;
+      if ((lo & fmt.presentLo) === 0) return false;
+      const hi = t[2 * i + 1]!;
+      const type = fmt.entryType(lo, hi, level);
+      if (type === ENTRY_OA) {
+        out.page = page;
+        out.index = i;
+        out.level = level;
+        out.sizeLg2 = itemLg2(level) + fmt.contigLg2(lo, hi, level);
+        out.oa = fmt.leafOa(lo, hi, level);
+        out.levelsWalked = this.topLevel - level + 1;
+        return true;
+      }
+      if (type !== ENTRY_TABLE) return false;
+      page = fmt.tablePhys(lo, hi) / 4096 - this.pool.basePfn;
+    }
+    return false;
+  }
+
+  leafProt(ref: LeafRef): number {
+    const t = this.pool.pages[ref.page]!;
+    const a = this.fmt.leafAttrs(t[2 * ref.index]!, t[2 * ref.index + 1]!);
+    return (a & PT_ATTR.READ ? IOMMU_READ : 0) | (a & PT_ATTR.WRITE ? IOMMU_WRITE : 0);
+  }
+
+  leafDirty(ref: LeafRef): boolean {
+    const d = this.fmt.dirty;
+    if (!d) return false;
+    const t = this.pool.pages[ref.page]!;
+    const n = 1 << (ref.sizeLg2 - itemLg2(ref.level));
+    const g0 = ref.index & ~(n - 1);
+    for (let k = g0; k < g0 + n; k++) {
+      if ((t[2 * k]! & d.loMask) === d.loVal && (t[2 * k + 1]! & d.hiMask) === d.hiVal) return true;
+    }
+    return false;
+  }
+
+  hwAccess(ref: LeafRef, write: boolean, setA: boolean, setD: boolean): HwAccess {
+    return this.fmt.hwAccess(this.pool.pages[ref.page]!, ref.index, write, setA, setD);
+  }
+
+  walk(iova: number): PtWalkStep[] {
+    const steps: PtWalkStep[] = [];
+    if (!(iova >= 0 && iova < this.vaLimit)) return steps;
+    let page = this.rootPage;
+    for (let level = this.topLevel; level >= 0; level--) {
+      const t = this.pool.pages[page]!;
+      const i = this.index(iova, level);
+      const lo = t[2 * i]!;
+      const hi = t[2 * i + 1]!;
+      const d = this.fmt.describe(lo, hi, level);
+      steps.push({ level, page, tablePhys: this.pool.phys(page), index: i, raw: rawHex(lo, hi), kind: d.kind, fields: d.fields });
+      if (d.kind !== 'TABLE') break;
+      page = this.childPage(lo, hi);
+    }
+    return steps;
+  }
+
+  /** Every leaf in VA order (tests, inspector); `attrs` ORs DIRTY/ACCESSED over its items. */
+  leaves(): PtLeaf[] {
+    const out: PtLeaf[] = [];
+    const visit = (page: number, level: number, base: number): void => {
+      const t = this.pool.pages[page]!;
+      const isz = this.itemSize[level]!;
+      for (let i = 0; i < 512; i++) {
+        const lo = t[2 * i]!;
+        if ((lo & this.fmt.presentLo) === 0) continue;
+        const hi = t[2 * i + 1]!;
+        const type = this.fmt.entryType(lo, hi, level);
+        if (type === ENTRY_TABLE) {
+          visit(this.childPage(lo, hi), level - 1, base + i * isz);
+        } else if (type === ENTRY_OA) {
+          const n = 1 << this.fmt.contigLg2(lo, hi, level);
+          let attrs = 0;
+          for (let k = i; k < i + n; k++) attrs |= this.fmt.leafAttrs(t[2 * k]!, t[2 * k + 1]!);
+          out.push({ iova: base + i * isz, size: n * isz, oa: this.fmt.leafOa(lo, hi, level), level, attrs });
+          i += n - 1;
+        }
+      }
+    };
+    visit(this.rootPage, this.topLevel, 0);
+    return out;
+  }
+
+  // ---------------------------------------------------------------- dirty / cut (other modules)
+
+  readAndClearDirty(iova: number, size: number, flags: number, dirty: IommuDirtyBitmap): number {
+    return readAndClearDirty(this, iova, size, flags, dirty);
+  }
+
+  setDirtyModifier(iova: number, size: number, on: boolean, gather: IotlbGather): number {
+    return setDirtyModifier(this, iova, size, on, gather);
+  }
+
+  writeProtectAndClear(iova: number, size: number, dirty: IommuDirtyBitmap): number {
+    return writeProtectAndClear(this, iova, size, dirty);
+  }
+
+  cutMapping(iova: number): number {
+    return cutMapping(this, iova);
+  }
+
+  // ---------------------------------------------------------------- accounting
+
+  tablePages(): number {
+    return this.held;
+  }
+
+  deinit(): void {
+    if (this.held === 0) return;
+    this.freeSubtree(this.rootPage, this.topLevel);
+    this.held = 0;
+  }
+
+  /** Shared check used by the dirty/cut modules: item type at (t, i, level). */
+  typeAt(t: Uint32Array, i: number, level: number): number {
+    const lo = t[2 * i]!;
+    return (lo & this.fmt.presentLo) === 0 ? ENTRY_EMPTY : this.fmt.entryType(lo, t[2 * i + 1]!, level);
+  }
+}
+
+export { ENTRY_EMPTY, ENTRY_OA, ENTRY_TABLE };
