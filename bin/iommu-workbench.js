@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Installed entry point: runs the TypeScript CLI through tsx's loader.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../core/cli/main.ts');
+process.exit(await main(process.argv.slice(2)));

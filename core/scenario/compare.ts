@@ -1,0 +1,174 @@
+/**
+ * Vendor comparison summary: per-vendor totals and per-round series from the migration
+ * reports, ratios against the cheapest vendor for each metric, and one plain-language line
+ * for each big difference with its cause (read off the counter breakdown, never off the
+ * vendor's name). Counts are exact; simulated times depend on the cost model.
+ */
+import { VENDOR_TITLES } from '../iommu/vendors';
+import type { VendorName } from '../iommu/types';
+import type { MigrationReport, RoundReport } from '../workload/migration';
+
+/** Totals of one vendor run. Times in simulated ns, sizes in bytes. */
+export interface VendorTotals {
+  rounds: number;
+  converged: boolean;
+  dirtyPages: number;
+  /** Pages written but never reported (lost dirtying). */
+  missedPages: number;
+  bitmapReadNs: number;
+  pteReads: number;
+  pteWritesAtomic: number;
+  invalidations: number;
+  /** Invalidation commands by type (inv_iotlb, inv_context, inv_pasid, inv_devtlb, inv_wait). */
+  invalidationsByType: Record<string, number>;
+  iotlbMissRate: number;
+  faults: number;
+  dmaAccesses: number;
+  bytesSent: number;
+  downtimeNs: number;
+  switchoverNs: number;
+  totalNs: number;
+}
+
+export interface VendorResult {
+  vendor: VendorName;
+  /** `run.id` in the database, when recorded. */
+  runId: number | null;
+  totals: VendorTotals;
+  rounds: RoundReport[];
+  /** Architected command counts over the whole run ('cmd:<NAME>' counters). */
+  commands: Record<string, number>;
+}
+
+export interface ComparisonSummary {
+  scenario: string;
+  seed: number;
+  vendors: VendorResult[];
+  /** Per metric: the cheapest vendor and every vendor's ratio to it (1 = cheapest). */
+  ratios: Record<string, { cheapest: VendorName; byVendor: Partial<Record<VendorName, number>> }>;
+  explanations: string[];
+}
+
+const INV_TYPES = ['inv_iotlb', 'inv_context', 'inv_pasid', 'inv_devtlb', 'inv_wait'] as const;
+
+/** Sum counters over rounds. */
+function sumCounters(rounds: RoundReport[]): Record<string, number> {
+  const s: Record<string, number> = {};
+  for (const r of rounds) for (const [k, v] of Object.entries(r.counters)) s[k] = (s[k] ?? 0) + v;
+  return s;
+}
+
+/** Totals for one vendor's migration report. */
+export function vendorResult(vendor: VendorName, runId: number | null, m: MigrationReport): VendorResult {
+  const c = sumCounters(m.rounds);
+  const byType: Record<string, number> = {};
+  for (const t of INV_TYPES) byType[t] = c[t] ?? 0;
+  const hits = c.iotlb_hit ?? 0;
+  const misses = c.iotlb_miss ?? 0;
+  const commands: Record<string, number> = {};
+  for (const [k, v] of Object.entries(c)) if (k.startsWith('cmd:')) commands[k.slice(4)] = v;
+  return {
+    vendor,
+    runId,
+    rounds: m.rounds,
+    commands,
+    totals: {
+      rounds: m.rounds.length,
+      converged: m.converged,
+      dirtyPages: m.rounds.reduce((s, r) => s + r.dirtyPages, 0),
+      missedPages: m.missedPages,
+      bitmapReadNs: m.rounds.reduce((s, r) => s + r.bitmapReadNs, 0),
+      pteReads: c.pte_read ?? 0,
+      pteWritesAtomic: c.pte_write_atomic ?? 0,
+      invalidations: INV_TYPES.reduce((s, t) => s + byType[t], 0),
+      invalidationsByType: byType,
+      iotlbMissRate: hits + misses ? misses / (hits + misses) : 0,
+      faults: c.faults ?? 0,
+      dmaAccesses: m.rounds.reduce((s, r) => s + r.dmaAccesses, 0),
+      bytesSent: m.totalBytesSent,
+      downtimeNs: m.downtimeNs,
+      switchoverNs: m.switchoverNs,
+      totalNs: m.totalNs,
+    },
+  };
+}
+
+/** Metrics compared, with how a difference reads in a sentence. Lower is cheaper for all. */
+const METRICS: { key: keyof VendorTotals; phrase: string; unit: 'ns' | 'count' | 'bytes' | 'rate' }[] = [
+  { key: 'bitmapReadNs', phrase: 'spends {r}× as long reading dirty bitmaps as {o}', unit: 'ns' },
+  { key: 'pteReads', phrase: 'reads {r}× as many PTEs as {o}', unit: 'count' },
+  { key: 'pteWritesAtomic', phrase: 'makes {r}× as many hardware A/D updates as {o}', unit: 'count' },
+  { key: 'invalidations', phrase: 'issues {r}× as many invalidation commands as {o}', unit: 'count' },
+  { key: 'iotlbMissRate', phrase: 'has {r}× the IOTLB miss rate of {o}', unit: 'rate' },
+  { key: 'faults', phrase: 'takes {r}× as many faults as {o}', unit: 'count' },
+  { key: 'dirtyPages', phrase: 'reports {r}× as many dirty pages as {o}', unit: 'count' },
+  { key: 'missedPages', phrase: 'loses {r}× as many dirty pages as {o}', unit: 'count' },
+  { key: 'downtimeNs', phrase: 'has {r}× the downtime of {o}', unit: 'ns' },
+  { key: 'totalNs', phrase: 'takes {r}× as long to migrate as {o}', unit: 'ns' },
+];
+
+function fmt(v: number, unit: string): string {
+  if (unit === 'ns') return v >= 1e6 ? `${(v / 1e6).toFixed(2)} ms` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} µs` : `${v} ns`;
+  if (unit === 'rate') return `${(v * 100).toFixed(1)}%`;
+  if (unit === 'bytes') return `${(v / 2 ** 20).toFixed(1)} MiB`;
+  return v.toLocaleString('en-US');
+}
+
+/** The cause behind a difference, from the larger vendor's own counter breakdown. */
+function cause(key: keyof VendorTotals, hi: VendorResult, lo: VendorResult): string {
+  const t = hi.totals;
+  switch (key) {
+    case 'invalidations':
+    case 'bitmapReadNs': {
+      const top = Object.entries(hi.commands).sort((a, b) => b[1] - a[1])[0];
+      const loCount = top ? (lo.commands[top[0]] ?? 0) : 0;
+      const perRead = t.rounds ? Math.round(t.invalidations / t.rounds) : 0;
+      if (key === 'invalidations' && top) return `mostly ${top[0]} (${top[1].toLocaleString('en-US')} vs ${loCount.toLocaleString('en-US')}), ${perRead} per round`;
+      const leavesPerPage = t.dirtyPages ? t.pteReads / Math.max(1, t.dirtyPages) : 0;
+      return `${fmt(t.pteReads, 'count')} PTE reads and ${fmt(t.invalidations, 'count')} invalidations vs ${fmt(lo.totals.pteReads, 'count')} and ${fmt(lo.totals.invalidations, 'count')}` + (leavesPerPage > 1.5 ? ` (${leavesPerPage.toFixed(1)} PTE reads per dirty page)` : '');
+    }
+    case 'pteReads': {
+      const perDirty = t.dirtyPages ? t.pteReads / t.dirtyPages : 0;
+      const loPer = lo.totals.dirtyPages ? lo.totals.pteReads / lo.totals.dirtyPages : 0;
+      return `${perDirty.toFixed(1)} PTE reads per dirty page vs ${loPer.toFixed(1)}`;
+    }
+    case 'pteWritesAtomic':
+      return `${fmt(t.pteWritesAtomic, 'count')} atomic A/D updates for ${fmt(t.dmaAccesses, 'count')} DMA accesses`;
+    case 'iotlbMissRate':
+      return `the flush after each clear drops more cached translations (${fmt(t.invalidations, 'count')} invalidations)`;
+    case 'faults':
+      return `${fmt(t.faults, 'count')} fault records`;
+    case 'missedPages':
+      return `writes that hit an IOTLB entry caching "already dirty" after an unflushed clear never set D again`;
+    case 'dirtyPages':
+      return 'dirty state is recorded per leaf, so larger or replicated leaves report more 4 KiB pages';
+    default:
+      return `${fmt(t[key] as number, 'ns')} vs ${fmt(lo.totals[key] as number, 'ns')}`;
+  }
+}
+
+/**
+ * Build the comparison summary. A difference is "big" when the ratio is ≥ 1.25 and the
+ * absolute values are not trivially small.
+ */
+export function compareVendors(scenario: string, seed: number, results: VendorResult[]): ComparisonSummary {
+  const ratios: ComparisonSummary['ratios'] = {};
+  const explanations: string[] = [];
+  for (const m of METRICS) {
+    const vals = results.map((r) => ({ r, v: Number(r.totals[m.key]) }));
+    const min = vals.reduce((a, b) => (b.v < a.v ? b : a));
+    const byVendor: Partial<Record<VendorName, number>> = {};
+    for (const { r, v } of vals) byVendor[r.vendor] = min.v > 0 ? v / min.v : v === 0 ? 1 : Infinity;
+    ratios[m.key] = { cheapest: min.r.vendor, byVendor };
+    const max = vals.reduce((a, b) => (b.v > a.v ? b : a));
+    const ratio = min.v > 0 ? max.v / min.v : Infinity;
+    const trivial = m.unit === 'rate' ? max.v < 0.01 : m.unit === 'ns' ? max.v < 1000 : max.v < 10;
+    if (results.length > 1 && ratio >= 1.25 && !trivial && max.r !== min.r) {
+      const r = Number.isFinite(ratio) ? ratio.toFixed(ratio >= 10 ? 0 : 1) : '∞';
+      explanations.push(
+        `${VENDOR_TITLES[max.r.vendor]} ${m.phrase.replace('{r}', r).replace('{o}', VENDOR_TITLES[min.r.vendor])} (${fmt(max.v, m.unit)} vs ${fmt(min.v, m.unit)}): ${cause(m.key, max.r, min.r)}.`,
+      );
+    }
+  }
+  return { scenario, seed, vendors: results, ratios, explanations };
+}

@@ -1,0 +1,39 @@
+/**
+ * Preset scenarios shipped with the engine (core/scenario/presets/*.json), embedded at build
+ * time so the CLI, the app and tests can run them by name.
+ */
+import nicRx16g from './presets/nic-rx-16g.json';
+import nvmeRandom64g from './presets/nvme-random-64g.json';
+import gpuBulk32g from './presets/gpu-bulk-32g.json';
+import hotSetHuge16g from './presets/hot-set-huge-16g.json';
+import hugeDemote16g from './presets/huge-demote-16g.json';
+import flushElision from './presets/flush-elision-what-if.json';
+import { scenarioSchema, type Scenario } from './schema';
+
+const RAW: Record<string, unknown> = {
+  'nic-rx-16g': nicRx16g,
+  'nvme-random-64g': nvmeRandom64g,
+  'gpu-bulk-32g': gpuBulk32g,
+  'hot-set-huge-16g': hotSetHuge16g,
+  'huge-demote-16g': hugeDemote16g,
+  'flush-elision-what-if': flushElision,
+};
+
+/** The default preset (README's main command). */
+export const DEFAULT_PRESET = 'nic-rx-16g';
+
+/** Names of all presets. */
+export function presetNames(): string[] {
+  return Object.keys(RAW);
+}
+
+/** The raw JSON text of a preset (for `scenarios --show` and the UI). */
+export function presetText(name: string): string | null {
+  return name in RAW ? JSON.stringify(RAW[name], null, 2) : null;
+}
+
+/** A validated preset, or null when no preset has that name. @throws Error if a shipped preset is invalid (a test guards this). */
+export function loadPreset(name: string): Scenario | null {
+  if (!(name in RAW)) return null;
+  return scenarioSchema.parse(RAW[name]);
+}

@@ -1,0 +1,136 @@
+/**
+ * Scenario files: the zod definition is the single source of truth; the JSON Schema users
+ * see (`iommu-workbench schema`, docs/scenario.schema.json) is generated from it.
+ *
+ * Sizes accept bytes (number) or strings with binary units ("16GiB", "2MiB", "4KiB").
+ * Rates are per simulated second. Migration defaults follow QEMU (downtime-limit 300 ms)
+ * and spec/cost-model-sources.md §6 (25 Gb/s link).
+ */
+import { z } from 'zod';
+
+const UNITS: Record<string, number> = { B: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40 };
+
+/** Parse "16GiB" / "4KiB" / 4096 into bytes; NaN when malformed. */
+export function parseSize(v: string | number): number {
+  if (typeof v === 'number') return v;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|TiB)\s*$/.exec(v);
+  return m ? Number(m[1]) * UNITS[m[2]] : NaN;
+}
+
+const size = z
+  .union([z.number().int().nonnegative(), z.string()])
+  .describe('bytes, or a string with a binary unit: "4KiB", "2MiB", "16GiB", "1TiB"')
+  .transform((v, ctx) => {
+    const n = parseSize(v);
+    if (!Number.isSafeInteger(n) || n < 0) {
+      ctx.addIssue({ code: 'custom', message: `not a size: ${JSON.stringify(v)} (use bytes or e.g. "16GiB")` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+export const VENDORS = ['amd', 'intel', 'smmuv3'] as const;
+
+const nicRx = z
+  .object({
+    kind: z.literal('nic-rx'),
+    ringBuffers: z.number().int().min(1).max(1 << 20).default(1024).describe('receive buffers in the ring, each at its own guest page'),
+    bufferBytes: size.default(2048).describe('bytes per receive buffer'),
+    packetsPerSec: z.number().positive().default(1_000_000).describe('received packets per simulated second (one DMA write each)'),
+    packetBytes: size.default(1500).describe('bytes written per packet'),
+  })
+  .strict();
+
+const nvmeRead = z
+  .object({
+    kind: z.literal('nvme-read'),
+    iops: z.number().positive().default(200_000).describe('block reads per simulated second (device writes into guest memory)'),
+    blockBytes: size.default(4096).describe('bytes per read'),
+  })
+  .strict();
+
+const gpuBulk = z
+  .object({
+    kind: z.literal('gpu-bulk'),
+    bytesPerSec: size.prefault('1GiB').describe('sequential write bandwidth into guest memory, bytes per simulated second'),
+    chunkBytes: size.prefault('64KiB').describe('bytes per DMA transaction'),
+    regionBytes: size.prefault('1GiB').describe('size of the buffer written round-robin'),
+  })
+  .strict();
+
+const hotSet = z
+  .object({
+    kind: z.literal('hot-set'),
+    distribution: z.enum(['uniform', 'zipfian']).default('zipfian'),
+    theta: z.number().min(0).max(0.999).default(0.99).describe('zipfian skew (YCSB default 0.99)'),
+    hotSetBytes: size.prefault('1GiB'),
+    writePagesPerSec: z.number().positive().default(100_000).describe('4 KiB page writes per simulated second'),
+  })
+  .strict();
+
+const traceReplay = z
+  .object({
+    kind: z.literal('trace-replay'),
+    trace: z.string().min(1).describe('ftrace text of iommu:map/unmap events (path relative to the scenario file)'),
+    xlate: z.string().optional().describe('QEMU *.qemu-xlate.txt: the IOVAs the device touched, in order'),
+  })
+  .strict();
+
+export const workloadSchema = z.discriminatedUnion('kind', [nicRx, nvmeRead, gpuBulk, hotSet, traceReplay]);
+
+const device = z
+  .object({
+    name: z.string().min(1).max(64),
+    ats: z.boolean().default(false).describe('PCIe ATS: device-TLB invalidations are issued'),
+    workload: workloadSchema,
+  })
+  .strict();
+
+export const scenarioSchema = z
+  .object({
+    $schema: z.string().optional(),
+    name: z.string().min(1).max(80),
+    description: z.string().default(''),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+    vendors: z.array(z.enum(VENDORS)).min(1).max(4).default([...VENDORS]),
+    guest: z
+      .object({
+        memory: size.describe('guest RAM mapped into the IOAS'),
+        pagePolicy: z
+          .enum(['4k', 'huge', 'huge-demote'])
+          .default('4k')
+          .describe("'4k': 4 KiB IOPTEs only; 'huge': largest pages the format allows; 'huge-demote': huge pages cut (cut_mapping) to 4 KiB when first found dirty"),
+      })
+      .strict(),
+    devices: z.array(device).min(1).max(16),
+    migration: z
+      .object({
+        maxRounds: z.number().int().min(1).max(1000).default(20).describe('pre-copy rounds after round 0 before forcing switch-over'),
+        linkGbps: z.number().positive().default(25).describe('migration link, Gb/s'),
+        downtimeMs: z.number().positive().default(300).describe('switch-over when remaining dirty data fits this budget (QEMU downtime-limit)'),
+        switchover: z
+          .enum(['get-dirty-bitmap', 'unmap-read-dirty', 'write-protect-clear'])
+          .default('get-dirty-bitmap')
+          .describe('final dirty collection at switch-over (devices stopped): upstream IOMMU_HWPT_GET_DIRTY_BITMAP, the RFC unmap-with-dirty, or the review thread write-protect-and-clear'),
+        flushAfterClear: z.boolean().default(true).describe('false = what-if: skip the IOTLB flush after clearing dirty bits (loses dirtying)'),
+      })
+      .strict()
+      .prefault({}),
+    costOverrides: z.record(z.string(), z.number().nonnegative()).default({}).describe('cost-model entries to override, simulated ns'),
+    iotlbEntries: z.number().int().min(1).max(1 << 20).optional(),
+    recording: z.enum(['ops', 'dma']).default('ops').describe("'ops': every operation, DMA counted per bucket; 'dma': also every DMA access"),
+    flushPolicy: z.enum(['strict', 'lazy', 'caching']).default('strict').describe('DMA-layer flush policy for trace replay'),
+  })
+  .strict();
+
+/** A validated scenario (sizes in bytes, defaults applied). */
+export type Scenario = z.output<typeof scenarioSchema>;
+/** A scenario as written in a file. */
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type Workload = z.output<typeof workloadSchema>;
+export type ScenarioVendor = (typeof VENDORS)[number];
+
+/** JSON Schema (draft 2020-12) of scenario files, generated from the zod definition. */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { compareVendors, vendorResult } from '../../../core/scenario/compare';
+import type { MigrationReport, RoundReport } from '../../../core/workload/migration';
+
+function report(counters: Record<string, number>, dirtyPages: number, bitmapReadNs: number): MigrationReport {
+  const round: RoundReport = { round: 0, ts: 0, dur: 1e6, bytesSent: 1 << 30, dmaAccesses: 1000, dirtyPages, missedPages: 0, bitmapReadNs, iotlbMissRate: 0, counters };
+  return { rounds: [round], converged: true, finalDirtyPages: 0, missedPages: 0, switchoverNs: 1000, downtimeNs: 2e6, totalBytesSent: 1 << 30, totalNs: 5e6 };
+}
+
+describe('vendor comparison summary', () => {
+  it('computes ratios against the cheapest vendor and explains big differences with counters', () => {
+    const amd = vendorResult('amd', 1, report({ pte_read: 16000, inv_iotlb: 10, 'cmd:INVALIDATE_IOMMU_PAGES': 10 }, 1000, 50_000));
+    const intel = vendorResult('intel', 2, report({ pte_read: 1000, inv_iotlb: 10, 'cmd:qi_iotlb_psi': 10 }, 1000, 20_000));
+    const s = compareVendors('t', 1, [amd, intel]);
+    expect(s.ratios.pteReads.cheapest).toBe('intel');
+    expect(s.ratios.pteReads.byVendor.amd).toBe(16);
+    expect(s.ratios.bitmapReadNs.byVendor.amd).toBe(2.5);
+    const line = s.explanations.find((l) => l.includes('PTEs'));
+    expect(line).toContain('AMD-Vi reads 16× as many PTEs as Intel VT-d');
+    expect(line).toContain('16.0 PTE reads per dirty page vs 1.0');
+    // Equal invalidation counts produce no line.
+    expect(s.explanations.some((l) => l.includes('invalidation commands'))).toBe(false);
+  });
+});
