@@ -98,17 +98,24 @@ function delta(after: Record<string, number>, before: Record<string, number>): R
   return d;
 }
 
+/** Hooks for progress, time series and cancellation. */
+export interface PrecopyHooks {
+  /** After each round. */
+  onRound?: (r: RoundReport) => void;
+  /** Counter deltas over [t0, t1) ns, called SAMPLES_PER_ROUND times per transfer window and once per dirty read. */
+  onSample?: (t0: number, t1: number, delta: Record<string, number>) => void;
+  /** Checked between rounds; true forces switch-over (cancellation). */
+  shouldStop?: () => boolean;
+}
+
+/** Sub-windows per round for the counter time series. */
+export const SAMPLES_PER_ROUND = 16;
+
 /**
- * Run pre-copy to switch-over. `onRound` is called after each round (progress).
+ * Run pre-copy to switch-over.
  * @throws nothing; a target that fails DMA records faults in its counters instead.
  */
-export function runPrecopy(
-  target: MigrationTarget,
-  devices: WorkloadGenerator[],
-  p: MigrationParams,
-  onRound?: (r: RoundReport) => void,
-  shouldStop?: () => boolean,
-): MigrationReport {
+export function runPrecopy(target: MigrationTarget, devices: WorkloadGenerator[], p: MigrationParams, hooks: PrecopyHooks = {}): MigrationReport {
   const bytesPerNs = (p.linkGbps * 1e9) / 8 / 1e9;
   const budgetBytes = bytesPerNs * p.downtimeMs * 1e6;
   const clock = target.clock;
@@ -127,12 +134,24 @@ export function runPrecopy(
     const ts = clock.now;
     const transferNs = Math.ceil(toSend / bytesPerNs);
     let dmaAccesses = 0;
-    devices.forEach((g, i) => (dmaAccesses += g.run(ts, ts + transferNs, sinks[i])));
-    if (clock.now < ts + transferNs) clock.now = ts + transferNs;
+    let last = before;
+    for (let k = 0; k < SAMPLES_PER_ROUND; k++) {
+      const a = ts + Math.floor((transferNs * k) / SAMPLES_PER_ROUND);
+      const b = ts + Math.floor((transferNs * (k + 1)) / SAMPLES_PER_ROUND);
+      devices.forEach((g, i) => (dmaAccesses += g.run(a, b, sinks[i])));
+      if (clock.now < b) clock.now = b;
+      if (hooks.onSample) {
+        const now = target.counters();
+        hooks.onSample(a, b, delta(now, last));
+        last = now;
+      }
+    }
     const readStart = clock.now;
     const { dirty: dirtyPages, missed: missedPages } = target.readDirty(round);
     const bitmapReadNs = clock.now - readStart;
-    const counters = delta(target.counters(), before);
+    const after = target.counters();
+    if (hooks.onSample) hooks.onSample(readStart, clock.now, delta(after, last));
+    const counters = delta(after, before);
     const hits = counters.iotlb_hit ?? 0;
     const misses = counters.iotlb_miss ?? 0;
     const report: RoundReport = {
@@ -148,13 +167,13 @@ export function runPrecopy(
       counters,
     };
     rounds.push(report);
-    onRound?.(report);
+    hooks.onRound?.(report);
     toSend = dirtyPages * BITMAP_PAGE;
     if (toSend <= budgetBytes) {
       converged = true;
       break;
     }
-    if (shouldStop?.()) break;
+    if (hooks.shouldStop?.()) break;
   }
 
   // Stop-and-copy (QEMU: stop the VM, final bitmap sync, send the rest). The final read only
