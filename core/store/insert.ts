@@ -38,7 +38,10 @@ interface RunState {
   nameId: number[];
   trackId: number[];
   counterId: number[];
-  stats: Map<number, { count: number; dur: number; err: number }>;
+  /** Per recorder name id: slice count, dur sum and error count (written at endRun). */
+  statCount: number[];
+  statDur: number[];
+  statErr: number[];
 }
 
 export class BatchInserter {
@@ -78,7 +81,7 @@ export class BatchInserter {
   beginRun(info: RunInfo, pid: number): number {
     const r = this.q.run.run(JSON.stringify(info.scenario ?? null), info.vendor, info.seed, JSON.stringify(info.versions), new Date().toISOString(), pid);
     const id = Number(r.lastInsertRowid);
-    this.runs.set(id, { str: [], nameId: [], trackId: [], counterId: [], stats: new Map() });
+    this.runs.set(id, { str: [], nameId: [], trackId: [], counterId: [], statCount: [], statDur: [], statErr: [] });
     return id;
   }
 
@@ -108,7 +111,11 @@ export class BatchInserter {
   endRun(runId: number, status: 'complete' | 'failed', simEndNs: number | null): void {
     const st = this.runs.get(runId);
     this.db.transaction(() => {
-      if (st) for (const [nameId, s] of st.stats) this.q.stats.run(runId, nameId, s.count, s.dur, s.err);
+      if (st) {
+        st.statCount.forEach((count, nid) => {
+          if (count > 0) this.q.stats.run(runId, st.nameId[nid], count, st.statDur[nid], st.statErr[nid]);
+        });
+      }
       this.q.endRun.run(status, new Date().toISOString(), simEndNs, runId);
     })();
     this.runs.delete(runId);
@@ -134,14 +141,12 @@ export class BatchInserter {
         p[k++] = st.trackId[tid] || this.sliceTrack(runId, st, tid);
         p[k++] = runId;
         p[k++] = st.nameId[nid] || this.eventName(st, nid);
+        st.statCount[nid]++;
+        st.statDur[nid] += b.dur[i];
+        if (errno > 0) st.statErr[nid]++;
         p[k++] = iova === iova ? iova : null;
         p[k++] = len === len ? len : null;
         p[k++] = errno === errno ? errno : null;
-        let s = st.stats.get(st.nameId[nid]);
-        if (s === undefined) st.stats.set(st.nameId[nid], (s = { count: 0, dur: 0, err: 0 }));
-        s.count++;
-        s.dur += b.dur[i];
-        if (errno > 0) s.err++;
       }
       if (rows === ROWS_PER_STMT) stmt.run(p);
       else stmt.run(p.slice(0, k));
@@ -172,6 +177,9 @@ export class BatchInserter {
   }
 
   private eventName(st: RunState, nid: number): number {
+    st.statCount[nid] = 0;
+    st.statDur[nid] = 0;
+    st.statErr[nid] = 0;
     return (st.nameId[nid] = (this.q.name.get(st.str[nid]) as { id: number }).id);
   }
 
