@@ -5,8 +5,10 @@ import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 import svelteParser from 'svelte-eslint-parser';
 
-const NODE_ONLY = [...builtinModules, ...builtinModules.map((m) => `node:${m}`), 'better-sqlite3', 'ws', 'tsx', 'tsx/*'];
-const nodeOnly = { group: NODE_ONLY, message: 'Node-only module: allowed only in core/store, core/cli and the hosts (DESIGN.md §2).' };
+// Exact module names (`paths`), so a relative './events' is not mistaken for node's 'events'.
+const NODE_ONLY_MSG = 'Node-only module: allowed only in core/store, core/cli and the hosts (DESIGN.md §2).';
+const nodeOnlyPaths = [...builtinModules, 'better-sqlite3', 'ws', 'tsx'].map((name) => ({ name, message: NODE_ONLY_MSG }));
+const nodeOnly = { group: ['node:*', 'tsx/*', 'better-sqlite3/*'], message: NODE_ONLY_MSG };
 const noElectron = { group: ['electron', 'electron/*', '@electron/*'], message: 'core/ never imports electron (DESIGN.md §2).' };
 const noHosts = { group: ['**/electron/**', '**/renderer/**'], message: 'core/ never imports the hosts or the renderer (DESIGN.md §2).' };
 const noDomGlobals = ['window', 'document', 'navigator', 'localStorage', 'HTMLElement'].map((name) => ({
@@ -32,7 +34,7 @@ export default tseslint.config(
     files: ['core/**/*.ts'],
     ignores: ['core/store/**', 'core/cli/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [noElectron, noHosts, nodeOnly] }],
+      'no-restricted-imports': ['error', { paths: nodeOnlyPaths, patterns: [noElectron, noHosts, nodeOnly] }],
       'no-restricted-globals': ['error', ...noDomGlobals],
     },
   },
@@ -50,6 +52,7 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
+          paths: nodeOnlyPaths.map((p) => ({ ...p, message: 'renderer/ is sandboxed: no Node-only modules.' })),
           patterns: [
             { group: ['**/core/**', '**/electron/**', '!**/electron/api'], message: 'renderer/ imports only electron/api.ts types and its own code (DESIGN.md §2).' },
             { group: ['**/electron/api'], allowTypeImports: true, message: 'renderer/ may import only types from electron/api.ts.' },

@@ -33,3 +33,10 @@ describe('DESIGN.md import rules (eslint.config.js)', () => {
     expect(await ruleIds("import type { EngineInfo } from '../../../electron/api';\nexport type E = EngineInfo;\n", 'renderer/src/lib/ok.ts')).toEqual([]);
   });
 });
+
+describe('import rules do not over-match', () => {
+  it('a relative module named like a Node builtin is allowed in core/', async () => {
+    expect(await ruleIds("import { X } from './events';\nexport const x = X;\n", 'core/trace/ok.ts')).not.toContain('no-restricted-imports');
+    expect(await ruleIds("import { EventEmitter } from 'events';\nexport const e = EventEmitter;\n", 'core/trace/bad.ts')).toContain('no-restricted-imports');
+  });
+});
