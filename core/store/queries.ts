@@ -150,9 +150,14 @@ function whereClause(db: Database, f: EventFilter): { sql: string; params: Recor
     if (ids.length === 0) return null;
     w.push(`s.name_id IN (${ids.join(',')})`);
   }
-  if (f.trackId !== undefined) (w.push('s.track_id = @track'), (params.track = f.trackId));
-  if (f.iovaMin !== undefined) (w.push('s.iova >= @iovaMin'), (params.iovaMin = f.iovaMin));
-  if (f.iovaMax !== undefined) (w.push('s.iova < @iovaMax'), (params.iovaMax = f.iovaMax));
+  const cond = (sql: string, key: string, v: number | undefined): void => {
+    if (v === undefined) return;
+    w.push(sql);
+    params[key] = v;
+  };
+  cond('s.track_id = @track', 'track', f.trackId);
+  cond('s.iova >= @iovaMin', 'iovaMin', f.iovaMin);
+  cond('s.iova < @iovaMax', 'iovaMax', f.iovaMax);
   if (f.iovaMin !== undefined || f.iovaMax !== undefined) w.push('s.iova IS NOT NULL');
   if (f.errno === 'any') w.push('s.errno > 0');
   else if (f.errno !== undefined) {
@@ -160,8 +165,8 @@ function whereClause(db: Database, f: EventFilter): { sql: string; params: Recor
     params.errno = f.errno;
     if (f.errno > 0) w.push('s.errno > 0'); // lets SQLite use the partial errno index
   }
-  if (f.t0 !== undefined) (w.push('s.ts >= @t0'), (params.t0 = f.t0));
-  if (f.t1 !== undefined) (w.push('s.ts < @t1'), (params.t1 = f.t1));
+  cond('s.ts >= @t0', 't0', f.t0);
+  cond('s.ts < @t1', 't1', f.t1);
   return { sql: w.join(' AND '), params };
 }
 

@@ -93,7 +93,7 @@ export const INDEXES: readonly string[] = [
 export const REBUILD_STATS_SQL = `
   DELETE FROM slice_name_stats WHERE run_id = @run;
   INSERT INTO slice_name_stats(run_id, name_id, count, dur_sum, err_count)
-    SELECT run_id, name_id, count(*), sum(dur), sum(errno > 0) FROM slice_data WHERE run_id = @run GROUP BY name_id;`;
+    SELECT run_id, name_id, count(*), sum(dur), count(CASE WHEN errno > 0 THEN 1 END) FROM slice_data WHERE run_id = @run GROUP BY name_id;`;
 
 /** Connection pragmas for the writer: WAL, and NORMAL sync (WAL + NORMAL survives process crashes). */
 export const WRITER_PRAGMAS: readonly string[] = [
