@@ -12,6 +12,16 @@ export class OpenDatabase {
   private path = '';
   private readOnly = false;
 
+  /** The open connection, or null. */
+  get handle(): Database.Database | null {
+    return this.db;
+  }
+
+  /** Path of the open file ('' when none). */
+  get filePath(): string {
+    return this.path;
+  }
+
   /** Open (or create) a database file; closes the previous one. */
   open(req: OpenDatabaseRequest): ApiResult<DatabaseInfo> {
     const exists = existsSync(req.path);

@@ -5,11 +5,15 @@
  * with its zod schema before it reaches core/.
  */
 import Database from 'better-sqlite3';
-import { API_METHODS, type ApiMethod, type ApiResult, type EngineInfo, type ProgressEvent } from '../api';
+import { API_METHODS, type ApiMethod, type ApiMethods, type ApiResult, type EngineInfo, type ProgressEvent } from '../api';
 import { ENGINE_VERSION } from '../../core/version';
 import { VENDOR_TITLES } from '../../core/iommu/vendors';
 import { OpenDatabase } from './database';
 import { REQUEST_SCHEMAS } from './schemas';
+import { counterSeries, eventNames, eventsPage, hasRunTables, listCounters, listRuns } from './run-data';
+import { faultsReport } from './faults';
+import { exportDatabase } from './exports';
+import { Jobs, listPresets } from './jobs';
 
 /** Messages the host sends back to its transport. */
 export type HostOutbound =
@@ -25,8 +29,24 @@ export interface EngineHostOptions {
 
 export class EngineHost {
   private readonly db = new OpenDatabase();
+  private readonly jobs: Jobs;
 
-  constructor(private readonly opts: EngineHostOptions) {}
+  constructor(private readonly opts: EngineHostOptions) {
+    this.jobs = new Jobs((event) => opts.post({ type: 'progress', event }));
+  }
+
+  /** The open database with our run tables, or an error value. */
+  private runDb(): ApiResult<Database.Database> {
+    const db = this.db.handle;
+    if (!db) return { ok: false, error: { code: 'ENODEV', message: 'no database is open' } };
+    if (!hasRunTables(db)) return { ok: false, error: { code: 'EMEDIUMTYPE', message: 'the open file is not a workbench trace database (schema 2 or later)' } };
+    return { ok: true, value: db };
+  }
+
+  private withDb<T>(fn: (db: Database.Database) => T): ApiResult<T> {
+    const r = this.runDb();
+    return r.ok ? { ok: true, value: fn(r.value) } : r;
+  }
 
   /** Handle one call: validate method and request, run it, return a result value. */
   async handle(id: string, method: string, req: unknown): Promise<ApiResult<unknown>> {
@@ -46,6 +66,8 @@ export class EngineHost {
   }
 
   private async dispatch(_id: string, method: ApiMethod, req: unknown): Promise<ApiResult<unknown>> {
+    // Requests were validated against REQUEST_SCHEMAS[method] in handle().
+    const q = req as never;
     switch (method) {
       case 'engineInfo':
         return { ok: true, value: this.engineInfo() };
@@ -56,6 +78,28 @@ export class EngineHost {
         return { ok: true, value: null };
       case 'databaseInfo':
         return { ok: true, value: this.db.info() };
+      case 'listRuns':
+        return this.db.handle && !hasRunTables(this.db.handle) ? { ok: true, value: [] } : this.withDb(listRuns);
+      case 'listCounters':
+        return this.withDb((db) => listCounters(db, (q as ApiMethods['listCounters']['req']).runId));
+      case 'counterSeries':
+        return this.withDb((db) => counterSeries(db, q));
+      case 'eventNames':
+        return this.withDb((db) => eventNames(db, (q as ApiMethods['eventNames']['req']).runId));
+      case 'eventsPage':
+        return this.withDb((db) => eventsPage(db, q));
+      case 'faults':
+        return this.withDb((db) => faultsReport(db, (q as ApiMethods['faults']['req']).runId));
+      case 'listPresets':
+        return { ok: true, value: listPresets() };
+      case 'runComparison':
+        return this.jobs.runComparison(q);
+      case 'cancelJob':
+        return { ok: true, value: { cancelled: this.jobs.cancel((q as ApiMethods['cancelJob']['req']).jobId) } };
+      case 'exportDatabase': {
+        const r = this.runDb();
+        return r.ok ? exportDatabase(this.db.filePath, q) : r;
+      }
     }
   }
 
