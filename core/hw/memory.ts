@@ -47,11 +47,36 @@ export class SimMemory {
 
   /** Whether `pa` is backed by an allocated page (an unbacked read is a fetch fault). */
   has(pa: number): boolean {
-    return this.pages.has(Math.floor(pa / SIM_PAGE_SIZE));
+    return this.pages.has(Math.floor(pa / SIM_PAGE_SIZE)) || this.isReserved(pa);
   }
 
-  private page(pa: number): Uint32Array {
-    const p = this.pages.get(Math.floor(pa / SIM_PAGE_SIZE));
+  /**
+   * Reserve `n` contiguous pages whose backing is created on first write (reads of
+   * untouched reserved pages return zeros). Used for large sparse tables such as the AMD
+   * device table (64K × 32 bytes) and the SMMUv3 linear stream table.
+   */
+  reservePages(n: number): number {
+    const pa = this.next;
+    this.reserved.push([pa, pa + n * SIM_PAGE_SIZE]);
+    this.next += n * SIM_PAGE_SIZE;
+    return pa;
+  }
+
+  private readonly reserved: [number, number][] = [];
+  private static readonly ZERO = new Uint32Array(1024);
+
+  private isReserved(pa: number): boolean {
+    for (const [s, e] of this.reserved) if (pa >= s && pa < e) return true;
+    return false;
+  }
+
+  private page(pa: number, forWrite = false): Uint32Array {
+    const pfn = Math.floor(pa / SIM_PAGE_SIZE);
+    let p = this.pages.get(pfn);
+    if (!p && this.isReserved(pa)) {
+      if (!forWrite) return SimMemory.ZERO;
+      this.pages.set(pfn, (p = new Uint32Array(1024)));
+    }
     if (!p) throw new RangeError(`SimMemory: access to unbacked address 0x${pa.toString(16)}`);
     return p;
   }
@@ -65,7 +90,7 @@ export class SimMemory {
 
   /** Write the naturally aligned 64-bit word at `pa` (a single-copy-atomic 64-bit store). */
   write64(pa: number, v: bigint): void {
-    const p = this.page(pa);
+    const p = this.page(pa, true);
     const w = (pa % SIM_PAGE_SIZE) >>> 2;
     const u = BigInt.asUintN(64, v);
     p[w] = Number(u & 0xffffffffn);

@@ -1,0 +1,195 @@
+/**
+ * Shared plumbing of the three hardware-backed vendor drivers (core/iommu/{amd,intel,smmuv3}):
+ * a PAGING iommu_domain over a core/pt table, with the generic domain ops (map_pages,
+ * unmap_pages, iova_to_phys, cut_mapping, unmap_read_dirty, write_protect_and_clear) and the
+ * software cost charging; each vendor supplies the flushes, attach and dirty ops
+ * ({@link VendorDomainHooks}). Nothing here branches on a vendor.
+ *
+ * Sources: include/linux/iommu.h (iommu_domain_ops, iommu_iotlb_gather); spec/dirty-tracking.md
+ * §2.1-2.5 (unmap_read_dirty as the RFC defines it), §5 D5 (write-protect-and-clear);
+ * spec/cost-model-sources.md §8 rows 19-22 (software map/unmap), 26 and 28 (dirty walk).
+ */
+import type { GenericPt, TablePool } from '../../pt';
+import { iotlbGatherInit, iotlbGatherIsEmpty, iotlbGatherReleaseFreelist } from '../../pt';
+import type { IommuDirtyBitmap, IotlbGather, IovaBitmapSink } from '../../pt/types';
+import type { IommuDevice, IommuDirtyOps, IommuDomain, IommuDomainGeometry, IommuDomainOps, IommuDriver } from '../../iommu/types';
+import type { IommuHwModel } from '../engine';
+
+/** What a vendor driver provides to a {@link PagingDomain}. */
+export interface VendorDomainHooks {
+  attachDev(domain: PagingDomain, dev: IommuDevice): number;
+  /** iotlb_sync: flush gather's hull (non-empty) with the vendor's commands. */
+  flushRange(domain: PagingDomain, start: number, size: number, pgsize: number, leafOnly: boolean): void;
+  /** flush_iotlb_all for the domain's tag (plus device TLBs). */
+  flushAll(domain: PagingDomain): void;
+  setDirtyTracking(domain: PagingDomain, enabled: boolean): number;
+  /** Vendor precondition of read_and_clear_dirty (0 to proceed or a negative errno). */
+  readDirtyCheck(domain: PagingDomain, dirty: IommuDirtyBitmap): number;
+  /** Called when the domain is freed (release tag). */
+  release(domain: PagingDomain): void;
+}
+
+/** Counts dirty records on their way to the caller's bitmap (for cost charging). */
+class CountingSink implements IovaBitmapSink {
+  n = 0;
+  constructor(private readonly inner: IovaBitmapSink | null) {}
+  set(iova: number, length: number): void {
+    this.n++;
+    this.inner?.set(iova, length);
+  }
+}
+
+/** A PAGING iommu_domain of a hardware-backed driver. */
+export class PagingDomain implements IommuDomain, IommuDomainOps {
+  readonly type = 'PAGING' as const;
+  readonly ops: IommuDomainOps = this;
+  readonly dirtyOps: IommuDirtyOps | null;
+  readonly pgsizeBitmap: number;
+  readonly geometry: IommuDomainGeometry;
+  readonly devices = new Set<IommuDevice>();
+  dirtyTracking = false;
+  /** Set after free(); every op then fails with -EINVAL (use-after-free guard). */
+  freed = false;
+
+  /**
+   * @param tag hardware tag (DomainID / DID / ASID)
+   * @param pt the domain's IO page table, already reachable by the hardware model
+   * @param dirtyCapable install dirty ops (allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING)
+   */
+  constructor(
+    readonly driver: IommuDriver,
+    readonly hw: IommuHwModel,
+    readonly pool: TablePool,
+    readonly pt: GenericPt,
+    readonly tag: number,
+    private readonly hooks: VendorDomainHooks,
+    dirtyCapable: boolean,
+    pgsizeBitmap?: number,
+  ) {
+    this.pgsizeBitmap = pgsizeBitmap ?? pt.caps.pgsizeBitmap;
+    this.geometry = { apertureStart: 0, apertureEnd: pt.vaLimit - 1 };
+    this.dirtyOps = dirtyCapable
+      ? {
+          setDirtyTracking: (d, en) => this.hooks.setDirtyTracking(d as PagingDomain, en),
+          readAndClearDirty: (d, iova, size, flags, dirty) => (d as PagingDomain).readAndClearDirty(iova, size, flags, dirty),
+        }
+      : null;
+  }
+
+  /** Record a driver step as a slice on the 'driver' track. */
+  trace(name: string, ts: number, args?: Record<string, number | string | boolean>): void {
+    const rec = this.hw.rec;
+    if (rec.enabled) rec.slice('driver', name, ts, this.hw.clock.now - ts, { tag: this.tag, ...args });
+  }
+
+  attachDev(domain: IommuDomain, dev: IommuDevice): number {
+    if (this.freed) return -22;
+    return this.hooks.attachDev(domain as PagingDomain, dev);
+  }
+
+  mapPages(_d: IommuDomain, iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, mapped: { bytes: number }): number {
+    const cost = this.hw.cost;
+    cost.charge('sw_map_leaf');
+    if (pgcount > 1) cost.charge('sw_map_extra', pgcount - 1);
+    return this.pt.mapPages(iova, paddr, pgsize * pgcount, prot, mapped);
+  }
+
+  unmapPages(_d: IommuDomain, iova: number, pgsize: number, pgcount: number, gather: IotlbGather): number {
+    const cost = this.hw.cost;
+    cost.charge('sw_unmap_leaf');
+    if (pgcount > 1) cost.charge('sw_unmap_extra', pgcount - 1);
+    return this.pt.unmapPages(iova, pgsize * pgcount, gather);
+  }
+
+  /** iotlb_sync_map: no caching mode / NpCache in the modelled parts, so nothing to flush. */
+  iotlbSyncMap(): number {
+    return 0;
+  }
+
+  iotlbSync(_d: IommuDomain, gather: IotlbGather): void {
+    if (!iotlbGatherIsEmpty(gather)) {
+      this.hooks.flushRange(this, gather.start, gather.end - gather.start + 1, gather.pgsize || 4096, gather.freelist.length === 0);
+    }
+    // Freed table pages become reusable only after the flush (iommu_put_pages_list).
+    iotlbGatherReleaseFreelist(gather, this.pool);
+    gather.start = Number.MAX_SAFE_INTEGER;
+    gather.end = 0;
+    gather.pgsize = 0;
+  }
+
+  flushIotlbAll(): void {
+    this.hooks.flushAll(this);
+  }
+
+  iovaToPhys(_d: IommuDomain, iova: number): number {
+    return this.pt.iovaToPhys(iova);
+  }
+
+  cutMapping(_d: IommuDomain, iova: number): number {
+    return this.pt.cutMapping(iova);
+  }
+
+  /**
+   * read_and_clear_dirty: vendor precondition, then the page-table walk. Never flushes: the
+   * cleared ranges are in dirty.gather for the caller's single iotlb_sync.
+   */
+  readAndClearDirty(iova: number, size: number, flags: number, dirty: IommuDirtyBitmap): number {
+    const rc = this.hooks.readDirtyCheck(this, dirty);
+    if (rc) return rc;
+    const ts = this.hw.clock.now;
+    const sink = new CountingSink(dirty.bitmap);
+    const r = this.pt.readAndClearDirty(iova, size, flags, { bitmap: sink, gather: dirty.gather });
+    this.chargeDirty(sink.n, (flags & 1) === 0);
+    this.trace('read_and_clear_dirty', ts, { iova, size, flags, dirty_leaves: sink.n, rc: r });
+    return r;
+  }
+
+  private chargeDirty(records: number, cleared: boolean): void {
+    // Per dirty leaf: the walk step and (when clearing) one atomic test-and-clear (#26, #28).
+    // Clean-leaf traversal is not charged: core/pt does not report leaves visited.
+    this.hw.cost.charge('dirty_leaf_walk', records);
+    if (cleared) this.hw.cost.charge('dirty_clear_atomic', records);
+  }
+
+  /**
+   * RFC unmap_read_dirty (patch 04/10/19): report dirty leaves of [iova, iova+size) while
+   * unmapping them. The simulator is single-threaded, so reading D and then clearing the
+   * leaves is indistinguishable from the RFC's cmpxchg-to-zero loop. Returns bytes unmapped.
+   */
+  unmapReadDirty(_d: IommuDomain, iova: number, size: number, gather: IotlbGather, dirty: IommuDirtyBitmap): number {
+    const ts = this.hw.clock.now;
+    const sink = new CountingSink(dirty.bitmap);
+    // The RFC's dirty bitmap in this path has no gather of its own: records go to the unmap gather.
+    const rc = this.pt.readAndClearDirty(iova, size, 0, { bitmap: sink, gather });
+    if (rc < 0 && rc !== -95) return 0;
+    this.chargeDirty(sink.n, true);
+    const bytes = this.unmapPages(this, iova, size, 1, gather);
+    this.trace('unmap_read_dirty', ts, { iova, size, bytes, dirty_leaves: sink.n });
+    return bytes;
+  }
+
+  /**
+   * Review thread's write-protect-and-clear (D5): make every writable leaf read-only,
+   * collect dirty state, then flush (so later writes fault instead of dirtying silently).
+   * 0 or a negative errno.
+   */
+  writeProtectAndClear(_d: IommuDomain, iova: number, size: number, dirty: IommuDirtyBitmap): number {
+    const ts = this.hw.clock.now;
+    const sink = new CountingSink(dirty.bitmap);
+    const g = iotlbGatherInit();
+    const rc = this.pt.writeProtectAndClear(iova, size, { bitmap: sink, gather: g });
+    if (rc) return rc;
+    this.chargeDirty(sink.n, true);
+    this.iotlbSync(this, g);
+    this.trace('write_protect_and_clear', ts, { iova, size, dirty_leaves: sink.n });
+    return 0;
+  }
+
+  free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    this.hooks.release(this);
+    this.hw.detachPageTable(this.pt);
+    this.pt.deinit();
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * The vendor-neutral half of every IOMMU hardware model: context cache, IOTLB, DMA
+ * translation path, fault delivery and counters. Vendor models (core/hw/<vendor>/model.ts)
+ * extend it with their registers, configuration tables in simulated memory, command
+ * encodings and fault codes; nothing here branches on a vendor.
+ *
+ * DMA path (issue 4 item 3; dirty-tracking.md §1.1; DESIGN.md §3.2):
+ *   context cache (miss: vendor fetchContext walks DTE / root+context+PASID / STE+CD)
+ *   → IOTLB lookup tagged by the context's domain tag
+ *   → on miss (or a write through an entry not known dirty): PtIommu.lookupLeaf walk
+ *   → permission check → PtIommu.hwAccess (A/D per the manual, enabled by the context's
+ *     setA/setD: AMD DTE HAD, VT-d PASID SSADE, SMMUv3 CD.HA/HD with PTE DBM)
+ *   → IOTLB fill with the dirty state → or a vendor fault record in the event queue.
+ * No allocation per access on the hit path.
+ */
+import { ERRNO } from '../errno';
+import type { LeafRef, PtIommu } from '../pt/types';
+import { HW_ACCESS, IOMMU_READ, IOMMU_WRITE } from '../pt/types';
+import type { Recorder } from '../trace/types';
+import type { SimClock } from './clock';
+import { POW2 } from './bits';
+import { HwCounters } from './counters';
+import { CostModel } from './cost/model';
+import type { CostAction, CostTable } from './cost/model';
+import { Iotlb } from './iotlb';
+import { SimMemory } from './memory';
+import type { FaultKind, HwCommand, HwFaultRecord } from './queue';
+import { FAULT_KIND, Ring } from './queue';
+
+/** Decoded device (or device+PASID) context as the hardware caches it. */
+export interface HwContext {
+  /** IOTLB tag: AMD DomainID, VT-d DID, SMMUv3 ASID. */
+  tag: number;
+  /** Page table reached through the context's root pointer; null = translation disabled. */
+  pt: PtIommu | null;
+  /** When pt is null: true = pass-through (identity), false = blocked (abort). */
+  bypass: boolean;
+  /** Hardware A and D updates enabled (HAD / SSADE / CD.HA, CD.HD). */
+  setA: boolean;
+  setD: boolean;
+  /** Context-level permission mask (AMD DTE IR/IW; all others IOMMU_READ|IOMMU_WRITE). */
+  permMask: number;
+  /** When pt is null and !bypass: abort without recording an event (SMMUv3 STE.Config = abort). */
+  silentAbort?: boolean;
+}
+
+/** A recoverable page request (AMD PPR log, VT-d page request queue, SMMUv3 PRI queue). */
+export interface HwPageRequest {
+  ts: number;
+  sid: number;
+  pasid: number;
+  iova: number;
+  write: boolean;
+  /** Page request group index (PRGI) / stall tag. */
+  grpid: number;
+}
+
+/** Construction options shared by the vendor models. */
+export interface HwModelOptions {
+  clock: SimClock;
+  recorder: Recorder;
+  cost: CostTable;
+  costOverrides?: Record<string, number>;
+  iotlbEntries: number;
+  /** Physical base of the configuration-structure memory, bytes. */
+  memBase: number;
+  /** Event/fault queue entries. */
+  eventEntries?: number;
+}
+
+export abstract class IommuHwModel {
+  readonly clock: SimClock;
+  readonly rec: Recorder;
+  readonly cost: CostModel;
+  readonly counters = new HwCounters();
+  readonly iotlb: Iotlb;
+  readonly mem: SimMemory;
+  /** Event / fault queue (vendor records). */
+  readonly events: Ring<HwFaultRecord>;
+  /** Page request queue (PPR log / PRQ / PRIQ). */
+  readonly pageRequests: Ring<HwPageRequest>;
+  /** Every command / descriptor consumed (last 65536, for the inspector and tests). */
+  readonly commands = new Ring<HwCommand>(65536, 'overwrite');
+  /** Page tables reachable through root pointers held in context structures (rootPhys → table). */
+  protected readonly pts = new Map<number, PtIommu>();
+  /** StreamIDs / requester IDs whose device has PRI (recoverable faults go to pageRequests). */
+  protected readonly priSids = new Set<number>();
+
+  private readonly ctxCache = new Map<number, HwContext>();
+  private readonly pasidCtxCache = new Map<number, Map<number, HwContext>>();
+  private readonly ref: LeafRef = { page: 0, index: 0, level: 0, sizeLg2: 12, oa: 0, levelsWalked: 0 };
+  private prgi = 0;
+
+  protected constructor(o: HwModelOptions) {
+    this.clock = o.clock;
+    this.rec = o.recorder;
+    this.cost = new CostModel(o.cost, o.clock, o.costOverrides);
+    this.iotlb = new Iotlb(o.iotlbEntries);
+    this.mem = new SimMemory(o.memBase);
+    this.events = new Ring<HwFaultRecord>(o.eventEntries ?? 512, 'drop-new');
+    this.pageRequests = new Ring<HwPageRequest>(512, 'drop-new');
+  }
+
+  /** Walk the configuration tables for (sid, pasid); a FaultKind when they are invalid. Counts ctx_fetch. */
+  protected abstract fetchContext(sid: number, pasid: number): HwContext | FaultKind;
+  /** Build the vendor record for a fault (code, name, flags, raw words). */
+  protected abstract encodeFault(kind: FaultKind, sid: number, pasid: number, iova: number, write: boolean, ctx: HwContext | null): HwFaultRecord;
+  /** Size class the IOTLB caches for a leaf of 2^leafLg2 bytes (AMD: only 4K/2M/1G). */
+  protected cacheSizeLg2(leafLg2: number): number {
+    return leafLg2;
+  }
+
+  /** Make a page table reachable from context structures by its root physical address. */
+  attachPageTable(pt: PtIommu): void {
+    const cur = this.pts.get(pt.rootPhys);
+    if (cur && cur !== pt) throw new RangeError(`page-table root 0x${pt.rootPhys.toString(16)} already in use`);
+    this.pts.set(pt.rootPhys, pt);
+  }
+
+  /** Forget a freed page table (its root pointer then leads nowhere). */
+  detachPageTable(pt: PtIommu): void {
+    if (this.pts.get(pt.rootPhys) === pt) this.pts.delete(pt.rootPhys);
+  }
+
+  /** Declare whether the device with `sid` issues PRI page requests on translation faults. */
+  setPri(sid: number, on: boolean): void {
+    if (on) this.priSids.add(sid);
+    else this.priSids.delete(sid);
+  }
+
+  /** Context-cache invalidation: one device (all its PASIDs), or all when sid < 0. */
+  protected dropContext(sid: number): void {
+    if (sid < 0) {
+      this.ctxCache.clear();
+      this.pasidCtxCache.clear();
+    } else {
+      this.ctxCache.delete(sid);
+      this.pasidCtxCache.delete(sid);
+    }
+  }
+
+  /** PASID-cache invalidation for (sid or all, pasid or all). */
+  protected dropPasidContext(sid: number, pasid: number): void {
+    for (const [s, m] of this.pasidCtxCache) {
+      if (sid >= 0 && s !== sid) continue;
+      if (pasid < 0) m.clear();
+      else m.delete(pasid);
+    }
+    if (pasid <= 0) {
+      if (sid < 0) this.ctxCache.clear();
+      else this.ctxCache.delete(sid);
+    }
+  }
+
+  /** Drop cached contexts matching `filter` (e.g. all entries tagged with one DID). Returns how many. */
+  protected dropContexts(filter: (sid: number, pasid: number, ctx: HwContext) => boolean): number {
+    let n = 0;
+    for (const [sid, ctx] of this.ctxCache) if (filter(sid, 0, ctx) && this.ctxCache.delete(sid)) n++;
+    for (const [sid, m] of this.pasidCtxCache) for (const [pasid, ctx] of m) if (filter(sid, pasid, ctx) && m.delete(pasid)) n++;
+    return n;
+  }
+
+  /** Cached context for (sid, pasid), fetching it on a miss; a FaultKind on failure. */
+  private context(sid: number, pasid: number): HwContext | FaultKind {
+    let ctx: HwContext | undefined;
+    if (pasid === 0) ctx = this.ctxCache.get(sid);
+    else ctx = this.pasidCtxCache.get(sid)?.get(pasid);
+    if (ctx) return ctx;
+    const r = this.fetchContext(sid, pasid);
+    if (typeof r === 'number') return r;
+    if (pasid === 0) this.ctxCache.set(sid, r);
+    else {
+      let m = this.pasidCtxCache.get(sid);
+      if (!m) this.pasidCtxCache.set(sid, (m = new Map()));
+      m.set(pasid, r);
+    }
+    return r;
+  }
+
+  /**
+   * One device DMA of `length` bytes at `iova` (pasid 0 = request without PASID).
+   * Returns 0, -EFAULT (translation/context fault), -EACCES (permission fault) or -EINVAL
+   * (length <= 0). A faulting DMA stops at the faulting page; earlier pages completed.
+   */
+  dma(sid: number, pasid: number, iova: number, length: number, write: boolean): number {
+    if (!(length > 0)) return -ERRNO.EINVAL;
+    const c = this.counters;
+    const ctx = this.context(sid, pasid);
+    if (typeof ctx === 'number') return this.fault(ctx, sid, pasid, iova, write, null);
+    if (write) c.dma_write++;
+    else c.dma_read++;
+    c.dma_bytes += length;
+    if (this.rec.enabled) {
+      this.rec.count(write ? 'dma_write_bytes' : 'dma_read_bytes', this.clock.now, length);
+      if (this.rec.traceDma) this.rec.instant('hw.dma', write ? 'dma_write' : 'dma_read', this.clock.now, { sid, pasid, iova, length });
+    }
+    const need = write ? IOMMU_WRITE : IOMMU_READ;
+    if ((ctx.permMask & need) === 0) return this.fault(FAULT_KIND.PERMISSION, sid, pasid, iova, write, ctx);
+    const pt = ctx.pt;
+    if (pt === null) {
+      if (ctx.bypass) return 0;
+      return ctx.silentAbort ? -ERRNO.EFAULT : this.fault(FAULT_KIND.CONTEXT, sid, pasid, iova, write, ctx);
+    }
+    const tlb = this.iotlb;
+    const cost = this.cost;
+    const end = iova + length;
+    let a = iova;
+    while (a < end) {
+      c.translations++;
+      const slot = tlb.lookup(ctx.tag, a);
+      if (slot >= 0) {
+        c.iotlb_hit++;
+        if ((tlb.perm[slot]! & need) !== 0 && (!write || tlb.dirtyKnown[slot] === 1)) {
+          cost.charge('iotlb_hit');
+          a = tlb.base(slot) + POW2[tlb.sizeLg2(slot)]!;
+          continue;
+        }
+        // Cached entry cannot complete the write without a PTE update: walk again.
+        c.iotlb_dirty_upgrade++;
+      } else c.iotlb_miss++;
+      cost.charge('iotlb_miss');
+      const ref = this.ref;
+      ref.levelsWalked = 0;
+      const ok = pt.lookupLeaf(a, ref);
+      c.pte_read += ref.levelsWalked;
+      if (!ok) return this.fault(FAULT_KIND.TRANSLATION, sid, pasid, a, write, ctx);
+      const r = pt.hwAccess(ref, write, ctx.setA, ctx.setD);
+      if (r === HW_ACCESS.PERM_FAULT) return this.fault(FAULT_KIND.PERMISSION, sid, pasid, a, write, ctx);
+      if (r === HW_ACCESS.UPDATED) {
+        c.pte_write_atomic++;
+        cost.charge('hw_ad_update');
+      }
+      const prot = pt.leafProt(ref) | (write ? IOMMU_WRITE : 0);
+      const dirtyKnown = write || ((prot & IOMMU_WRITE) !== 0 && (!ctx.setD || pt.leafDirty(ref)));
+      const cs = this.cacheSizeLg2(ref.sizeLg2);
+      const base = Math.floor(a / POW2[cs]!) * POW2[cs]!;
+      const leafBase = Math.floor(a / POW2[ref.sizeLg2]!) * POW2[ref.sizeLg2]!;
+      tlb.fill(ctx.tag, base, cs, ref.oa + (base - leafBase), prot, dirtyKnown);
+      a = base + POW2[cs]!;
+    }
+    return 0;
+  }
+
+  /** Record a fault (or a page request for PRI devices' translation faults); returns the errno. */
+  private fault(kind: FaultKind, sid: number, pasid: number, iova: number, write: boolean, ctx: HwContext | null): number {
+    const c = this.counters;
+    if (kind === FAULT_KIND.TRANSLATION && this.priSids.has(sid)) {
+      c.page_requests++;
+      this.cost.charge('fault_record');
+      this.pageRequests.push({ ts: this.clock.now, sid, pasid, iova, write, grpid: this.prgi++ & 0x1ff });
+      if (this.rec.enabled) this.rec.instant('hw.fault', 'page_request', this.clock.now, { sid, pasid, iova, write });
+      return -ERRNO.EFAULT;
+    }
+    c.faults++;
+    this.cost.charge('fault_record');
+    const f = this.encodeFault(kind, sid, pasid, iova, write, ctx);
+    this.events.push(f);
+    if (this.rec.enabled) {
+      this.rec.instant('hw.fault', f.name, this.clock.now, { code: f.code, sid, pasid, iova, write, flags: f.flags });
+      this.rec.count('faults', this.clock.now, 1);
+    }
+    return kind === FAULT_KIND.PERMISSION ? -ERRNO.EACCES : -ERRNO.EFAULT;
+  }
+
+  private pendingWait: CostAction | null = null;
+
+  /** Note an invalidation whose completion the next wait/sync must cover (slowest one wins). */
+  protected notePending(action: CostAction): void {
+    if (this.pendingWait === null || this.cost.ns[action] > this.cost.ns[this.pendingWait]) this.pendingWait = action;
+  }
+
+  /**
+   * A completion wait / CMD_SYNC: charge one round trip as long as the slowest invalidation
+   * issued since the previous wait (cost-model-sources §8 notes: #2/#4/#6/#8 once per wait),
+   * or inv_wait_empty (#3) when nothing is pending. Returns the ns charged.
+   */
+  protected completeWait(): number {
+    const a = this.pendingWait ?? 'inv_wait_empty';
+    this.pendingWait = null;
+    this.counters.inv_wait++;
+    return this.cost.charge(a);
+  }
+
+  /** Log a consumed command, count it by name and trace it. */
+  protected logCommand(cmd: HwCommand): void {
+    this.commands.push(cmd);
+    this.counters.cmd[cmd.name] = (this.counters.cmd[cmd.name] ?? 0) + 1;
+  }
+
+  /** Vendor-neutral snapshot for the UI / tests. */
+  stats(): Record<string, number> {
+    return { ...this.counters.snapshot(), iotlb_entries: this.iotlb.size(), iotlb_evictions: this.iotlb.evictions, sim_ns: this.clock.now };
+  }
+}

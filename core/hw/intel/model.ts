@@ -1,0 +1,274 @@
+/**
+ * Intel VT-d hardware model (scalable mode): CAP/ECAP, root table, scalable-mode context
+ * tables, PASID directories and PASID tables in simulated memory, the invalidation queue
+ * (context-cache, PASID-cache, IOTLB global/DSI/PSI with address mask, device-TLB, wait),
+ * fault recording registers (NFR+1 records, PFO on overflow) and the page request queue.
+ *
+ * Sources: VT-d spec §9.1-9.6 (entries), §6.5.2 (descriptors), §7.2 (fault recording),
+ * §10.4.2-3 (CAP/ECAP); Linux drivers/iommu/intel/{iommu.h,pasid.h,pasid.c,dmar.c};
+ * spec/dirty-tracking.md §4.3 and spec/upstream-uapi.md §4.2.
+ */
+import { bit, fget, fset, hex64 } from '../bits';
+import type { HwContext, HwModelOptions } from '../engine';
+import { IommuHwModel } from '../engine';
+import type { FaultKind, HwFaultRecord , Ring } from '../queue';
+import { FAULT_KIND } from '../queue';
+import { CAP, CE, ECAP, GRAN, PASID_DIR_ENTRY_SIZE, PASID_ENTRY_SIZE, PC_GRAN, PE, PGTT, QI, ROOT_ENTRY_SIZE, SM_CONTEXT_ENTRY_SIZE, SM_FAULT, SM_FAULT_NAMES, qiType, qiWait } from './regs';
+
+/** Capability switches for what-ifs (ECAP bits). */
+export interface VtdHwCaps {
+  /** ECAP.SLADS (bit 45). Default true. */
+  slads?: boolean;
+  /** ECAP.SMTS scalable mode (bit 43). Default true. */
+  smts?: boolean;
+  /** ECAP.SLTS second-stage support (bit 46). Default true. */
+  slts?: boolean;
+  /** ECAP.FLTS first-stage support (bit 47). Default true. */
+  flts?: boolean;
+  /** PASID width (ECAP.PSS + 1). Default 20. */
+  pasidBits?: number;
+}
+
+const TYPE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(QI).map(([k, v]) => [v, k]));
+
+export class VtdIommuHw extends IommuHwModel {
+  readonly cap: bigint;
+  readonly ecap: bigint;
+  /** Root table address (RTADDR_REG), with TTM = scalable mode. */
+  readonly rootTable: number;
+  /** Fault recording registers (FRCD), NFR+1 of them; overflow = FSTS.PFO. */
+  get faultRecords(): Ring<HwFaultRecord> {
+    return this.events;
+  }
+  private waitSeq = 0;
+
+  constructor(o: HwModelOptions, caps: VtdHwCaps = {}) {
+    // Fault recording registers: CAP.NFR = 7 → 8 records (a typical server part).
+    super({ ...o, eventEntries: o.eventEntries ?? 8 });
+    let cap = 0n;
+    cap = fset(cap, CAP.ND_HI, CAP.ND_LO, 6); // 64K domain IDs
+    cap = fset(cap, CAP.SAGAW_HI, CAP.SAGAW_LO, 0b00100); // 4-level (48-bit) second stage
+    cap = fset(cap, CAP.MGAW_HI, CAP.MGAW_LO, 47);
+    cap = fset(cap, CAP.FRO_HI, CAP.FRO_LO, 0x22);
+    cap = fset(cap, CAP.SLLPS_HI, CAP.SLLPS_LO, 0b0011); // 2 MiB and 1 GiB
+    cap |= 1n << BigInt(CAP.PSI);
+    cap = fset(cap, CAP.NFR_HI, CAP.NFR_LO, this.events.capacity - 1);
+    cap = fset(cap, CAP.MAMV_HI, CAP.MAMV_LO, 18);
+    this.cap = cap;
+    let ecap = 0n;
+    for (const b of [ECAP.C, ECAP.QI, ECAP.DT, ECAP.IR, ECAP.PT, ECAP.PRS, ECAP.PASID]) ecap |= 1n << BigInt(b);
+    ecap = fset(ecap, ECAP.PSS_HI, ECAP.PSS_LO, (caps.pasidBits ?? 20) - 1);
+    if (caps.smts ?? true) ecap |= 1n << BigInt(ECAP.SMTS);
+    if (caps.slads ?? true) ecap |= 1n << BigInt(ECAP.SLADS);
+    if (caps.slts ?? true) ecap |= 1n << BigInt(ECAP.SLTS);
+    if (caps.flts ?? true) ecap |= 1n << BigInt(ECAP.FLTS);
+    this.ecap = ecap;
+    this.rootTable = this.mem.allocPages(1);
+  }
+
+  /** ecap_bit helper. */
+  ecapHas(b: number): boolean {
+    return bit(this.ecap, b);
+  }
+
+  /** CAP.MAMV: largest PSI address mask (log2 pages). */
+  get mamv(): number {
+    return fget(this.cap, CAP.MAMV_HI, CAP.MAMV_LO);
+  }
+
+  /** CPU write of one qword of a table entry (root/context/PASID entry); counted and costed. */
+  writeQword(pa: number, v: bigint, what: string): void {
+    this.mem.write64(pa, v);
+    this.counters.table_entry_write++;
+    this.cost.charge('table_entry_write');
+    if (this.rec.enabled) this.rec.instant('hw.table', 'vtd_table_write', this.clock.now, { what, pa, value: hex64(v) });
+  }
+
+  /** Address of the scalable-mode context entry of `sid` ((bus << 8) | devfn), allocating the context table. */
+  contextEntryAddr(sid: number): number {
+    const bus = (sid >> 8) & 0xff;
+    const devfn = sid & 0xff;
+    const rpa = this.rootTable + bus * ROOT_ENTRY_SIZE + (devfn >= 128 ? 8 : 0);
+    let re = this.mem.read64(rpa);
+    if (!bit(re, 0)) {
+      const t = this.mem.allocPages(1);
+      re = BigInt(t) | 1n; // LP/UP present + context-table pointer
+      this.writeQword(rpa, re, devfn >= 128 ? 'root.UCTP' : 'root.LCTP');
+    }
+    return Number(re & ~0xfffn) + (devfn & 0x7f) * SM_CONTEXT_ENTRY_SIZE;
+  }
+
+  /**
+   * Set up the context entry of `sid` to point at `pasidDir` (a PASID directory of
+   * 2^(7+pdts) entries), with device-TLB and PRI enables as given.
+   */
+  writeContextEntry(sid: number, pasidDir: number, pdts: number, ats: boolean, pri: boolean): void {
+    const pa = this.contextEntryAddr(sid);
+    let q0 = BigInt(pasidDir) & ~0xfffn;
+    q0 = fset(q0, CE.PDTS_HI, CE.PDTS_LO, pdts);
+    if (ats) q0 |= 1n << BigInt(CE.DTE);
+    if (pri) q0 |= 1n << BigInt(CE.PRE);
+    q0 |= 1n << BigInt(CE.PASIDE);
+    q0 |= 1n; // P
+    this.writeQword(pa + 8, 0n, 'context.RID_PASID'); // RID_PASID = 0 (IOMMU_NO_PASID)
+    this.writeQword(pa, q0, 'context.qw0');
+  }
+
+  /** Address of the PASID entry for `pasid` under directory `dir`; allocates the leaf PASID table if asked. */
+  pasidEntryAddr(dir: number, pasid: number, alloc: boolean): number {
+    const dpa = dir + (pasid >> 6) * PASID_DIR_ENTRY_SIZE;
+    let de = this.mem.read64(dpa);
+    if (!bit(de, 0)) {
+      if (!alloc) return -1;
+      de = BigInt(this.mem.allocPages(1)) | 1n;
+      this.writeQword(dpa, de, 'pasid_dir');
+    }
+    return Number(de & ~0xfffn) + (pasid & 0x3f) * PASID_ENTRY_SIZE;
+  }
+
+  /** Append a wait descriptor and let the hardware consume the batch (Linux qi_submit_sync). */
+  qiSubmitSync(descs: bigint[][]): void {
+    const ts = this.clock.now;
+    const all = [...descs, qiWait(0, ++this.waitSeq)];
+    for (const [q0, q1] of all) this.execute(q0!, q1!);
+    if (this.rec.enabled) this.rec.slice('hw.cmdq', 'qi_submit', ts, this.clock.now - ts, { count: all.length, qw0: hex64(all[0]![0]!) });
+  }
+
+  private execute(q0: bigint, q1: bigint): void {
+    const ts = this.clock.now;
+    this.cost.charge('cmd_post');
+    const type = qiType(q0);
+    const gran = fget(q0, 5, 4);
+    const fields: Record<string, number | boolean> = { type, gran };
+    let name = TYPE_NAMES[type] ?? `UNKNOWN_${type}`;
+    let trace = 'vtd_inv_desc';
+    switch (type) {
+      case QI.CC: {
+        const did = fget(q0, 31, 16);
+        const sid = fget(q0, 47, 32);
+        Object.assign(fields, { did, sid, fm: fget(q0, 49, 48) });
+        if (gran === GRAN.GLOBAL) this.dropContext(-1);
+        else if (gran === GRAN.DOMAIN) this.dropContexts((_s, _p, c) => c.tag === did);
+        else this.dropContext(sid);
+        name = ['', 'QI_CC_GLOBAL', 'QI_CC_DOMAIN', 'QI_CC_DEVICE'][gran]!;
+        trace = ['', 'vtd_inv_desc_cc_global', 'vtd_inv_desc_cc_domain', 'vtd_inv_desc_cc_device'][gran]!;
+        this.counters.inv_context++;
+        this.notePending('inv_wait_context');
+        break;
+      }
+      case QI.PC: {
+        const did = fget(q0, 31, 16);
+        const pasid = fget(q0, 51, 32);
+        Object.assign(fields, { did, pasid });
+        if (gran === PC_GRAN.PASID_SEL) this.dropContexts((_s, p, c) => c.tag === did && p === pasid);
+        else if (gran === PC_GRAN.ALL_PASIDS) this.dropContexts((_s, _p, c) => c.tag === did);
+        else this.dropContext(-1);
+        name = gran === PC_GRAN.PASID_SEL ? 'QI_PC_PASID_SEL' : gran === PC_GRAN.ALL_PASIDS ? 'QI_PC_ALL_PASIDS' : 'QI_PC_GLOBAL';
+        trace = 'vtd_inv_desc_pasid_cache';
+        this.counters.inv_pasid++;
+        this.notePending('inv_wait_context');
+        break;
+      }
+      case QI.IOTLB: {
+        const did = fget(q0, 31, 16);
+        Object.assign(fields, { did });
+        if (gran === GRAN.GLOBAL) {
+          this.iotlb.invalidateAll();
+          name = 'QI_IOTLB_GLOBAL';
+          trace = 'vtd_inv_desc_iotlb_global';
+          this.notePending('inv_wait_domain');
+        } else if (gran === GRAN.DOMAIN) {
+          this.iotlb.invalidate(did, 0, Infinity);
+          name = 'QI_IOTLB_DSI';
+          trace = 'vtd_inv_desc_iotlb_domain';
+          this.notePending('inv_wait_domain');
+        } else {
+          const addr = Number(q1 & ~0xfffn);
+          const am = fget(q1, 5, 0);
+          Object.assign(fields, { addr, am, ih: bit(q1, 6) });
+          this.iotlb.invalidate(did, addr, addr + 2 ** (am + 12) - 1);
+          name = 'QI_IOTLB_PSI';
+          trace = 'vtd_inv_desc_iotlb_pages';
+          this.notePending('inv_wait_page');
+        }
+        this.counters.inv_iotlb++;
+        break;
+      }
+      case QI.DIOTLB:
+      case QI.DEIOTLB:
+        Object.assign(fields, { sid: fget(q0, 47, 32), addr: Number(q1 & ~0xfffn), s: bit(q1, 0) });
+        name = type === QI.DIOTLB ? 'QI_DIOTLB' : 'QI_DEIOTLB';
+        trace = 'vtd_inv_desc_dev_iotlb';
+        this.counters.inv_devtlb++;
+        this.notePending('inv_wait_devtlb');
+        break;
+      case QI.IWD:
+        Object.assign(fields, { sw: bit(q0, 5), fn: bit(q0, 6), data: fget(q0, 63, 32) });
+        name = 'QI_IWD';
+        trace = 'vtd_inv_desc_wait_sw';
+        this.completeWait();
+        break;
+      default:
+        break;
+    }
+    this.logCommand({ ts, name, opcode: type, raw: [hex64(q0), hex64(q1)], fields });
+    if (this.rec.enabled) this.rec.slice('hw.cmdq', trace, ts, this.clock.now - ts, fields);
+  }
+
+  private lastFault = 0;
+
+  protected fetchContext(sid: number, pasid: number): HwContext | FaultKind {
+    this.counters.ctx_fetch++;
+    const bus = (sid >> 8) & 0xff;
+    const devfn = sid & 0xff;
+    this.cost.charge('table_read', 4); // root, context, PASID directory, PASID entry
+    const re = this.mem.read64(this.rootTable + bus * ROOT_ENTRY_SIZE + (devfn >= 128 ? 8 : 0));
+    if (!bit(re, 0)) return this.fail(SM_FAULT.CONTEXT_NOT_PRESENT, FAULT_KIND.CONTEXT);
+    const ce = this.mem.read64(Number(re & ~0xfffn) + (devfn & 0x7f) * SM_CONTEXT_ENTRY_SIZE);
+    if (!bit(ce, CE.P)) return this.fail(SM_FAULT.CONTEXT_NOT_PRESENT, FAULT_KIND.CONTEXT);
+    const pdts = fget(ce, CE.PDTS_HI, CE.PDTS_LO);
+    if (pasid >> 6 >= 2 ** (7 + pdts)) return this.fail(SM_FAULT.PASID_TOO_LARGE, FAULT_KIND.PASID_INVALID);
+    const dir = Number(ce & ~0xfffn);
+    const dpa = dir + (pasid >> 6) * PASID_DIR_ENTRY_SIZE;
+    if (!this.mem.has(dpa)) return this.fail(SM_FAULT.PASID_DIR_ACCESS, FAULT_KIND.PASID_FETCH);
+    const de = this.mem.read64(dpa);
+    if (!bit(de, 0)) return this.fail(SM_FAULT.PASID_DIR_NOT_PRESENT, FAULT_KIND.BAD_PASID_ENTRY);
+    const ppa = Number(de & ~0xfffn) + (pasid & 0x3f) * PASID_ENTRY_SIZE;
+    if (!this.mem.has(ppa)) return this.fail(SM_FAULT.PASID_ENTRY_ACCESS, FAULT_KIND.PASID_FETCH);
+    const q0 = this.mem.read64(ppa);
+    const q1 = this.mem.read64(ppa + 8);
+    if (!bit(q0, PE.P)) return this.fail(SM_FAULT.PASID_NOT_PRESENT, FAULT_KIND.BAD_PASID_ENTRY);
+    const pgtt = fget(q0, PE.PGTT_HI, PE.PGTT_LO);
+    const did = fget(q1, PE.DID_HI, PE.DID_LO);
+    if (pgtt === PGTT.PASS_THROUGH) return { tag: did, pt: null, bypass: true, setA: false, setD: false, permMask: 3 };
+    // Second stage: SLPTPTR in qword 0; first stage / nested: FLPTR in qword 2 (only tables the model holds).
+    const ptr = pgtt === PGTT.SECOND_STAGE ? Number(q0 & ~0xfffn) : Number(this.mem.read64(ppa + 16) & ~0xfffn);
+    const pt = pgtt >= PGTT.FIRST_STAGE && pgtt <= PGTT.NESTED ? this.pts.get(ptr) : undefined;
+    if (!pt) return this.fail(SM_FAULT.INVALID_PASID_ENTRY, FAULT_KIND.BAD_PASID_ENTRY);
+    // SSADE enables second-stage A/D; SLADS hardware only.
+    const ad = pgtt === PGTT.SECOND_STAGE && bit(q0, PE.SSADE) && this.ecapHas(ECAP.SLADS);
+    return { tag: did, pt, bypass: false, setA: ad, setD: ad, permMask: 3 };
+  }
+
+  private fail(reason: number, kind: FaultKind): FaultKind {
+    this.lastFault = reason;
+    return kind;
+  }
+
+  protected encodeFault(kind: FaultKind, sid: number, pasid: number, iova: number, write: boolean, _ctx: HwContext | null): HwFaultRecord {
+    let fr = this.lastFault;
+    if (kind === FAULT_KIND.TRANSLATION) fr = SM_FAULT.SL_RW;
+    else if (kind === FAULT_KIND.PERMISSION) fr = write ? SM_FAULT.NO_WRITE : SM_FAULT.NO_READ;
+    this.lastFault = 0;
+    const pp = pasid !== 0;
+    // FRCD: qword 0 = FI (page address); qword 1 = SID[15:0], PP[31], FR[39:32], PV[59:40], T[62] (1 = read), F[63].
+    let q1 = BigInt(sid & 0xffff);
+    if (pp) q1 |= 1n << 31n;
+    q1 = fset(q1, 39, 32, fr);
+    q1 = fset(q1, 59, 40, pasid);
+    if (!write) q1 |= 1n << 62n;
+    q1 |= 1n << 63n;
+    const flags = (write ? 0 : 1) | (pp ? 2 : 0);
+    return { ts: this.clock.now, kind, code: fr, name: SM_FAULT_NAMES[fr] ?? `SM fault 0x${fr.toString(16)}`, sid, pasid, iova, write, flags, recoverable: false, raw: [hex64(BigInt(Math.floor(iova / 4096) * 4096)), hex64(q1)] };
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * Arm SMMUv3 hardware model: IDR0-5, a linear stream table and per-device linear CD tables
+ * in simulated memory, the command queue (CFGI_STE, CFGI_CD, TLBI_NH_VA with range fields,
+ * TLBI_NH_ASID, TLBI_S12_VMALL, ATC_INV, CMD_SYNC), the event queue (F_TRANSLATION,
+ * F_PERMISSION, C_BAD_STE, C_BAD_CD, F_CD_FETCH, C_BAD_SUBSTREAMID) and the PRI queue
+ * (translation faults of PRI/stall-capable devices become page requests).
+ *
+ * Sources: Arm IHI 0070 §5.2 STE, §5.4 CD (HA bit 43, HD bit 42; 5.4.1 cached in TLBs),
+ * §4.4-4.7 commands, §7.3 events, §3.13 HTTU with DBM; Linux arm-smmu-v3.{c,h};
+ * spec/dirty-tracking.md §4.2, spec/upstream-uapi.md §4.3.
+ */
+import { bit, fget, fset, hex64 } from '../bits';
+import type { HwContext, HwModelOptions } from '../engine';
+import { IommuHwModel } from '../engine';
+import type { FaultKind, HwFaultRecord } from '../queue';
+import { FAULT_KIND } from '../queue';
+import { CD, CD_SIZE, CMDQ_OP, EVT, EVT_NAMES, HTTU, IDR0, IDR1, IDR3, IDR5, STE, STE_CFG, STE_SIZE, cmdOp } from './regs';
+
+/** Capability switches for what-ifs. */
+export interface SmmuHwCaps {
+  /** IDR0.HTTU: 0 none, 1 access, 2 access+dirty. Default 2. */
+  httu?: number;
+  /** IDR3.BBML level 0..2. Default 2. */
+  bbml?: number;
+  /** IDR3.RIL range invalidation. Default true. */
+  ril?: boolean;
+  /** IDR0.COHACC coherent table walks. Default true. */
+  coherent?: boolean;
+  /** IDR1.SSIDSIZE (PASID bits). Default 20. */
+  ssidBits?: number;
+  /** IDR1.SIDSIZE. Default 16. */
+  sidBits?: number;
+  /** IDR0.BTM broadcast TLB maintenance. Default false. */
+  btm?: boolean;
+  /** IDR0.STALL_MODEL: 0 stall and terminate, 1 terminate only, 2 stall forced. Default 0. */
+  stallModel?: number;
+}
+
+const OP_NAMES: Record<number, string> = Object.fromEntries(Object.entries(CMDQ_OP).map(([k, v]) => [v, k.startsWith('CMD_') ? k : `CMD_${k}`]));
+
+export class SmmuV3Hw extends IommuHwModel {
+  readonly idr: readonly bigint[];
+  readonly streamTable: number;
+  private lastEvent = 0;
+
+  constructor(o: HwModelOptions, caps: SmmuHwCaps = {}) {
+    super({ ...o, eventEntries: o.eventEntries ?? 1024 });
+    let idr0 = 0n;
+    for (const b of [IDR0.S1P, IDR0.S2P, IDR0.ATS, IDR0.ASID16, IDR0.PRI, IDR0.VMID16, IDR0.CD2L]) idr0 |= 1n << BigInt(b);
+    idr0 = fset(idr0, IDR0.TTF_HI, IDR0.TTF_LO, 2); // AArch64 tables
+    idr0 = fset(idr0, IDR0.HTTU_HI, IDR0.HTTU_LO, caps.httu ?? HTTU.ACCESS_DIRTY);
+    idr0 = fset(idr0, IDR0.STALL_HI, IDR0.STALL_LO, caps.stallModel ?? 0);
+    idr0 = fset(idr0, IDR0.ST_LVL_HI, IDR0.ST_LVL_LO, 0); // linear stream table
+    if (caps.coherent ?? true) idr0 |= 1n << BigInt(IDR0.COHACC);
+    if (caps.btm ?? false) idr0 |= 1n << BigInt(IDR0.BTM);
+    const sidBits = caps.sidBits ?? 16;
+    let idr1 = fset(0n, IDR1.SIDSIZE_HI, IDR1.SIDSIZE_LO, sidBits);
+    idr1 = fset(idr1, IDR1.SSIDSIZE_HI, IDR1.SSIDSIZE_LO, caps.ssidBits ?? 20);
+    let idr3 = fset(0n, IDR3.BBML_HI, IDR3.BBML_LO, caps.bbml ?? 2);
+    if (caps.ril ?? true) idr3 |= 1n << BigInt(IDR3.RIL);
+    let idr5 = fset(0n, IDR5.OAS_HI, IDR5.OAS_LO, 5); // 48-bit OAS
+    idr5 |= (1n << BigInt(IDR5.GRAN4K)) | (1n << BigInt(IDR5.GRAN64K));
+    this.idr = [idr0, idr1, 0n, idr3, 0n, idr5];
+    this.streamTable = this.mem.reservePages((2 ** sidBits * STE_SIZE) / 4096);
+  }
+
+  /** IDR0.HTTU value. */
+  get httu(): number {
+    return fget(this.idr[0]!, IDR0.HTTU_HI, IDR0.HTTU_LO);
+  }
+  get coherent(): boolean {
+    return bit(this.idr[0]!, IDR0.COHACC);
+  }
+  get ril(): boolean {
+    return bit(this.idr[3]!, IDR3.RIL);
+  }
+  get bbml(): number {
+    return fget(this.idr[3]!, IDR3.BBML_HI, IDR3.BBML_LO);
+  }
+  get ssidBits(): number {
+    return fget(this.idr[1]!, IDR1.SSIDSIZE_HI, IDR1.SSIDSIZE_LO);
+  }
+
+  steAddr(sid: number): number {
+    return this.streamTable + sid * STE_SIZE;
+  }
+
+  /** Allocate a linear CD table of 2^log2Entries CDs (64 bytes each); returns its physical address. */
+  allocCdTable(log2Entries: number): number {
+    return this.mem.allocPages(Math.max(1, Math.ceil((2 ** log2Entries * CD_SIZE) / 4096)));
+  }
+
+  /** CPU write of one qword of an STE or CD; counted and costed. */
+  writeQword(pa: number, v: bigint, what: string): void {
+    this.mem.write64(pa, v);
+    this.counters.table_entry_write++;
+    this.cost.charge('table_entry_write');
+    if (this.rec.enabled) this.rec.instant('hw.table', 'smmuv3_table_write', this.clock.now, { what, pa, value: hex64(v) });
+  }
+
+  /** The command queue consumes `cmds` in order (the driver issues CMD_SYNC itself). */
+  submit(cmds: bigint[][]): void {
+    for (const [q0, q1] of cmds) this.execute(q0!, q1!);
+  }
+
+  private execute(q0: bigint, q1: bigint): void {
+    const ts = this.clock.now;
+    this.cost.charge('cmd_post');
+    const op = cmdOp(q0);
+    const name = OP_NAMES[op] ?? `CMD_UNKNOWN_${op}`;
+    const fields: Record<string, number | boolean> = {};
+    switch (op) {
+      case CMDQ_OP.CFGI_STE: {
+        const sid = fget(q0, 63, 32);
+        Object.assign(fields, { sid, leaf: bit(q1, 0) });
+        this.dropContext(sid);
+        this.counters.inv_context++;
+        this.notePending('inv_wait_context');
+        break;
+      }
+      case CMDQ_OP.CFGI_CD: {
+        const sid = fget(q0, 63, 32);
+        const ssid = fget(q0, 31, 12);
+        Object.assign(fields, { sid, ssid, leaf: bit(q1, 0) });
+        this.dropPasidContext(sid, ssid);
+        this.counters.inv_context++;
+        this.notePending('inv_wait_context');
+        break;
+      }
+      case CMDQ_OP.CFGI_ALL:
+        this.dropContext(-1);
+        this.counters.inv_context++;
+        this.notePending('inv_wait_context');
+        break;
+      case CMDQ_OP.TLBI_NH_ASID: {
+        const asid = fget(q0, 63, 48);
+        fields.asid = asid;
+        this.iotlb.invalidate(asid, 0, Infinity);
+        this.counters.inv_iotlb++;
+        this.notePending('inv_wait_domain');
+        break;
+      }
+      case CMDQ_OP.TLBI_NH_VA: {
+        const asid = fget(q0, 63, 48);
+        const num = fget(q0, 16, 12);
+        const scale = fget(q0, 24, 20);
+        const tg = fget(q1, 11, 10);
+        const addr = Number(q1 & ~0xfffn);
+        // Range form when TG != 0: (NUM+1) × 2^SCALE granules (TG 1 = 4K, 2 = 16K, 3 = 64K).
+        const size = tg === 0 ? 1 : (num + 1) * 2 ** scale * [0, 4096, 16384, 65536][tg]!;
+        Object.assign(fields, { asid, addr, num, scale, tg, ttl: fget(q1, 9, 8), leaf: bit(q1, 0), size });
+        this.iotlb.invalidate(asid, addr, addr + size - 1);
+        this.counters.inv_iotlb++;
+        this.notePending('inv_wait_page');
+        break;
+      }
+      case CMDQ_OP.TLBI_S12_VMALL:
+      case CMDQ_OP.TLBI_NH_ALL:
+      case CMDQ_OP.TLBI_NSNH_ALL:
+        fields.vmid = fget(q0, 47, 32);
+        this.iotlb.invalidateAll();
+        this.counters.inv_iotlb++;
+        this.notePending('inv_wait_domain');
+        break;
+      case CMDQ_OP.ATC_INV:
+        Object.assign(fields, { sid: fget(q0, 63, 32), ssid: fget(q0, 31, 12), addr: Number(q1 & ~0xfffn), size: fget(q1, 5, 0) });
+        this.counters.inv_devtlb++;
+        this.notePending('inv_wait_devtlb');
+        break;
+      case CMDQ_OP.CMD_SYNC:
+        fields.cs = fget(q0, 13, 12);
+        this.completeWait();
+        break;
+      default:
+        break;
+    }
+    this.logCommand({ ts, name, opcode: op, raw: [hex64(q0), hex64(q1)], fields });
+    if (this.rec.enabled) this.rec.slice('hw.cmdq', `smmuv3_cmdq_${name.slice(4).toLowerCase()}`, ts, this.clock.now - ts, fields);
+  }
+
+  protected fetchContext(sid: number, pasid: number): HwContext | FaultKind {
+    this.counters.ctx_fetch++;
+    this.cost.charge('table_read', 2); // STE + CD
+    if (sid >= 2 ** fget(this.idr[1]!, IDR1.SIDSIZE_HI, IDR1.SIDSIZE_LO)) return this.fail(EVT.C_BAD_STREAMID, FAULT_KIND.CONTEXT);
+    const pa = this.steAddr(sid);
+    const s0 = this.mem.read64(pa);
+    if (!bit(s0, STE.V)) return this.fail(EVT.C_BAD_STE, FAULT_KIND.CONTEXT);
+    const cfg = fget(s0, STE.CFG_HI, STE.CFG_LO);
+    if (cfg === STE_CFG.ABORT) return { tag: 0, pt: null, bypass: false, setA: false, setD: false, permMask: 3, silentAbort: true };
+    if (cfg === STE_CFG.BYPASS) return { tag: 0, pt: null, bypass: true, setA: false, setD: false, permMask: 3 };
+    if (cfg !== STE_CFG.S1_TRANS) return this.fail(EVT.C_BAD_STE, FAULT_KIND.CONTEXT); // stage 2 / nested not modelled
+    const cdmax = fget(s0, STE.S1CDMAX_HI, STE.S1CDMAX_LO);
+    if (pasid >= 2 ** cdmax && pasid !== 0) return this.fail(EVT.C_BAD_SUBSTREAMID, FAULT_KIND.PASID_INVALID);
+    const cdpa = fget(s0, STE.S1CTXPTR_HI, STE.S1CTXPTR_LO) * 64 + pasid * CD_SIZE;
+    if (!this.mem.has(cdpa)) return this.fail(EVT.F_CD_FETCH, FAULT_KIND.PASID_FETCH);
+    const c0 = this.mem.read64(cdpa);
+    const c1 = this.mem.read64(cdpa + 8);
+    if (!bit(c0, CD.V) || !bit(c0, CD.AA64)) return this.fail(EVT.C_BAD_CD, FAULT_KIND.BAD_PASID_ENTRY);
+    const pt = this.pts.get(fget(c1, CD.TTB0_HI, CD.TTB0_LO) * 16);
+    if (!pt) return this.fail(EVT.C_BAD_CD, FAULT_KIND.BAD_PASID_ENTRY);
+    const httu = this.httu;
+    return { tag: fget(c0, CD.ASID_HI, CD.ASID_LO), pt, bypass: false, setA: bit(c0, CD.HA) && httu >= HTTU.ACCESS, setD: bit(c0, CD.HD) && httu >= HTTU.ACCESS_DIRTY, permMask: 3 };
+  }
+
+  private fail(evt: number, kind: FaultKind): FaultKind {
+    this.lastEvent = evt;
+    return kind;
+  }
+
+  protected encodeFault(kind: FaultKind, sid: number, pasid: number, iova: number, write: boolean, _ctx: HwContext | null): HwFaultRecord {
+    let id = this.lastEvent;
+    if (kind === FAULT_KIND.TRANSLATION) id = EVT.F_TRANSLATION;
+    else if (kind === FAULT_KIND.PERMISSION) id = EVT.F_PERMISSION;
+    this.lastEvent = 0;
+    let q0 = fset(BigInt(id), 63, 32, sid);
+    if (pasid !== 0) q0 = fset(q0 | (1n << 11n), 31, 12, pasid);
+    // qword 1: RnW[35] (1 = read), CLASS[41:40] = 2 (IN: input address) for translation-table faults.
+    let q1 = 0n;
+    if (!write) q1 |= 1n << 35n;
+    if (id === EVT.F_TRANSLATION || id === EVT.F_PERMISSION) q1 = fset(q1, 41, 40, 2);
+    const flags = Number(q1 >> 32n);
+    return { ts: this.clock.now, kind, code: id, name: EVT_NAMES[id] ?? `EVT_0x${id.toString(16)}`, sid, pasid, iova, write, flags, recoverable: false, raw: [hex64(q0), hex64(q1), hex64(BigInt(Math.floor(iova))), '0000000000000000'] };
+  }
+}
