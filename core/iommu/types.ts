@@ -36,6 +36,8 @@ export interface IommuDevice {
   readonly ats: boolean;
   /** PRI / stall capable (recoverable faults). */
   readonly pri: boolean;
+  /** PASID width the device supports (IOMMU_GET_HW_INFO out_max_pasid_log2); 0 or absent = none. */
+  readonly maxPasidLog2?: number;
 }
 
 /** struct iommu_domain_geometry. */

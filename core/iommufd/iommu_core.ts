@@ -147,3 +147,10 @@ export function iommuUnmap(domain: IommuDomain, iova: number, size: number, gath
   if (!gather) domain.ops.iotlbSync(domain, g);
   return unmapped;
 }
+
+/** a & b for non-negative integers below 2^53. */
+export function and53(a: number, b: number): number {
+  const hi = (Math.floor(a / TWO32) & Math.floor(b / TWO32)) >>> 0;
+  const lo = ((a % TWO32) & (b % TWO32)) >>> 0;
+  return hi * TWO32 + lo;
+}

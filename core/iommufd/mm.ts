@@ -108,7 +108,7 @@ export class Mm {
    * -ENOMEM (injected allocation failure).
    */
   pin(va: number, npages: number, out: Float64Array, outIdx: number): number {
-    if (this.fail.should('pin_user_pages')) return -ERRNO.ENOMEM;
+    if (this.fail.shouldFail('pin_user_pages')) return -ERRNO.ENOMEM;
     for (let i = 0; i < npages; i++) {
       const p = this.translate(va + i * PAGE_SIZE);
       if (p < 0) {

@@ -1,0 +1,137 @@
+/**
+ * struct iommufd_ctx: one open /dev/iommu. Owns the object table, the process mm it pins
+ * from, the allocation-failure injector, the platform (IOMMU driver and device factory),
+ * the VFIO compat IOAS and the options that select kernel behaviour where the spec leaves
+ * a choice. Object lifetime rules live here (IOMMU_DESTROY); attach logic in device.ts.
+ */
+import { ERRNO } from '../errno';
+import type { SimClock } from '../hw/clock';
+import type { IommuDevice, IommuDriver } from '../iommu/types';
+import type { Recorder } from '../trace/types';
+import { NULL_RECORDER } from '../trace/types';
+import type { AllocFailInjector } from './failnth';
+import { NO_FAIL } from './failnth';
+import { IoPagetable } from './io_pagetable';
+import type { AccessNotify } from './iopt_map';
+import { ioptUnmapAll } from './iopt_map';
+import { Mm } from './mm';
+import type { AnyObject, Ioas, ObjType } from './objects';
+import { ObjectTable } from './objects';
+
+/** An IOMMU reserved region of a device (struct iommu_resv_region). */
+export interface ResvRegion {
+  start: number;
+  length: number;
+  type: 'DIRECT' | 'DIRECT_RELAXABLE' | 'RESERVED' | 'MSI' | 'SW_MSI';
+}
+
+/**
+ * The IOMMU side a ctx drives: one driver and a factory for devices behind it (the
+ * selftest's MOCK_DOMAIN creates a device; vendor platforms create a PCI function).
+ */
+export interface IommufdPlatform {
+  driver: IommuDriver;
+  /** Create a device; `flags` are MOCK_FLAGS_DEVICE_* (NO_DIRTY, HUGE_IOVA, PASID). */
+  createDevice(flags: number, groupId?: number): IommuDevice | number;
+  /** Reserved regions of a device (iommu_get_group_resv_regions); none when absent. */
+  resvRegions?(dev: IommuDevice): ResvRegion[];
+}
+
+/** Behaviour switches (kernel profile). */
+export interface IommufdOptions {
+  /**
+   * Propagate errors of the GET_DIRTY_BITMAP walk (holes, driver -EINVAL). Mainline
+   * (v6.7-v6.18) discards iova_bitmap_for_each's result and returns 0: default false.
+   */
+  propagateDirtyErrors: boolean;
+  /** §1.5.7: split areas stored in domains by cut_mapping instead of refusing. Default true. */
+  splitWithCut: boolean;
+  /** iova_bitmap window in user pages (kernel: 512). */
+  bitmapWindowPages: number;
+}
+
+export const DEFAULT_OPTIONS: IommufdOptions = { propagateDirtyErrors: false, splitWithCut: true, bitmapWindowPages: 512 };
+
+/** Options for {@link IommufdCtx}. */
+export interface IommufdCtxInit {
+  platform: IommufdPlatform;
+  clock: SimClock;
+  recorder?: Recorder;
+  fail?: AllocFailInjector;
+  options?: Partial<IommufdOptions>;
+  mm?: Mm;
+}
+
+/** One iommufd file descriptor. */
+export class IommufdCtx {
+  readonly table = new ObjectTable();
+  readonly platform: IommufdPlatform;
+  readonly clock: SimClock;
+  readonly recorder: Recorder;
+  readonly fail: AllocFailInjector;
+  readonly options: IommufdOptions;
+  readonly mm: Mm;
+  /** IOMMU_OPTION_RLIMIT_MODE: false = per-user accounting, true = per-mm. */
+  accountModeMm = false;
+  /** IOMMU_VFIO_IOAS target. */
+  vfioIoas: Ioas | null = null;
+  /** VFIO compat container state (VFIO_SET_IOMMU type; 0 = none). */
+  vfioType = 0;
+  /** Next pseudo file descriptor for fault queues. */
+  nextFd = 100;
+  /** Called by io_pagetable unmap for areas with access pins (set by access.ts). */
+  accessNotify: AccessNotify | null = null;
+  /** Destroy hooks per type, registered by the modules that own the type. */
+  readonly destroyers = new Map<ObjType, (obj: AnyObject) => void>();
+
+  constructor(init: IommufdCtxInit) {
+    this.platform = init.platform;
+    this.clock = init.clock;
+    this.recorder = init.recorder ?? NULL_RECORDER;
+    this.fail = init.fail ?? NO_FAIL;
+    this.options = { ...DEFAULT_OPTIONS, ...init.options };
+    this.mm = init.mm ?? new Mm(this.fail);
+  }
+
+  /** iommufd_object_alloc: -ENOMEM on injected failure. */
+  allocObj<T extends AnyObject>(init: Omit<T, 'id' | 'users' | 'finalized'>): T | number {
+    if (this.fail.shouldFail('iommufd_object')) return -ERRNO.ENOMEM;
+    return this.table.insert<T>(init);
+  }
+
+  /** iommufd_get_object: the visible object of that id (and type) or -ENOENT. */
+  getObj<T extends AnyObject>(id: number, type?: ObjType): T | number {
+    const o = this.table.get(id, type);
+    return o ? (o as T) : -ERRNO.ENOENT;
+  }
+
+  /** IOAS alloc (iommufd_ioas_alloc + iopt_init_table). */
+  ioasAlloc(): Ioas | number {
+    const env = { mm: this.mm, fail: this.fail, splitWithCut: this.options.splitWithCut };
+    const ioas = this.allocObj<Ioas>({ type: 'IOAS', iopt: new IoPagetable(env), hwptList: [] });
+    return ioas;
+  }
+
+  /**
+   * IOMMU_DESTROY semantics (iommufd_object_remove): -ENOENT for unknown ids (0 included),
+   * -EBUSY while anything but the table holds a reference.
+   */
+  destroyUser(id: number): number {
+    const obj = this.table.get(id);
+    if (!obj) return -ERRNO.ENOENT;
+    if (obj.users !== 1) return -ERRNO.EBUSY;
+    this.destroyObj(obj);
+    return 0;
+  }
+
+  /** Remove from the table and run the type's destroy. */
+  destroyObj(obj: AnyObject): void {
+    if (this.vfioIoas === obj) this.vfioIoas = null;
+    this.table.remove(obj);
+    if (obj.type === 'IOAS') {
+      ioptUnmapAll(obj.iopt, this.accessNotify);
+      obj.iopt.removeReservedIova(null);
+    }
+    this.destroyers.get(obj.type)?.(obj);
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * Devices and paging HWPTs (drivers/iommu/iommufd/device.c, hw_pagetable.c) in the model the
+ * has_group review settled on and mainline implements (spec page-table-objects-pasid.md
+ * §2.6.3, "AGREED"): a paging HWPT is linked to its IOAS (domain added to the io_pagetable)
+ * when it is allocated and unlinked when destroyed; group attach is tracked per
+ * (ctx, group) in an iommufd_group: the first device attaches the group's domain, the last
+ * detach returns the group to the blocking domain (no stale domain), a device whose group
+ * sits on another HWPT gets -EINVAL. Auto HWPTs (attach by IOAS id) are attached first and
+ * then linked (immediate_attach) and are destroyed with their last device. Replace moves
+ * the whole group at once. Returns 0 or negative errno; failures leave no trace.
+ */
+import { ERRNO } from '../errno';
+import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../iommu/types';
+import type { IommuDevice } from '../iommu/types';
+import type { IommufdCtx } from './ctx';
+import { ioptTableAddDomain, ioptTableRemoveDomain } from './iopt_map';
+import type { IoPagetable } from './io_pagetable';
+import type { AnyObject, Fault, HwptPaging, IGroup, Idev, Ioas } from './objects';
+
+const groups = new WeakMap<IommufdCtx, Map<string, IGroup>>();
+
+function groupKey(dev: IommuDevice): string {
+  return `${dev.iommu.vendor}:${dev.groupId}`;
+}
+
+/** iommufd_device_bind: -ENOMEM; the bound device holds a driver reference (users = 2). */
+export function deviceBind(ctx: IommufdCtx, dev: IommuDevice): Idev | number {
+  let map = groups.get(ctx);
+  if (!map) {
+    map = new Map();
+    groups.set(ctx, map);
+  }
+  const key = groupKey(dev);
+  let igroup = map.get(key);
+  const newGroup = !igroup;
+  if (!igroup) {
+    if (ctx.fail.shouldFail('iommufd_group')) return -ERRNO.ENOMEM;
+    igroup = { key, hwpt: null, devices: new Set(), bound: new Set() };
+  }
+  const idev = ctx.allocObj<Idev>({ type: 'DEVICE', dev, driver: dev.iommu, igroup, hwpt: null, enforceCacheCoherency: dev.iommu.capable(dev, 'IOMMU_CAP_ENFORCE_CACHE_COHERENCY') });
+  if (typeof idev === 'number') return idev;
+  if (newGroup) map.set(key, igroup);
+  igroup.bound.add(idev);
+  idev.users++;
+  ctx.table.finalize(idev);
+  return idev;
+}
+
+/** iommufd_device_unbind: detach if attached, then destroy. */
+export function deviceUnbind(ctx: IommufdCtx, idev: Idev): void {
+  if (idev.hwpt) deviceDetach(ctx, idev);
+  idev.igroup.bound.delete(idev);
+  if (idev.igroup.bound.size === 0) groups.get(ctx)?.delete(idev.igroup.key);
+  ctx.table.remove(idev);
+}
+
+/** iopt_table_enforce_group_resv_regions with owner = idev. */
+function enforceResv(ctx: IommufdCtx, iopt: IoPagetable, idev: Idev): number {
+  const regions = ctx.platform.resvRegions?.(idev.dev) ?? [];
+  let hw = 0;
+  let sw = 0;
+  for (const r of regions) {
+    if (r.type === 'DIRECT_RELAXABLE') continue;
+    if (r.type === 'MSI') hw++;
+    if (r.type === 'SW_MSI') sw++;
+    const rc = iopt.reserveIova(r.start, r.start + r.length - 1, idev);
+    if (rc) {
+      iopt.removeReservedIova(idev);
+      return rc;
+    }
+  }
+  if ((sw && hw) || sw > 1) {
+    iopt.removeReservedIova(idev);
+    return -ERRNO.EINVAL;
+  }
+  return 0;
+}
+
+/** iommufd_hw_pagetable_attach: attach idev (and, first in group, the group) to hwpt. */
+export function hwptAttach(ctx: IommufdCtx, hwpt: HwptPaging, idev: Idev): number {
+  const g = idev.igroup;
+  if (g.hwpt && g.hwpt !== hwpt) return -ERRNO.EINVAL;
+  if (g.devices.has(idev)) return -ERRNO.EINVAL;
+  if (idev.enforceCacheCoherency && !hwpt.enforceCacheCoherency) return -ERRNO.EINVAL;
+  if (hwpt.domain.driver !== idev.driver) return -ERRNO.EINVAL;
+  let rc = enforceResv(ctx, hwpt.ioas.iopt, idev);
+  if (rc) return rc;
+  if (g.devices.size === 0) {
+    // iommu_attach_group: every device of the group moves to the domain.
+    const members = [idev, ...[...g.bound].filter((d) => d !== idev)];
+    const done: Idev[] = [];
+    for (const m of members) {
+      rc = hwpt.domain.ops.attachDev(hwpt.domain, m.dev);
+      if (rc) break;
+      done.push(m);
+    }
+    if (rc) {
+      for (const m of done) m.driver.blockDevice(m.dev);
+      hwpt.ioas.iopt.removeReservedIova(idev);
+      return rc;
+    }
+    g.hwpt = hwpt;
+  }
+  g.devices.add(idev);
+  idev.hwpt = hwpt;
+  hwpt.users++;
+  return 0;
+}
+
+/** iommufd_hw_pagetable_detach: the last device of the group blocks the group. */
+function hwptDetach(hwpt: HwptPaging, idev: Idev): void {
+  const g = idev.igroup;
+  g.devices.delete(idev);
+  if (g.devices.size === 0) {
+    for (const m of g.bound) m.driver.blockDevice(m.dev);
+    g.hwpt = null;
+  }
+  hwpt.ioas.iopt.removeReservedIova(idev);
+  idev.hwpt = null;
+}
+
+/** Drop a holder's reference; an auto HWPT dies with its last device. */
+function hwptPut(ctx: IommufdCtx, hwpt: HwptPaging): void {
+  hwpt.users--;
+  if (hwpt.autoDomain && hwpt.users === 1) ctx.destroyObj(hwpt);
+}
+
+/** iommufd_hwpt_paging_destroy: unlink from the IOAS and free the domain. */
+export function hwptDestroy(ctx: IommufdCtx, hwpt: HwptPaging): void {
+  const i = hwpt.ioas.hwptList.indexOf(hwpt);
+  if (i >= 0) {
+    hwpt.ioas.hwptList.splice(i, 1);
+    ioptTableRemoveDomain(hwpt.ioas.iopt, hwpt.domain);
+  }
+  hwpt.domain.ops.free(hwpt.domain);
+  hwpt.ioas.users--;
+  if (hwpt.fault) hwpt.fault.users--;
+}
+
+/**
+ * iommufd_hwpt_paging_alloc: flags outside NEST_PARENT|DIRTY_TRACKING|PASID -> -EOPNOTSUPP;
+ * DIRTY_TRACKING on a device without IOMMU_CAP_DIRTY_TRACKING -> -EOPNOTSUPP; driver errors;
+ * linking errors of iopt_table_add_domain. The result is not yet finalized.
+ */
+export function hwptPagingAlloc(ctx: IommufdCtx, ioas: Ioas, idev: Idev, flags: number, immediateAttach: boolean, fault: Fault | null): HwptPaging | number {
+  const valid = IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_ALLOC_PASID;
+  if (flags & ~valid) return -ERRNO.EOPNOTSUPP;
+  if (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING && !idev.driver.capable(idev.dev, 'IOMMU_CAP_DIRTY_TRACKING')) return -ERRNO.EOPNOTSUPP;
+  const domain = idev.driver.domainAllocPagingFlags(idev.dev, flags);
+  if (typeof domain === 'number') return domain;
+  const hwpt = ctx.allocObj<HwptPaging>({
+    type: 'HWPT_PAGING', ioas, domain, autoDomain: false, nestParent: (flags & IOMMU_HWPT_ALLOC_NEST_PARENT) !== 0,
+    dirtyTracking: (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) !== 0, enforceCacheCoherency: idev.enforceCacheCoherency, fault,
+  });
+  if (typeof hwpt === 'number') {
+    domain.ops.free(domain);
+    return hwpt;
+  }
+  ioas.users++;
+  if (fault) fault.users++;
+  const abort = (rc: number): number => {
+    ctx.table.remove(hwpt);
+    domain.ops.free(domain);
+    ioas.users--;
+    if (fault) fault.users--;
+    return rc;
+  };
+  if (immediateAttach) {
+    const rc = hwptAttach(ctx, hwpt, idev);
+    if (rc) return abort(rc);
+  }
+  const rc = ioptTableAddDomain(ioas.iopt, domain);
+  if (rc) {
+    if (immediateAttach) {
+      hwptDetach(hwpt, idev);
+      hwpt.users--;
+    }
+    return abort(rc);
+  }
+  ioas.hwptList.push(hwpt);
+  return hwpt;
+}
+
+/** Result of attach/replace: the HWPT actually used (written back to *pt_id). */
+export interface AttachResult {
+  rc: number;
+  ptId: number;
+}
+
+/**
+ * iommufd_device_attach(idev, pt_id): pt_id unknown -> -ENOENT; not an IOAS or paging HWPT
+ * -> -EINVAL; device already attached -> -EINVAL (use replace).
+ */
+export function deviceAttach(ctx: IommufdCtx, idev: Idev, ptId: number): AttachResult {
+  if (idev.hwpt) return { rc: -ERRNO.EINVAL, ptId };
+  const obj = ctx.table.get(ptId);
+  if (!obj) return { rc: -ERRNO.ENOENT, ptId };
+  let rc: number;
+  let used: HwptPaging | null = null;
+  if (obj.type === 'HWPT_PAGING') {
+    rc = hwptAttach(ctx, obj, idev);
+    used = obj;
+  } else if (obj.type === 'IOAS') {
+    const r = autoGetDomain(ctx, idev, obj, false);
+    rc = r.rc;
+    used = r.hwpt;
+  } else {
+    return { rc: -ERRNO.EINVAL, ptId };
+  }
+  if (rc) return { rc, ptId };
+  idev.users++;
+  return { rc: 0, ptId: used!.id };
+}
+
+/** iommufd_device_auto_get_domain: reuse a compatible auto HWPT (-EINVAL = try next) or make one. */
+function autoGetDomain(ctx: IommufdCtx, idev: Idev, ioas: Ioas, replace: boolean): { rc: number; hwpt: HwptPaging | null } {
+  for (const hwpt of [...ioas.hwptList]) {
+    if (!hwpt.autoDomain) continue;
+    const rc = replace ? doReplace(ctx, idev, hwpt) : hwptAttach(ctx, hwpt, idev);
+    if (rc === -ERRNO.EINVAL) continue;
+    return { rc, hwpt: rc ? null : hwpt };
+  }
+  const hwpt = hwptPagingAlloc(ctx, ioas, idev, 0, !replace, null);
+  if (typeof hwpt === 'number') return { rc: hwpt, hwpt: null };
+  hwpt.autoDomain = true;
+  if (replace) {
+    const rc = doReplace(ctx, idev, hwpt);
+    if (rc) {
+      ctx.destroyObj(hwpt);
+      return { rc, hwpt: null };
+    }
+    ctx.table.finalize(hwpt);
+    return { rc: 0, hwpt };
+  }
+  ctx.table.finalize(hwpt);
+  return { rc: 0, hwpt };
+}
+
+/** iommufd_device_detach. */
+export function deviceDetach(ctx: IommufdCtx, idev: Idev): number {
+  const hwpt = idev.hwpt;
+  if (!hwpt) return -ERRNO.EINVAL;
+  hwptDetach(hwpt, idev);
+  hwptPut(ctx, hwpt);
+  idev.users--;
+  return 0;
+}
+
+/** Move idev's whole group from its HWPT to `hwpt` (iommu_group_replace_domain). */
+function doReplace(ctx: IommufdCtx, idev: Idev, hwpt: HwptPaging): number {
+  const g = idev.igroup;
+  const old = g.hwpt;
+  if (!old || !g.devices.has(idev)) return -ERRNO.EINVAL;
+  if (old === hwpt) return 0;
+  if (hwpt.domain.driver !== idev.driver) return -ERRNO.EINVAL;
+  if (idev.enforceCacheCoherency && !hwpt.enforceCacheCoherency) return -ERRNO.EINVAL;
+  const moved = [...g.devices];
+  const newIopt = hwpt.ioas.iopt;
+  const ioasChanged = hwpt.ioas !== old.ioas;
+  if (ioasChanged) {
+    for (const d of moved) {
+      const rc = enforceResv(ctx, newIopt, d);
+      if (rc) {
+        for (const e of moved) newIopt.removeReservedIova(e);
+        return rc;
+      }
+    }
+  }
+  const done: Idev[] = [];
+  let rc = 0;
+  for (const m of g.bound) {
+    rc = hwpt.domain.ops.attachDev(hwpt.domain, m.dev);
+    if (rc) break;
+    done.push(m);
+  }
+  if (rc) {
+    for (const m of done) old.domain.ops.attachDev(old.domain, m.dev);
+    if (ioasChanged) for (const e of moved) newIopt.removeReservedIova(e);
+    return rc;
+  }
+  if (ioasChanged) for (const e of moved) old.ioas.iopt.removeReservedIova(e);
+  g.hwpt = hwpt;
+  for (const d of moved) d.hwpt = hwpt;
+  hwpt.users += moved.length;
+  old.users -= moved.length - 1;
+  hwptPut(ctx, old);
+  return 0;
+}
+
+/** iommufd_device_replace(idev, pt_id): -EINVAL when not attached. */
+export function deviceReplace(ctx: IommufdCtx, idev: Idev, ptId: number): AttachResult {
+  if (!idev.hwpt) return { rc: -ERRNO.EINVAL, ptId };
+  const obj = ctx.table.get(ptId);
+  if (!obj) return { rc: -ERRNO.ENOENT, ptId };
+  if (obj.type === 'HWPT_PAGING') {
+    const rc = doReplace(ctx, idev, obj);
+    return { rc, ptId: rc ? ptId : obj.id };
+  }
+  if (obj.type === 'IOAS') {
+    const r = autoGetDomain(ctx, idev, obj, true);
+    return { rc: r.rc, ptId: r.hwpt ? r.hwpt.id : ptId };
+  }
+  return { rc: -ERRNO.EINVAL, ptId };
+}
+
+/** Register HWPT destroy with the ctx. */
+export function registerDeviceDestroyers(ctx: IommufdCtx): void {
+  ctx.destroyers.set('HWPT_PAGING', (o: AnyObject) => hwptDestroy(ctx, o as HwptPaging));
+}

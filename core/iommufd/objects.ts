@@ -1,0 +1,161 @@
+/**
+ * iommufd objects and the ctx object table (drivers/iommu/iommufd/main.c,
+ * iommufd_private.h). Ids come from an allocating xarray starting at 1 (lowest free id
+ * first; 0 is never valid). Every object holds one reference for the table (`users` = 1
+ * when idle); IOMMU_DESTROY removes an object only while that is its only reference and
+ * otherwise fails with EBUSY. Objects are allocated, then finalized (visible to lookups),
+ * or aborted (id released, nothing visible) - the kernel's iommufd_object_alloc /
+ * finalize / abort.
+ */
+import type { IommuDevice, IommuDomain, IommuDriver } from '../iommu/types';
+import type { IoPagetable } from './io_pagetable';
+
+/** Object types (enum iommufd_object_type). */
+export type ObjType = 'IOAS' | 'HWPT_PAGING' | 'DEVICE' | 'ACCESS' | 'FAULT' | 'SELFTEST';
+
+/** struct iommufd_object. */
+export interface IommufdObject {
+  id: number;
+  type: ObjType;
+  /** References: 1 for the table, +1 per holder. */
+  users: number;
+  /** False between alloc and finalize: lookups do not see it. */
+  finalized: boolean;
+}
+
+/** struct iommufd_ioas. */
+export interface Ioas extends IommufdObject {
+  type: 'IOAS';
+  iopt: IoPagetable;
+  /** Paging HWPTs linked to this IOAS (their domains are in iopt.domains). */
+  hwptList: HwptPaging[];
+}
+
+/** struct iommufd_hwpt_paging. */
+export interface HwptPaging extends IommufdObject {
+  type: 'HWPT_PAGING';
+  ioas: Ioas;
+  domain: IommuDomain;
+  autoDomain: boolean;
+  nestParent: boolean;
+  /** Allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING. */
+  dirtyTracking: boolean;
+  enforceCacheCoherency: boolean;
+  fault: Fault | null;
+}
+
+/** struct iommufd_group: per (ctx, iommu_group) attach state. */
+export interface IGroup {
+  key: string;
+  hwpt: HwptPaging | null;
+  /** iommufd devices of this group attached to hwpt. */
+  devices: Set<Idev>;
+  /** iommufd devices of this group bound to the ctx. */
+  bound: Set<Idev>;
+}
+
+/** struct iommufd_device. */
+export interface Idev extends IommufdObject {
+  type: 'DEVICE';
+  dev: IommuDevice;
+  driver: IommuDriver;
+  igroup: IGroup;
+  hwpt: HwptPaging | null;
+  enforceCacheCoherency: boolean;
+}
+
+/** A pin taken by an access (struct iommufd_access + the selftest's staccess pages). */
+export interface AccessPin {
+  id: number;
+  iova: number;
+  length: number;
+}
+
+/** struct iommufd_access (an emulated device reading/writing through an IOAS). */
+export interface Access extends IommufdObject {
+  type: 'ACCESS';
+  ioas: Ioas | null;
+  iovaAlignment: number;
+  pins: AccessPin[];
+  nextPinId: number;
+  /** The selftest access unmap callback drops pins in the range (vs. refusing). */
+  unmapDropsPins: boolean;
+}
+
+/** struct iommu_hwpt_pgfault record as read from the fault fd. */
+export interface PgFault {
+  flags: number;
+  dev_id: number;
+  pasid: number;
+  grpid: number;
+  perm: number;
+  addr: number;
+  length: number;
+  cookie: number;
+}
+
+/** struct iommufd_fault: queue of IOPFs and the groups waiting for a response. */
+export interface Fault extends IommufdObject {
+  type: 'FAULT';
+  fd: number;
+  /** Delivered, not yet read. */
+  deliver: PgFault[];
+  /** Read, waiting for a response, by cookie. */
+  response: Map<number, PgFault>;
+  nextCookie: number;
+  /** Completed responses (cookie, code), oldest first. */
+  completed: { cookie: number; code: number }[];
+}
+
+/** The selftest mock device object (IOMMUFD_OBJ_SELFTEST): owns one bound idev. */
+export interface SelftestDev extends IommufdObject {
+  type: 'SELFTEST';
+  idev: Idev;
+}
+
+export type AnyObject = Ioas | HwptPaging | Idev | Access | Fault | SelftestDev;
+
+/** The ctx object table. */
+export class ObjectTable {
+  private readonly map = new Map<number, AnyObject>();
+
+  /** Lowest free id >= 1 (xa_alloc with XA_FLAGS_ALLOC1). */
+  private freeId(): number {
+    let id = 1;
+    while (this.map.has(id)) id++;
+    return id;
+  }
+
+  /** Reserve an id for `obj` (not yet visible). */
+  insert<T extends AnyObject>(obj: Omit<T, 'id' | 'users' | 'finalized'>): T {
+    const full = { ...obj, id: this.freeId(), users: 1, finalized: false } as T;
+    this.map.set(full.id, full);
+    return full;
+  }
+
+  finalize(obj: AnyObject): void {
+    obj.finalized = true;
+  }
+
+  /** Release an unfinalized or destroyed object's id. */
+  remove(obj: AnyObject): void {
+    if (this.map.get(obj.id) === obj) this.map.delete(obj.id);
+  }
+
+  /** Visible object by id (and type), or undefined. */
+  get(id: number, type?: ObjType): AnyObject | undefined {
+    const o = this.map.get(id);
+    if (!o || !o.finalized) return undefined;
+    if (type && o.type !== type) return undefined;
+    return o;
+  }
+
+  /** Every object, ascending id. */
+  all(): AnyObject[] {
+    return [...this.map.values()].sort((a, b) => a.id - b.id);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
