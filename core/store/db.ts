@@ -116,7 +116,7 @@ function alive(pid: number | null): boolean {
   }
 }
 
-/** Mark 'running' runs whose writer process is gone as 'incomplete'; returns their ids. */
+/** Mark 'running' runs whose writer process is gone as 'incomplete' (statistics rebuilt when missing); returns their ids. */
 export function markDeadRuns(db: Database.Database): number[] {
   const running = db.prepare(`SELECT id, writer_pid AS pid FROM run WHERE status = 'running'`).all() as { id: number; pid: number | null }[];
   const dead = running.filter((r) => !alive(r.pid)).map((r) => r.id);
@@ -124,8 +124,11 @@ export function markDeadRuns(db: Database.Database): number[] {
   const mark = db.prepare(`UPDATE run SET status = 'incomplete', sim_end_ns = (SELECT max(ts + dur) FROM slice_data WHERE run_id = @run) WHERE id = @run`);
   db.transaction(() => {
     for (const run of dead) {
-      db.prepare(del).run({ run });
-      db.prepare(ins).run({ run });
+      // Stats are written with every batch; only runs from before schema 2 lack them.
+      if (!db.prepare('SELECT 1 FROM slice_name_stats WHERE run_id = ? LIMIT 1').get(run)) {
+        db.prepare(del).run({ run });
+        db.prepare(ins).run({ run });
+      }
       mark.run({ run });
     }
   })();

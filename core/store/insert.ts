@@ -38,10 +38,6 @@ interface RunState {
   nameId: number[];
   trackId: number[];
   counterId: number[];
-  /** Per recorder name id: slice count, dur sum and error count (written at endRun). */
-  statCount: number[];
-  statDur: number[];
-  statErr: number[];
 }
 
 export class BatchInserter {
@@ -50,7 +46,7 @@ export class BatchInserter {
   private readonly argStmts = new Map<number, Statement>();
   private readonly runs = new Map<number, RunState>();
   private nextSliceId: number;
-  private readonly params: (number | null)[] = new Array(ROWS_PER_STMT * SLICE_COLS);
+  private readonly params: number[] = new Array<number>(ROWS_PER_STMT * SLICE_COLS);
   private readonly q;
   /** Rows committed so far (slices), over all runs. */
   committedSlices = 0;
@@ -81,7 +77,7 @@ export class BatchInserter {
   beginRun(info: RunInfo, pid: number): number {
     const r = this.q.run.run(JSON.stringify(info.scenario ?? null), info.vendor, info.seed, JSON.stringify(info.versions), new Date().toISOString(), pid);
     const id = Number(r.lastInsertRowid);
-    this.runs.set(id, { str: [], nameId: [], trackId: [], counterId: [], statCount: [], statDur: [], statErr: [] });
+    this.runs.set(id, { str: [], nameId: [], trackId: [], counterId: [] });
     return id;
   }
 
@@ -95,6 +91,11 @@ export class BatchInserter {
       const first = this.nextSliceId;
       this.insertSlices(runId, st, b, first);
       this.insertArgs(st, b, first);
+      // Name statistics travel with the batch, so they always match the committed slices.
+      for (let j = 0; j < b.statCount; j++) {
+        const nid = b.statName[j];
+        this.q.stats.run(runId, st.nameId[nid] || this.eventName(st, nid), b.statSlices[j], b.statDur[j], b.statErr[j]);
+      }
       for (let j = 0; j < b.counterCount; j++) {
         this.q.counter.run(b.counterTs[j], this.counterTrack(runId, st, b.counterName[j]), b.counterValue[j]);
       }
@@ -107,17 +108,9 @@ export class BatchInserter {
     }
   }
 
-  /** Mark a run finished and write its name statistics. */
+  /** Mark a run finished. */
   endRun(runId: number, status: 'complete' | 'failed', simEndNs: number | null): void {
-    const st = this.runs.get(runId);
-    this.db.transaction(() => {
-      if (st) {
-        st.statCount.forEach((count, nid) => {
-          if (count > 0) this.q.stats.run(runId, st.nameId[nid], count, st.statDur[nid], st.statErr[nid]);
-        });
-      }
-      this.q.endRun.run(status, new Date().toISOString(), simEndNs, runId);
-    })();
+    this.q.endRun.run(status, new Date().toISOString(), simEndNs, runId);
     this.runs.delete(runId);
   }
 
@@ -132,21 +125,16 @@ export class BatchInserter {
       for (let r = 0; r < rows; r++, i++) {
         const nid = b.name[i];
         const tid = b.track[i];
-        const iova = b.iova[i];
-        const len = b.length[i];
-        const errno = b.errno[i];
         p[k++] = first + i;
         p[k++] = b.ts[i];
         p[k++] = b.dur[i];
         p[k++] = st.trackId[tid] || this.sliceTrack(runId, st, tid);
         p[k++] = runId;
         p[k++] = st.nameId[nid] || this.eventName(st, nid);
-        st.statCount[nid]++;
-        st.statDur[nid] += b.dur[i];
-        if (errno > 0) st.statErr[nid]++;
-        p[k++] = iova === iova ? iova : null;
-        p[k++] = len === len ? len : null;
-        p[k++] = errno === errno ? errno : null;
+        // NaN binds as SQL NULL (SQLite stores NaN doubles as NULL).
+        p[k++] = b.iova[i];
+        p[k++] = b.length[i];
+        p[k++] = b.errno[i];
       }
       if (rows === ROWS_PER_STMT) stmt.run(p);
       else stmt.run(p.slice(0, k));
@@ -177,9 +165,6 @@ export class BatchInserter {
   }
 
   private eventName(st: RunState, nid: number): number {
-    st.statCount[nid] = 0;
-    st.statDur[nid] = 0;
-    st.statErr[nid] = 0;
     return (st.nameId[nid] = (this.q.name.get(st.str[nid]) as { id: number }).id);
   }
 

@@ -89,7 +89,7 @@ export const INDEXES: readonly string[] = [
   'CREATE INDEX IF NOT EXISTS args_set ON args(arg_set_id)',
 ];
 
-/** Recompute slice_name_stats for one run (after a crash the writer never wrote them). */
+/** Recompute slice_name_stats for one run (runs recorded before schema 2 have none). */
 export const REBUILD_STATS_SQL = `
   DELETE FROM slice_name_stats WHERE run_id = @run;
   INSERT INTO slice_name_stats(run_id, name_id, count, dur_sum, err_count)

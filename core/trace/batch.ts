@@ -45,6 +45,12 @@ export interface EventBatch {
   readonly counterTs: Float64Array;
   /** Sum of deltas in the bucket. */
   readonly counterValue: Float64Array;
+  /** Per-name totals of this batch's slices (one row per name seen): name id, count, dur sum, failures (errno > 0). */
+  readonly statCount: number;
+  readonly statName: Int32Array;
+  readonly statSlices: Float64Array;
+  readonly statDur: Float64Array;
+  readonly statErr: Float64Array;
 }
 
 /** Receives batches in order. `write` may take ownership of (transfer) the arrays. */
@@ -54,7 +60,7 @@ export interface BatchSink {
 
 /** The ArrayBuffers of a batch, for `postMessage(batch, transferList)`. */
 export function batchTransferList(b: EventBatch): ArrayBuffer[] {
-  const arrays = [b.ts, b.dur, b.track, b.name, b.iova, b.length, b.errno, b.argSlice, b.argKey, b.argNum, b.argStr, b.counterName, b.counterTs, b.counterValue];
+  const arrays = [b.ts, b.dur, b.track, b.name, b.iova, b.length, b.errno, b.argSlice, b.argKey, b.argNum, b.argStr, b.counterName, b.counterTs, b.counterValue, b.statName, b.statSlices, b.statDur, b.statErr];
   return arrays.map((a) => a.buffer as ArrayBuffer);
 }
 

@@ -69,6 +69,11 @@ export class BufferedRecorder implements Recorder {
   private cSum: number[] = [];
   private cActive: number[] = [];
   private cRows: { name: number[]; ts: number[]; value: number[] } = { name: [], ts: [], value: [] };
+  // Per-name totals of the current batch (indexed by name id) and the ids touched.
+  private sCount: number[] = [];
+  private sDur: number[] = [];
+  private sErr: number[] = [];
+  private sActive: number[] = [];
   /** Per string id: 1 if the name is an invalidation event (derived counters), 0 if not, undefined unknown. */
   private invFlag: (number | undefined)[] = [];
   private readonly invTotal: number;
@@ -117,6 +122,15 @@ export class BufferedRecorder implements Recorder {
     this.len[i] = len;
     this.errno[i] = errno;
     this.n = i + 1;
+    if (!(this.sCount[nameId] > 0)) {
+      this.sActive.push(nameId);
+      this.sCount[nameId] = 0;
+      this.sDur[nameId] = 0;
+      this.sErr[nameId] = 0;
+    }
+    this.sCount[nameId]++;
+    this.sDur[nameId] += dur;
+    if (errno > 0) this.sErr[nameId]++;
     let inv = this.invFlag[nameId];
     if (inv === undefined) inv = this.invFlag[nameId] = eventSpec(name)?.category === 'invalidation' ? this.intern(`inv.${name}`) : -1;
     if (inv >= 0) {
@@ -140,6 +154,7 @@ export class BufferedRecorder implements Recorder {
     this.cActive = [];
     if (this.n === 0 && this.na === 0 && this.cRows.name.length === 0 && this.newStrings.length === 0) return;
     const c = this.cRows;
+    const act = this.sActive;
     const batch: EventBatch = {
       seq: this.seq++,
       strBase: this.strBase,
@@ -161,7 +176,14 @@ export class BufferedRecorder implements Recorder {
       counterName: Int32Array.from(c.name),
       counterTs: Float64Array.from(c.ts),
       counterValue: Float64Array.from(c.value),
+      statCount: act.length,
+      statName: Int32Array.from(act),
+      statSlices: Float64Array.from(act, (id) => this.sCount[id]),
+      statDur: Float64Array.from(act, (id) => this.sDur[id]),
+      statErr: Float64Array.from(act, (id) => this.sErr[id]),
     };
+    for (const id of act) this.sCount[id] = 0;
+    this.sActive = [];
     this.strBase += this.newStrings.length;
     this.newStrings = [];
     this.cRows = { name: [], ts: [], value: [] };

@@ -1,0 +1,169 @@
+/**
+ * Trace store benchmark (issue 6): writer throughput against a bare better-sqlite3 insert of
+ * the same rows, and UI query latencies on a 10 M-event database. Everything lives in a temp
+ * dir that is deleted at the end.
+ *
+ * Writer: BufferedRecorder → TraceWriter (worker thread), timed from the first slice until
+ *   run.finish() has committed everything (index creation at close is reported separately).
+ * Baseline: the same rows (same schema, same pragmas, same values) inserted on one thread
+ *   with multi-row INSERT statements inside ONE transaction, no recorder and no worker; the
+ *   fastest of several rows-per-statement choices is taken. Row values are generated before
+ *   timing; the timed loop only copies them into the statement's parameter array and runs it.
+ * Env: STORE_BENCH_EVENTS (default 2,000,000), STORE_BENCH_DB_EVENTS (default 10,000,000).
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openWriter } from '../../core/store/writer';
+import { openStore } from '../../core/store/db';
+import { multiRowInsertSql } from '../../core/store/insert';
+import { counterBuckets, eventPage, topNames, topSlices, type Cursor } from '../../core/store/queries';
+
+const NAMES = ['iommu:map', 'iommu:unmap', 'vtd_inv_desc_iotlb_pages', 'vtd_inv_desc_wait_sw', 'map_pages', 'unmap_pages', 'iotlb_sync', 'IOMMU_IOAS_MAP'];
+const TRACKS = ['domain', 'domain', 'hw.cmdq', 'hw.cmdq', 'domain', 'domain', 'domain', 'iommufd'];
+
+/** Deterministic event i: ts, dur, name index, iova, length, errno (1 in 1000 fails). */
+function eventOf(i: number): [number, number, number, number, number, number] {
+  const k = (i * 2654435761) >>> 0;
+  return [i * 50, 10 + (k & 63), k % NAMES.length, 0xfff00000 - ((k >>> 8) & 0xffff) * 4096, 4096 << (k & 3), k % 1000 === 0 ? 22 : 0];
+}
+
+/** Record `n` events through the worker writer; returns events/s (commit included). */
+async function writerRun(path: string, n: number): Promise<{ eventsPerSec: number; closeMs: number; seconds: number }> {
+  const w = await openWriter(path);
+  if (!w.ok) throw new Error(w.error.message);
+  const run = await w.writer.startRun({ scenario: { bench: true }, vendor: 'bench', seed: 1, versions: {} }, { bucketNs: 100_000 });
+  const rec = run.recorder;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const [ts, dur, ni, iova, length, errno] = eventOf(i);
+    rec.slice(TRACKS[ni], NAMES[ni], ts, dur, { iova, length, errno });
+    if ((i & 15) === 0) rec.count('dirty_pages', ts, 1);
+  }
+  await run.finish(n * 50);
+  const t1 = performance.now();
+  await w.writer.close();
+  const t2 = performance.now();
+  return { eventsPerSec: Math.round((n / (t1 - t0)) * 1000), closeMs: Math.round(t2 - t1), seconds: (t1 - t0) / 1000 };
+}
+
+/** Bare insert of the same rows: one transaction, `per` rows per statement. Returns rows/s. */
+function bareInsert(path: string, n: number, per: number): number {
+  const o = openStore(path, { mode: 'write' });
+  if (!o.ok) throw new Error(o.error.message);
+  const db = o.db;
+  db.exec(`INSERT INTO run(id, scenario, vendor, seed, versions, started_at, status) VALUES (1, '{}', 'bare', 1, '{}', '', 'complete')`);
+  db.exec(`INSERT INTO event_name(id, name) VALUES ${NAMES.map((nm, i) => `(${i + 1}, '${nm}')`).join(',')}`);
+  // Same values as the writer gets, precomputed into columns (the writer's batches are columns too).
+  const ts = new Float64Array(n), dur = new Float64Array(n), name = new Int32Array(n), iova = new Float64Array(n), len = new Float64Array(n), err = new Float64Array(n);
+  for (let i = 0; i < n; i++) [ts[i], dur[i], name[i], iova[i], len[i], err[i]] = eventOf(i);
+  const stmt = db.prepare(multiRowInsertSql('slice_data', 9, per));
+  const p = new Array<number>(per * 9);
+  const t0 = performance.now();
+  db.exec('BEGIN');
+  let i = 0;
+  for (; i + per <= n; ) {
+    let k = 0;
+    for (let r = 0; r < per; r++, i++) {
+      p[k++] = i + 1;
+      p[k++] = ts[i];
+      p[k++] = dur[i];
+      p[k++] = name[i] + 1;
+      p[k++] = 1;
+      p[k++] = name[i] + 1;
+      p[k++] = iova[i];
+      p[k++] = len[i];
+      p[k++] = err[i];
+    }
+    stmt.run(p);
+  }
+  db.exec('COMMIT');
+  const t1 = performance.now();
+  db.close();
+  return Math.round((i / (t1 - t0)) * 1000);
+}
+
+/** Median wall time (ms) of `f` over `reps` runs. */
+function time(f: () => unknown, reps = 5): number {
+  const t: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const a = performance.now();
+    f();
+    t.push(performance.now() - a);
+  }
+  t.sort((x, y) => x - y);
+  return Math.round(t[Math.floor(reps / 2)] * 100) / 100;
+}
+
+function queryLatencies(path: string, n: number): Record<string, number> {
+  const o = openStore(path, { check: 'none' });
+  if (!o.ok) throw new Error(o.error.message);
+  const db = o.db;
+  const runId = 1;
+  const end = n * 50;
+  const deepCursor = (): Cursor | null => {
+    let c: Cursor | null = null;
+    for (let k = 0; k < 100; k++) c = eventPage(db, { runId }, c, 100).next;
+    return c;
+  };
+  const cursor = deepCursor();
+  const mid = { ts: end / 2, id: Math.floor(n / 2) };
+  const res = {
+    counterBuckets_1000_fullRange_ms: time(() => counterBuckets(db, { runId, counter: 'dirty_pages', t0: 0, t1: end, buckets: 1000 })),
+    counterBuckets_1000_tenthRange_ms: time(() => counterBuckets(db, { runId, counter: 'dirty_pages', t0: end / 2, t1: end / 2 + end / 10, buckets: 1000 })),
+    eventPage_first_ms: time(() => eventPage(db, { runId }, null, 100)),
+    eventPage_after100pages_ms: time(() => eventPage(db, { runId }, cursor, 100)),
+    eventPage_midCursor_ms: time(() => eventPage(db, { runId }, mid, 100)),
+    eventPage_byName_ms: time(() => eventPage(db, { runId, names: ['vtd_inv_desc_wait_sw'] }, mid, 100)),
+    eventPage_byTwoNames_ms: time(() => eventPage(db, { runId, names: ['iommu:map', 'iommu:unmap'] }, mid, 100)),
+    eventPage_byTrack_ms: time(() => eventPage(db, { runId, trackId: 2 }, mid, 100)),
+    eventPage_errnoAny_ms: time(() => eventPage(db, { runId, errno: 'any' }, null, 100)),
+    eventPage_iovaRange_ms: time(() => eventPage(db, { runId, iovaMin: 0xfff00000 - 16 * 4096, iovaMax: 0xfff00000 - 8 * 4096 }, null, 100)),
+    eventPage_timeWindow_ms: time(() => eventPage(db, { runId, t0: end / 3, t1: end / 3 + 1_000_000 }, null, 100)),
+    topSlices_timeWindow_1ms_ms: time(() => topSlices(db, { runId, t0: end / 3, t1: end / 3 + 1_000_000 }, 20)),
+    topSlices_byName_ms: time(() => topSlices(db, { runId, names: ['IOMMU_IOAS_MAP'], errno: 'any' }, 20)),
+    topNames_ms: time(() => topNames(db, runId, 20)),
+  };
+  db.close();
+  return res;
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const n = Number(process.env.STORE_BENCH_EVENTS ?? 2_000_000);
+  const big = Number(process.env.STORE_BENCH_DB_EVENTS ?? 10_000_000);
+  const dir = mkdtempSync(join(tmpdir(), 'iwb-store-bench-'));
+  try {
+    // Alternate baseline and writer to spread out noise from other work on this machine.
+    const baseline: Record<string, number> = {};
+    const writer: number[] = [];
+    for (const per of [100, 200, 400]) baseline[`rowsPerStatement_${per}`] = bareInsert(join(dir, `bare${per}.sqlite`), n, per);
+    for (let r = 0; r < 2; r++) writer.push((await writerRun(join(dir, `w${r}.sqlite`), n)).eventsPerSec);
+    baseline.rowsPerStatement_200_again = bareInsert(join(dir, 'bare200b.sqlite'), n, 200);
+    const bestBaseline = Math.max(...Object.values(baseline));
+    const bestWriter = Math.max(...writer);
+
+    const bigPath = join(dir, 'big.sqlite');
+    const bigRun = await writerRun(bigPath, big);
+    const sizeBytes = statSync(bigPath).size;
+    const queries = queryLatencies(bigPath, big);
+    const worstQueryMs = Math.max(...Object.values(queries));
+    return {
+      events: n,
+      writerEventsPerSec: writer,
+      bareInsertRowsPerSec: baseline,
+      writerBest: bestWriter,
+      baselineBest: bestBaseline,
+      writerToBaselineRatio: Math.round((bestWriter / bestBaseline) * 1000) / 1000,
+      meetsOneMillionPerSec: bestWriter >= 1_000_000,
+      withinFifteenPercentOfBaseline: bestWriter >= 0.85 * bestBaseline,
+      bigDb: { events: big, writerEventsPerSec: bigRun.eventsPerSec, indexBuildMs: bigRun.closeMs, sizeBytes },
+      queriesMs: queries,
+      worstQueryMs,
+      allQueriesUnder100ms: worstQueryMs <= 100,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(JSON.stringify(await run(), null, 2));
