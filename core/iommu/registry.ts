@@ -11,6 +11,7 @@ import type { IommuHwModel } from '../hw/engine';
 import type { DeviceSpec } from '../hw/driver/device';
 import type { TablePool } from '../pt';
 import { AmdIommuDriver } from './amd/driver';
+import { createMockSystem } from './mock/system';
 import { VtdIommuDriver } from './intel/driver';
 import { SmmuV3Driver } from './smmuv3/driver';
 import type { IommuDevice, IommuDriver, IommuSystemOptions, VendorName } from './types';
@@ -52,6 +53,7 @@ export const SYSTEM_FACTORIES: Partial<Record<VendorName, IommuSystemFactory>> =
   amd: (o) => hwSystem('amd', new AmdIommuDriver(o)),
   intel: (o) => hwSystem('intel', new VtdIommuDriver(o)),
   smmuv3: (o) => hwSystem('smmuv3', new SmmuV3Driver(o)),
+  mock: (o) => createMockSystem(o),
 };
 
 /** Register (or replace) a vendor's factory. */

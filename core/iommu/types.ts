@@ -121,6 +121,11 @@ export interface IommuDriver {
    * fault, -EACCES for a permission fault) after queueing the vendor fault record.
    */
   dma(dev: IommuDevice, pasid: number, iova: number, length: number, write: boolean): number;
+  /**
+   * iommu_get_resv_regions: IOVA ranges the device cannot use (MSI windows, RMRRs), bytes,
+   * `length` > 0. Optional: absent means none. Added by core/iommufd (reserved regions).
+   */
+  resvRegions?(dev: IommuDevice): { start: number; length: number; type: 'DIRECT' | 'DIRECT_RELAXABLE' | 'RESERVED' | 'MSI' | 'SW_MSI' }[];
 }
 
 /** Options for building one vendor system (hardware model + driver + devices). */

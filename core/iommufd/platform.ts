@@ -4,9 +4,15 @@
  * selftest's MOCK_DOMAIN creates its devices through it, so the same scripts and
  * conformance tests run on every vendor.
  */
+import { ERRNO } from '../errno';
 import type { SimClock } from '../hw/clock';
-import { MockDriver } from '../iommu/mock';
+import { MOCK_FLAGS_DEVICE_NO_DIRTY, MockDriver } from '../iommu/mock';
+import type { IommuSystem } from '../iommu/registry';
+import { createIommuSystem } from '../iommu/registry';
+import type { IommuDevice, VendorName } from '../iommu/types';
+import type { TablePool } from '../pt/pool';
 import type { Recorder } from '../trace/types';
+import { NULL_RECORDER } from '../trace/types';
 import type { IommufdPlatform } from './ctx';
 import type { AllocFailInjector } from './failnth';
 
@@ -23,5 +29,26 @@ export function createMockPlatform(opts: PlatformOptions): IommufdPlatform & { d
   return {
     driver,
     createDevice: (flags: number, groupId?: number) => driver.createDevice(flags, groupId),
+  };
+}
+
+/**
+ * A vendor platform from core/iommu's registry. Devices get consecutive requester IDs from
+ * 0x100 (own group unless groupId is given); MOCK_FLAGS_DEVICE_NO_DIRTY cannot be honoured
+ * on one hardware instance (capabilities are per IOMMU) and returns -EOPNOTSUPP; the other
+ * mock flags do not apply. Reserved regions come from the driver's optional resvRegions.
+ */
+export function createVendorPlatform(vendor: VendorName, opts: PlatformOptions & { pool?: TablePool; caps?: Record<string, number | boolean> }): IommufdPlatform & { system: IommuSystem } {
+  const system = createIommuSystem(vendor, { clock: opts.clock, recorder: opts.recorder ?? NULL_RECORDER, pool: opts.pool, caps: opts.caps });
+  let nextSid = 0x100;
+  return {
+    driver: system.driver,
+    system,
+    createDevice(flags: number, groupId?: number): IommuDevice | number {
+      if (flags & MOCK_FLAGS_DEVICE_NO_DIRTY) return -ERRNO.EOPNOTSUPP;
+      const sid = nextSid++;
+      return system.addDevice({ sid, groupId: groupId ?? sid });
+    },
+    resvRegions: (dev: IommuDevice) => system.driver.resvRegions?.(dev) ?? [],
   };
 }

@@ -1,0 +1,19 @@
+/**
+ * The mock as an IommuSystem for core/iommu's registry: no hardware model, devices probed
+ * with the DeviceSpec's group (sid numbering is the mock's own, as mock_dev_create does).
+ */
+import type { HwSystemOptions, IommuSystem } from '../registry';
+import { MockDriver } from './driver';
+
+/** Build the selftest mock IOMMU system. `opts.caps.flags` sets MOCK_FLAGS_DEVICE_* on new devices. */
+export function createMockSystem(opts: HwSystemOptions): IommuSystem {
+  const driver = new MockDriver({ clock: opts.clock, recorder: opts.recorder, failNth: opts.pool?.failNth });
+  const flags = Number(opts.caps?.flags ?? 0);
+  return {
+    vendor: 'mock',
+    driver,
+    hw: null,
+    addDevice: (spec) => driver.createDevice(flags, spec.groupId ?? spec.sid),
+    stats: () => ({ faults: driver.faults.length }),
+  };
+}
