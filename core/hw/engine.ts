@@ -86,6 +86,8 @@ export abstract class IommuHwModel {
   /** StreamIDs / requester IDs whose device has PRI (recoverable faults go to pageRequests). */
   protected readonly priSids = new Set<number>();
 
+  /** Per-device fault handlers (iommu_register_device_fault_handler); records still go to the event queue. */
+  private readonly faultHandlers = new Map<number, (f: HwFaultRecord) => void>();
   private readonly ctxCache = new Map<number, HwContext>();
   private readonly pasidCtxCache = new Map<number, Map<number, HwContext>>();
   private readonly ref: LeafRef = { page: 0, index: 0, level: 0, sizeLg2: 12, oa: 0, levelsWalked: 0 };
@@ -126,6 +128,15 @@ export abstract class IommuHwModel {
   setPri(sid: number, on: boolean): void {
     if (on) this.priSids.add(sid);
     else this.priSids.delete(sid);
+  }
+
+  /**
+   * Register (or with null, remove) the fault handler of device `sid`: unrecoverable faults
+   * of that device are delivered to it (the guest-injection path of a bound PASID table).
+   */
+  setFaultHandler(sid: number, fn: ((f: HwFaultRecord) => void) | null): void {
+    if (fn) this.faultHandlers.set(sid, fn);
+    else this.faultHandlers.delete(sid);
   }
 
   /** Context-cache invalidation: one device (all its PASIDs), or all when sid < 0. */
@@ -255,6 +266,7 @@ export abstract class IommuHwModel {
     this.cost.charge('fault_record');
     const f = this.encodeFault(kind, sid, pasid, iova, write, ctx);
     this.events.push(f);
+    this.faultHandlers.get(sid)?.(f);
     if (this.rec.enabled) {
       this.rec.instant('hw.fault', f.name, this.clock.now, { code: f.code, sid, pasid, iova, write, flags: f.flags });
       this.rec.count('faults', this.clock.now, 1);

@@ -71,6 +71,16 @@ export class VtdIommuHw extends IommuHwModel {
     return bit(this.ecap, b);
   }
 
+  /** PASID width supported (ECAP.PSS + 1; 0 without ECAP.PASID). */
+  get pasidBits(): number {
+    return this.ecapHas(ECAP.PASID) ? fget(this.ecap, ECAP.PSS_HI, ECAP.PSS_LO) + 1 : 0;
+  }
+
+  /** sysfs description in JPB's scheme: model 1 (intel-vtd) and the bind alignment. */
+  sysfs(): Record<string, string> {
+    return { model: '1', pasid_table_align: '4096', pasid_bits: String(this.pasidBits) };
+  }
+
   /** CAP.MAMV: largest PSI address mask (log2 pages). */
   get mamv(): number {
     return fget(this.cap, CAP.MAMV_HI, CAP.MAMV_LO);

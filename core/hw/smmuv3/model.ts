@@ -81,6 +81,26 @@ export class SmmuV3Hw extends IommuHwModel {
     return fget(this.idr[1]!, IDR1.SSIDSIZE_HI, IDR1.SSIDSIZE_LO);
   }
 
+  /**
+   * JPB's sysfs description (/sys/class/iommu/<dev>/arm-smmu-v3/<attr>): model 2 and the
+   * feature files; `ssid_bits` is absent when PASIDs are unsupported (absent means 0).
+   */
+  sysfs(): Record<string, string> {
+    const idr0 = this.idr[0]!;
+    const files: Record<string, string> = {
+      model: '2',
+      asid_bits: bit(idr0, IDR0.ASID16) ? '16' : '8',
+      input_bits: '48',
+      output_bits: String([32, 36, 40, 42, 44, 48, 52][fget(this.idr[5]!, IDR5.OAS_HI, IDR5.OAS_LO)] ?? 48),
+      btm: bit(idr0, IDR0.BTM) ? 'enabled' : 'disabled',
+      httu: ['none', 'access', 'access+dirty'][this.httu] ?? 'none',
+      stall: ['enabled', 'disabled', 'force'][fget(idr0, IDR0.STALL_HI, IDR0.STALL_LO)] ?? 'disabled',
+      pasid_table_align: '64',
+    };
+    if (this.ssidBits > 0) files.ssid_bits = String(this.ssidBits);
+    return files;
+  }
+
   steAddr(sid: number): number {
     return this.streamTable + sid * STE_SIZE;
   }

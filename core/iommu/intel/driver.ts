@@ -19,7 +19,9 @@ import type { VendorDomainHooks } from '../../hw/driver/paging-domain';
 import { VTD_COSTS } from '../../hw/intel/cost';
 import { VtdIommuHw } from '../../hw/intel/model';
 import type { VtdHwCaps } from '../../hw/intel/model';
-import { ECAP, GRAN, qiDevIotlb, qiIotlb } from '../../hw/intel/regs';
+import { ECAP, GRAN, PC_GRAN, qiContextCache, qiDevIotlb, qiIotlb, qiPasidCache } from '../../hw/intel/regs';
+import { IOMMU_MODEL, validatePasidTableConfig } from '../../hw/driver/pasid-table';
+import type { PasidTableConfig } from '../../hw/driver/pasid-table';
 import { TablePool, createPtIommu } from '../../pt';
 import type { IommuDirtyBitmap } from '../../pt/types';
 import type { IommuCap, IommuDevice, IommuDomain, IommuDriver, IommuHwInfo, IommuSystemOptions } from '../types';
@@ -39,6 +41,8 @@ export interface VtdSystemOptions extends IommuSystemOptions {
 /** Per-device data (struct device_domain_info): the PASID directory. */
 interface VtdDevice extends SimDevice {
   pasidDir: number;
+  /** pasid_table_bound flag (SVA v4 patch 03). */
+  bound: boolean;
 }
 
 /**
@@ -88,6 +92,7 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
     if (this.devices.has(spec.sid)) throw new RangeError(`device ${spec.sid} already probed`);
     const dev = new SimDevice(this, spec) as VtdDevice;
     dev.pasidDir = this.hw.mem.allocPages(1);
+    dev.bound = false;
     this.hw.writeContextEntry(dev.sid, dev.pasidDir, 0, dev.ats, dev.pri);
     this.hw.setPri(dev.sid, dev.pri);
     this.devices.set(dev.sid, dev);
@@ -194,6 +199,28 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
     }
     domain.dirtyTracking = enable;
     domain.trace('intel_iommu_set_dirty_tracking', ts, { enable, devices: domain.devices.size });
+    return 0;
+  }
+
+  /**
+   * bind_pasid_table (SVA v4 patch 04): validate (model 1, 4 KiB alignment, pasid_bits <=
+   * host width; -EINVAL with `why.reason`), -EBUSY if already bound, then point the context
+   * entry at the guest PASID directory and invalidate context cache (device-selective),
+   * PASID cache and IOTLB (global), one wait. Contents are not read.
+   */
+  bindPasidTable(dev: IommuDevice, cfg: PasidTableConfig, why?: { reason: string }): number {
+    const vd = this.devices.get(dev.sid);
+    if (!vd) return -ERRNO.ENODEV;
+    const rc = validatePasidTableConfig(cfg, { model: IOMMU_MODEL.INTEL_VTD, align: 4096, pasidBits: this.hw.pasidBits }, why);
+    if (rc) return rc;
+    if (vd.bound) return -ERRNO.EBUSY;
+    const old = vd.domain as PagingDomain | null;
+    if (old) old.devices.delete(vd);
+    vd.domain = null;
+    // 2^(7+PDTS) directory entries of 64 PASIDs each cover pasid_bits.
+    this.hw.writeContextEntry(vd.sid, cfg.basePtr, Math.max(0, cfg.pasidBits - 13), vd.ats, vd.pri);
+    this.hw.qiSubmitSync([qiContextCache(GRAN.DEVICE_OR_PAGE, 0, vd.sid, 0), qiPasidCache(PC_GRAN.GLOBAL, 0, 0), qiIotlb(GRAN.GLOBAL, 0, 0, 0)]);
+    vd.bound = true;
     return 0;
   }
 

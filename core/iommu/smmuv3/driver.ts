@@ -21,6 +21,8 @@ import { SMMUV3_COSTS } from '../../hw/smmuv3/cost';
 import { SmmuV3Hw } from '../../hw/smmuv3/model';
 import type { SmmuHwCaps } from '../../hw/smmuv3/model';
 import { CD, HTTU, STE, STE_CFG, cmdAtcInv, cmdCfgiCd, cmdCfgiSte, cmdSync, cmdTlbiNhAsid, cmdTlbiNhVa } from '../../hw/smmuv3/regs';
+import { IOMMU_MODEL, validatePasidTableConfig } from '../../hw/driver/pasid-table';
+import type { PasidTableConfig } from '../../hw/driver/pasid-table';
 import { TablePool, createPtIommu } from '../../pt';
 import type { IommuDirtyBitmap } from '../../pt/types';
 import type { IommuCap, IommuDevice, IommuDomain, IommuDriver, IommuHwInfo, IommuSystemOptions } from '../types';
@@ -40,6 +42,8 @@ export interface SmmuSystemOptions extends IommuSystemOptions {
 interface SmmuMaster extends SimDevice {
   cdTable: number;
   cdLog2: number;
+  /** A guest CD table is installed (bind_pasid_table). */
+  bound: boolean;
 }
 
 /** The (scale, num) range decomposition of __arm_smmu_tlb_inv_range for 4K granules. */
@@ -65,6 +69,8 @@ export class SmmuV3Driver implements IommuDriver, VendorDomainHooks {
   readonly pool: TablePool;
   readonly devices = new Map<number, SmmuMaster>();
   private nextAsid = 1;
+  /** What-if: an SMMU that cannot contain guest-table faults exposes no bind op (T-PS-14). */
+  private readonly noPasidBind: boolean;
   private readonly freeAsids: number[] = [];
 
   constructor(opts: SmmuSystemOptions) {
@@ -74,6 +80,7 @@ export class SmmuV3Driver implements IommuDriver, VendorDomainHooks {
       { clock: opts.clock, recorder: opts.recorder, cost: SMMUV3_COSTS, costOverrides: opts.costOverrides, iotlbEntries: opts.iotlbEntries ?? 128, memBase: SMMU_MEM_BASE },
       (opts.caps ?? {}) as SmmuHwCaps,
     );
+    this.noPasidBind = opts.caps?.noPasidBind === true;
   }
 
   /** arm_smmu_dbm_capable(): HTTU access+dirty (ARM_SMMU_FEAT_HD) and coherent walks. */
@@ -85,6 +92,7 @@ export class SmmuV3Driver implements IommuDriver, VendorDomainHooks {
   addDevice(spec: DeviceSpec): SimDevice {
     if (this.devices.has(spec.sid)) throw new RangeError(`device ${spec.sid} already probed`);
     const m = new SimDevice(this, spec) as SmmuMaster;
+    m.bound = false;
     m.cdLog2 = 0;
     m.cdTable = this.hw.allocCdTable(0);
     this.devices.set(m.sid, m);
@@ -212,6 +220,44 @@ export class SmmuV3Driver implements IommuDriver, VendorDomainHooks {
   flushAll(domain: PagingDomain): void {
     this.hw.submit([cmdTlbiNhAsid(domain.tag), cmdSync()]);
     this.atcInv(domain, 0, 2 ** 52);
+  }
+
+  /**
+   * bind_pasid_table: validate (model 2, 64-byte alignment, pasid_bits <= SSIDSIZE, s1fmt and
+   * s1dss in range; -EINVAL with `why.reason`), -EBUSY if already bound, then install the
+   * guest CD table pointer, S1CDMAX, S1FMT and S1DSS in the STE (CFGI_STE + CMD_SYNC). The
+   * contents are not read; guest-physical = host-physical (stage 2 is not modelled).
+   * -ENODEV when the SMMU cannot contain guest-table faults (caps.noPasidBind).
+   */
+  bindPasidTable(dev: IommuDevice, cfg: PasidTableConfig, why?: { reason: string }): number {
+    if (this.noPasidBind) return -ERRNO.ENODEV;
+    const m = this.devices.get(dev.sid);
+    if (!m) return -ERRNO.ENODEV;
+    const rc = validatePasidTableConfig(cfg, { model: IOMMU_MODEL.ARM_SMMU_V3, align: 64, pasidBits: this.hw.ssidBits }, why);
+    if (rc) return rc;
+    if (m.bound) return -ERRNO.EBUSY;
+    const old = m.domain as PagingDomain | null;
+    if (old) old.devices.delete(m);
+    m.domain = null;
+    const pa = this.hw.steAddr(m.sid);
+    let q0 = fset(1n, STE.CFG_HI, STE.CFG_LO, STE_CFG.S1_TRANS);
+    q0 = fset(q0, STE.S1FMT_HI, STE.S1FMT_LO, cfg.smmuv3!.s1fmt);
+    q0 = fset(q0, STE.S1CTXPTR_HI, STE.S1CTXPTR_LO, cfg.basePtr / 64);
+    q0 = fset(q0, STE.S1CDMAX_HI, STE.S1CDMAX_LO, cfg.pasidBits);
+    this.hw.writeQword(pa + 8, fset(0n, STE.S1DSS_HI, STE.S1DSS_LO, cfg.smmuv3!.s1dss), 'ste.qw1');
+    this.hw.writeQword(pa, q0, 'ste.qw0');
+    this.hw.submit([cmdCfgiSte(m.sid), cmdSync()]);
+    m.bound = true;
+    return 0;
+  }
+
+  /** unbind_pasid_table: back to an abort STE. */
+  unbindPasidTable(dev: IommuDevice): number {
+    const m = this.devices.get(dev.sid);
+    if (!m || !m.bound) return -ERRNO.EINVAL;
+    m.bound = false;
+    this.writeSte(m, STE_CFG.ABORT);
+    return 0;
   }
 
   /** Mainline: "always enabled" — DBM was installed at map time; nothing to do here. */
