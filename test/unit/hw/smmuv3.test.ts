@@ -61,7 +61,8 @@ describe('Arm SMMUv3', () => {
   });
 
   it('without HTTU (or only HTTU=access, or non-coherent) dirty tracking is refused', () => {
-    for (const caps of [{ httu: 0 }, { httu: 1 }, { coherent: false }]) {
+    const whatIfs: Record<string, number | boolean>[] = [{ httu: 0 }, { httu: 1 }, { coherent: false }];
+    for (const caps of whatIfs) {
       const sys = makeSystem('smmuv3', { caps });
       const dev = sys.addDevice({ sid: 1 });
       expect(sys.driver.domainAllocPagingFlags(dev, IOMMU_HWPT_ALLOC_DIRTY_TRACKING)).toBe(-ERRNO.EOPNOTSUPP);
