@@ -9,6 +9,9 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { EventBatch } from '../trace/batch';
+import { COUNTERS } from '../trace/events';
+
+const COUNTER_UNIT = new Map(COUNTERS.map((c) => [c.name, c.unit]));
 
 /** Rows per multi-row slice INSERT (9 parameters each, below SQLite's 32766 limit). */
 export const ROWS_PER_STMT = 200;
@@ -62,6 +65,9 @@ export class BatchInserter {
       name: db.prepare('INSERT INTO event_name(name) VALUES (?) ON CONFLICT(name) DO UPDATE SET name = name RETURNING id'),
       track: db.prepare(
         `INSERT INTO track(run_id, name, type) VALUES (?, ?, ?) ON CONFLICT(run_id, type, name) DO UPDATE SET name = name RETURNING id`,
+      ),
+      counterTrack: db.prepare(
+        `INSERT INTO track(run_id, name, type, unit) VALUES (?, ?, 'counter', ?) ON CONFLICT(run_id, type, name) DO UPDATE SET name = name RETURNING id`,
       ),
       counter: db.prepare(
         'INSERT INTO counter(ts, track_id, value) VALUES (?, ?, ?) ON CONFLICT(track_id, ts) DO UPDATE SET value = value + excluded.value',
@@ -173,6 +179,7 @@ export class BatchInserter {
   }
 
   private counterTrack(runId: number, st: RunState, cid: number): number {
-    return st.counterId[cid] || (st.counterId[cid] = (this.q.track.get(runId, st.str[cid], 'counter') as { id: number }).id);
+    const name = st.str[cid];
+    return st.counterId[cid] || (st.counterId[cid] = (this.q.counterTrack.get(runId, name, COUNTER_UNIT.get(name) ?? null) as { id: number }).id);
   }
 }

@@ -36,6 +36,7 @@ describe.each([true, false])('store round trip (inProcess=%s)', (inProcess) => {
       const [run] = listRuns(db);
       expect(run).toMatchObject({ id: runId, vendor: 'intel', seed: 7, status: 'complete', scenario: { name: 't' }, simEndNs: 100_000 });
       expect(listTracks(db, runId).map((t) => `${t.type}:${t.name}`)).toEqual(['counter:dirty_pages', 'slice:domain', 'slice:iommufd']);
+      expect(db.prepare('SELECT name, unit FROM counter_track WHERE run_id = ?').all(runId)).toEqual([{ name: 'dirty_pages', unit: 'pages' }]);
       expect((db.prepare('SELECT count(*) AS n FROM slice').get() as { n: number }).n).toBe(1010);
       // Perfetto-style view works with names.
       expect(db.prepare(`SELECT name, count(*) AS n FROM slice GROUP BY name ORDER BY name`).all()).toEqual([

@@ -58,6 +58,25 @@ describe('BufferedRecorder', () => {
     expect(sum('invalidations', 1000)).toBe(2);
   });
 
+  test('each batch carries per-name totals of its slices', () => {
+    const sink = new MemorySink();
+    const r = new BufferedRecorder(sink, { batchSize: 4 });
+    const durs = [5, 7, 11, 13, 17];
+    durs.forEach((d, i) => r.slice('t', i % 2 ? 'b' : 'a', i, d, { errno: i === 2 ? 'EFAULT' : 0 }));
+    r.flush();
+    const totals: Record<string, [number, number, number]> = {};
+    for (const b of sink.batches) {
+      for (let j = 0; j < b.statCount; j++) {
+        const name = sink.batches.flatMap((x) => x.strings)[b.statName[j]];
+        const t = (totals[name] ??= [0, 0, 0]);
+        t[0] += b.statSlices[j];
+        t[1] += b.statDur[j];
+        t[2] += b.statErr[j];
+      }
+    }
+    expect(totals).toEqual({ a: [3, 5 + 11 + 17, 1], b: [2, 7 + 13, 0] });
+  });
+
   test('a slice with more args than the column capacity grows the columns', () => {
     const sink = new MemorySink();
     const r = new BufferedRecorder(sink, { batchSize: 4 });
