@@ -1,19 +1,10 @@
 /**
  * core/iommufd: the iommufd uAPI and object model. Entry points: {@link createIommufd}
- * (open /dev/iommu on a platform), {@link iommufdIoctl} (ioctl on it) and, for scripts,
- * runIoctlScript (script.ts).
+ * (open /dev/iommu on a platform), {@link iommufdIoctl} (ioctl on it) and
+ * {@link runIoctlScript} (run a JSON ioctl script, for the CLI and tests).
  */
-import { SimClock } from '../hw/clock';
-import type { Recorder } from '../trace/types';
-import { registerAccess } from './access';
-import type { IommufdOptions, IommufdPlatform } from './ctx';
-import { IommufdCtx } from './ctx';
-import { registerDeviceDestroyers } from './device';
-import type { AllocFailInjector } from './failnth';
-import { registerFault } from './fault';
-import { createMockPlatform } from './platform';
-import { registerSelftest } from './selftest';
-
+export { createIommufd } from './create';
+export type { CreateIommufdOptions } from './create';
 export { IommufdCtx } from './ctx';
 export type { IommufdOptions, IommufdPlatform, ResvRegion } from './ctx';
 export { iommufdIoctl, resultErrno } from './ioctl';
@@ -21,26 +12,6 @@ export type { IoctlResult } from './ioctl';
 export { IOCTL, TEST_OP } from './uapi';
 export { FailNth } from './failnth';
 export type { AllocFailInjector } from './failnth';
-export { createMockPlatform } from './platform';
-
-/** Options of {@link createIommufd}. */
-export interface CreateIommufdOptions {
-  /** The IOMMU side; the selftest mock when absent. */
-  platform?: IommufdPlatform;
-  clock?: SimClock;
-  recorder?: Recorder;
-  fail?: AllocFailInjector;
-  options?: Partial<IommufdOptions>;
-}
-
-/** Open an iommufd ctx with every object type's destroy hooks registered. */
-export function createIommufd(o: CreateIommufdOptions = {}): IommufdCtx {
-  const clock = o.clock ?? new SimClock();
-  const platform = o.platform ?? createMockPlatform({ clock, recorder: o.recorder, fail: o.fail });
-  const ctx = new IommufdCtx({ platform, clock, recorder: o.recorder, fail: o.fail, options: o.options });
-  registerDeviceDestroyers(ctx);
-  registerAccess(ctx);
-  registerFault(ctx);
-  registerSelftest(ctx);
-  return ctx;
-}
+export { createMockPlatform, createVendorPlatform } from './platform';
+export { runIoctlScript, parseScript } from './script';
+export type { CallResult, ScriptResult, RunScriptOptions } from './script';

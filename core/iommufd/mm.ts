@@ -18,6 +18,9 @@ export const PAGE_SIZE = 4096;
 /** Transparent/HugeTLB PMD size, bytes (hpage_pmd_size fallback of the selftests). */
 export const HUGEPAGE_SIZE = 2 * 1024 * 1024;
 
+/** Pages per pin-count chunk (32 Ki pages = 128 MiB of user memory; the per-chunk total fits a u16). */
+const PIN_CHUNK = 32768;
+
 interface Region {
   start: number;
   length: number;
@@ -32,8 +35,11 @@ export class Mm {
   private nextVa = 0x7f00_0000_0000 - 0x10_0000_0000;
   private nextPhys = 0x1_0000_0000;
   private readonly bytes = new Map<number, Uint8Array>();
-  /** Pages pinned through pin_user_pages, per page index (VmPin accounting). */
-  private readonly pins = new Map<number, number>();
+  /**
+   * Pin counts per page index (VmPin accounting), in chunks of PIN_CHUNK pages so a 1 TiB
+   * guest (2^28 pages) fits: a Map keyed per page tops out near 2^24 entries.
+   */
+  private readonly pinChunks = new Map<number, Uint16Array>();
   /** Total pinned pages (the kernel's locked_vm / VmPin). */
   pinnedPages = 0;
 
@@ -109,28 +115,53 @@ export class Mm {
    */
   pin(va: number, npages: number, out: Float64Array, outIdx: number): number {
     if (this.fail.shouldFail('pin_user_pages')) return -ERRNO.ENOMEM;
-    for (let i = 0; i < npages; i++) {
-      const p = this.translate(va + i * PAGE_SIZE);
-      if (p < 0) {
+    let i = 0;
+    while (i < npages) {
+      // One region lookup per run of pages inside a region.
+      const cur = va + i * PAGE_SIZE;
+      const r = this.regionAt(cur);
+      if (!r) {
         this.unpin(va, i);
         return -ERRNO.EFAULT;
       }
-      out[outIdx + i] = p;
-      const idx = (va / PAGE_SIZE) + i;
-      this.pins.set(idx, (this.pins.get(idx) ?? 0) + 1);
-      this.pinnedPages++;
+      const first = (cur - r.start) / PAGE_SIZE;
+      const n = Math.min(npages - i, r.length / PAGE_SIZE - first);
+      for (let k = 0; k < n; k++) out[outIdx + i + k] = this.physOf(r, (first + k) * PAGE_SIZE);
+      this.addPins(cur / PAGE_SIZE, n, 1);
+      i += n;
     }
+    this.pinnedPages += npages;
     return 0;
   }
 
   /** unpin_user_pages for `npages` pages from page-aligned `va`. */
   unpin(va: number, npages: number): void {
-    for (let i = 0; i < npages; i++) {
-      const idx = (va / PAGE_SIZE) + i;
-      const c = this.pins.get(idx) ?? 0;
-      if (c <= 1) this.pins.delete(idx);
-      else this.pins.set(idx, c - 1);
-      this.pinnedPages--;
+    this.addPins(va / PAGE_SIZE, npages, -1);
+    this.pinnedPages -= npages;
+  }
+
+  /** Add `delta` to the pin count of pages [idx, idx+n); drops chunks that reach zero pins. */
+  private addPins(idx: number, n: number, delta: 1 | -1): void {
+    let p = idx;
+    const end = idx + n;
+    while (p < end) {
+      const c = Math.floor(p / PIN_CHUNK);
+      let chunk = this.pinChunks.get(c);
+      if (!chunk) {
+        chunk = new Uint16Array(PIN_CHUNK + 1); // last slot: pinned pages in the chunk
+        this.pinChunks.set(c, chunk);
+      }
+      const stop = Math.min(end, (c + 1) * PIN_CHUNK);
+      for (let q = p - c * PIN_CHUNK, e = stop - c * PIN_CHUNK; q < e; q++) {
+        const before = chunk[q];
+        if (delta > 0 && before === 0xffff) throw new RangeError('pin count overflow');
+        if (delta < 0 && before === 0) continue; // unpin of an unpinned page: nothing to drop
+        chunk[q] = before + delta;
+        if (before === 0) chunk[PIN_CHUNK]++;
+        else if (before === 1 && delta < 0) chunk[PIN_CHUNK]--;
+      }
+      if (chunk[PIN_CHUNK] === 0) this.pinChunks.delete(c);
+      p = stop;
     }
   }
 
@@ -184,6 +215,7 @@ export class Mm {
 
   /** Pin count of the page holding `va` (tests). */
   pinCount(va: number): number {
-    return this.pins.get(Math.floor(va / PAGE_SIZE)) ?? 0;
+    const idx = Math.floor(va / PAGE_SIZE);
+    return this.pinChunks.get(Math.floor(idx / PIN_CHUNK))?.[idx % PIN_CHUNK] ?? 0;
   }
 }
