@@ -38,6 +38,8 @@ export interface EngineInfo {
   /** 'electron' or 'web'. */
   shell: 'electron' | 'web';
   vendors: VendorModelInfo[];
+  /** Optional engine features present in this build: 'runComparison', 'pageTable'. */
+  features?: string[];
 }
 
 /** Response of `openDatabase` / `databaseInfo`. */
@@ -103,6 +105,8 @@ export interface CounterInfo {
   /** First and last bucket start, ns. */
   firstTs: number;
   lastTs: number;
+  /** Smallest step between recorded rows (the recorder's bucket width), ns; 0 if < 2 rows. */
+  resolutionNs: number;
 }
 
 /** Request of `counterSeries`: `buckets` equal buckets over [t0, t1) simulated ns. */
@@ -300,7 +304,16 @@ export interface WorkbenchApi {
   onProgress(listener: (ev: ProgressEvent) => void): () => void;
   /** Subscribe to host status changes (e.g. engine restarted); returns an unsubscribe function. */
   onStatus(listener: (status: HostStatus) => void): () => void;
+  /** Electron only (absent in browser mode): native open/save dialog; resolves to a path or null. */
+  pickFile?(opts?: { save?: boolean; title?: string }): Promise<string | null>;
+  /** Electron only: the filesystem path of a dropped file. */
+  pathForFile?(file: File): string | null;
+  /** Electron only: menu actions and files opened from the command line. */
+  onShell?(listener: (ev: ShellEvent) => void): () => void;
 }
+
+/** Events from the Electron shell (menu, command line). */
+export type ShellEvent = { type: 'menu'; action: string } | { type: 'open-file'; path: string };
 
 /** Host lifecycle notice shown in the status bar. */
 export interface HostStatus {

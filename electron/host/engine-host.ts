@@ -115,6 +115,7 @@ export class EngineHost {
       electron: this.opts.electronVersion,
       shell: this.opts.shell,
       vendors: Object.entries(VENDOR_TITLES).map(([name, title]) => ({ name, title })),
+      features: this.jobs.features(),
     };
   }
 

@@ -19,6 +19,11 @@ export class Jobs {
 
   constructor(private readonly progress: (ev: ProgressEvent) => void) {}
 
+  /** Optional features this build serves (EngineInfo.features). */
+  features(): string[] {
+    return [];
+  }
+
   /** Abort a running job; false when no job has that id. */
   cancel(jobId: string): boolean {
     const c = this.running.get(jobId);

@@ -55,11 +55,18 @@ const COUNTER_UNITS = new Map(COUNTERS.map((c) => [c.name, c.unit]));
 export function listCounters(db: Database, runId: number): CounterInfo[] {
   const rows = db
     .prepare(
-      `SELECT t.name, t.unit, coalesce(sum(c.value), 0) AS total, count(c.ts) AS rows, coalesce(min(c.ts), 0) AS firstTs, coalesce(max(c.ts), 0) AS lastTs
+      `SELECT t.id, t.name, t.unit, coalesce(sum(c.value), 0) AS total, count(c.ts) AS rows, coalesce(min(c.ts), 0) AS firstTs, coalesce(max(c.ts), 0) AS lastTs
        FROM track t LEFT JOIN counter c ON c.track_id = t.id WHERE t.run_id = ? AND t.type = 'counter' GROUP BY t.id ORDER BY t.name`,
     )
-    .all(runId) as CounterInfo[];
-  return rows.map((r) => ({ ...r, unit: r.unit ?? COUNTER_UNITS.get(r.name) ?? null }));
+    .all(runId) as (Omit<CounterInfo, 'resolutionNs'> & { id: number })[];
+  const head = db.prepare('SELECT ts FROM counter WHERE track_id = ? ORDER BY ts LIMIT 64').pluck();
+  return rows.map(({ id, ...r }) => {
+    // The recorder's bucket width: the smallest step between the first recorded rows.
+    const ts = head.all(id) as number[];
+    let res = 0;
+    for (let i = 1; i < ts.length; i++) if (res === 0 || ts[i] - ts[i - 1] < res) res = ts[i] - ts[i - 1];
+    return { ...r, unit: r.unit ?? COUNTER_UNITS.get(r.name) ?? null, resolutionNs: res };
+  });
 }
 
 const nullable = (a: Float64Array): (number | null)[] => Array.from(a, (v) => (Number.isNaN(v) ? null : v));

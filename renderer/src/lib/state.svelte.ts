@@ -1,0 +1,99 @@
+/**
+ * State shared by the views: the open database, its runs, the runs the Compare view shows,
+ * the Compare zoom range and the time marker set by "jump to time" from the Events view.
+ */
+import type { DatabaseInfo, RunSummary } from '../../../electron/api';
+import { api } from './api';
+
+export const VIEWS = [
+  { id: 'runs', label: 'Runs' },
+  { id: 'compare', label: 'Compare' },
+  { id: 'pagetable', label: 'Page table' },
+  { id: 'events', label: 'Events' },
+  { id: 'faults', label: 'Faults' },
+] as const;
+export type ViewId = (typeof VIEWS)[number]['id'];
+
+/** Simulated time range in ns, [t0, t1). */
+export interface Range {
+  t0: number;
+  t1: number;
+}
+
+export const app = $state({
+  view: 'runs' as ViewId,
+  database: null as DatabaseInfo | null,
+  runs: [] as RunSummary[],
+  runsError: null as string | null,
+  /** Run ids shown side by side in Compare (2 to 4; 1 is allowed when only one exists). */
+  selected: [] as number[],
+  /** Compare zoom; null = whole run. */
+  range: null as Range | null,
+  /** A time (ns) marked in Compare by a jump from Events. */
+  marker: null as number | null,
+  /** Run shown in Events and Page table. */
+  focusRun: null as number | null,
+});
+
+/** Most recent comparison group's runs (at most 4). */
+function defaultSelection(runs: RunSummary[]): number[] {
+  if (runs.length === 0) return [];
+  const last = runs[runs.length - 1].group;
+  return runs.filter((r) => r.group === last).slice(0, 4).map((r) => r.id);
+}
+
+/** Reload database info and runs after open/close/run. */
+export async function refreshRuns(): Promise<void> {
+  const info = await api.call('databaseInfo', {});
+  app.database = info.ok ? info.value : null;
+  if (!app.database) {
+    app.runs = [];
+    app.selected = [];
+    app.focusRun = null;
+    return;
+  }
+  const r = await api.call('listRuns', {});
+  app.runsError = r.ok ? null : `${r.error.code}: ${r.error.message}`;
+  app.runs = r.ok ? r.value : [];
+  const ids = app.runs.map((x) => x.id);
+  const kept = app.selected.filter((id) => ids.includes(id));
+  app.selected = kept.length > 0 ? kept : defaultSelection(app.runs);
+  if (app.focusRun === null || !ids.includes(app.focusRun)) app.focusRun = app.selected[0] ?? null;
+  app.range = null;
+  app.marker = null;
+}
+
+/** Show `ts` in Compare: zoom to a window around it and mark it. */
+export function jumpToTime(ts: number, fullEnd: number): void {
+  const w = Math.max(1000, Math.round(fullEnd / 50));
+  const t0 = Math.max(0, ts - w / 2);
+  app.range = { t0, t1: Math.min(Math.max(fullEnd, ts + 1), t0 + w) };
+  app.marker = ts;
+  app.view = 'compare';
+}
+
+const RECENT_KEY = 'wb.recentDatabases';
+
+/** Recently opened database paths, newest first (kept in this profile's localStorage). */
+export function recentDatabases(): string[] {
+  try {
+    const v = JSON.parse(localStorage.getItem(RECENT_KEY) ?? '[]') as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').slice(0, 8) : [];
+  } catch {
+    return [];
+  }
+}
+
+export function rememberDatabase(path: string): void {
+  const list = [path, ...recentDatabases().filter((p) => p !== path)].slice(0, 8);
+  localStorage.setItem(RECENT_KEY, JSON.stringify(list));
+}
+
+/** Open a database through the API and refresh runs; returns an error text or null. */
+export async function openDatabase(path: string, create = false): Promise<string | null> {
+  const r = await api.call('openDatabase', { path, create });
+  if (!r.ok) return `${r.error.code}: ${r.error.message}`;
+  rememberDatabase(r.value.path);
+  await refreshRuns();
+  return null;
+}

@@ -1,0 +1,65 @@
+/**
+ * The Compare view's summary strip: per-run totals read from the counters (exact counts) and
+ * each run's ratio to the cheapest run for that metric (1.00× = cheapest).
+ */
+import type { CounterInfo, EventRow, RunSummary } from '../../../../electron/api';
+
+export interface Metric {
+  id: string;
+  label: string;
+  unit: string;
+  /** Lower is cheaper (all cost metrics); ratios only for those. */
+  cost: boolean;
+  value: (c: Map<string, number>, run: RunSummary, rounds: EventRow[]) => number | null;
+}
+
+const get = (c: Map<string, number>, n: string): number | null => (c.has(n) ? (c.get(n) as number) : null);
+
+export const METRICS: Metric[] = [
+  { id: 'dirty', label: 'Dirty pages reported', unit: 'pages', cost: false, value: (c) => get(c, 'dirty_pages') },
+  { id: 'pte_reads', label: 'PTE reads', unit: '', cost: true, value: (c) => get(c, 'pte_reads') },
+  { id: 'pte_writes', label: 'PTE writes', unit: '', cost: true, value: (c) => get(c, 'pte_writes') },
+  {
+    id: 'inv',
+    label: 'Invalidation commands',
+    unit: '',
+    cost: true,
+    value: (c) => {
+      if (c.has('invalidations')) return c.get('invalidations') as number;
+      let s = 0;
+      let any = false;
+      for (const [k, v] of c) {
+        if (!k.startsWith('inv.') && !k.startsWith('inv_')) continue;
+        s += v;
+        any = true;
+      }
+      return any ? s : null;
+    },
+  },
+  {
+    id: 'miss',
+    label: 'IOTLB miss rate',
+    unit: '%',
+    cost: true,
+    value: (c) => {
+      const m = get(c, 'iotlb_miss');
+      const h = get(c, 'iotlb_hit');
+      return m === null || h === null || m + h === 0 ? null : (100 * m) / (m + h);
+    },
+  },
+  { id: 'faults', label: 'Faults', unit: '', cost: true, value: (c) => get(c, 'faults') },
+  { id: 'rounds', label: 'Pre-copy rounds', unit: '', cost: true, value: (_c, _r, rounds) => (rounds.length > 0 ? rounds.length : null) },
+  { id: 'events', label: 'Events recorded', unit: '', cost: false, value: (_c, run) => run.events },
+  { id: 'simtime', label: 'Simulated time', unit: 'ns', cost: true, value: (_c, run) => run.simEndNs },
+];
+
+/** Totals as a map counter name → total. */
+export function totals(counters: CounterInfo[] | undefined): Map<string, number> {
+  return new Map((counters ?? []).map((c) => [c.name, c.total]));
+}
+
+/** Cheapest (smallest) value of a metric over the runs that have it; null when none does. */
+export function cheapest(values: (number | null)[]): number | null {
+  const v = values.filter((x): x is number => x !== null);
+  return v.length ? Math.min(...v) : null;
+}

@@ -1,0 +1,177 @@
+/**
+ * The workbench UI end to end in Chromium (browser mode): open a comparison database, check
+ * the Compare charts against direct SQL, zoom (re-query), filter events, read faults, export.
+ * Screenshots of each view go to test/e2e/artifacts/. Timings are logged, never asserted.
+ */
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { ARTIFACTS, launchChromium, startWebHost, type WebHostProcess } from './harness';
+import { writeFixture, type FixtureInfo } from '../unit/ui/fixture';
+
+const dir = mkdtempSync(join(tmpdir(), 'wb-e2e-'));
+let host: WebHostProcess;
+let browser: Browser;
+let page: Page;
+let fx: FixtureInfo;
+let sql: Database.Database;
+const problems: string[] = [];
+
+function counterSum(runId: number, name: string, t0 = 0, t1 = Number.MAX_SAFE_INTEGER): number {
+  const r = sql
+    .prepare(`SELECT coalesce(sum(c.value), 0) AS s FROM counter c JOIN track t ON t.id = c.track_id WHERE t.run_id = ? AND t.name = ? AND c.ts >= ? AND c.ts < ?`)
+    .get(runId, name, t0, t1) as { s: number };
+  return r.s;
+}
+
+async function view(label: string): Promise<void> {
+  await page.getByRole('button', { name: label, exact: true }).click();
+  await page.getByRole('heading', { name: label, exact: true, level: 2 }).waitFor();
+}
+
+/** Wait until a test id's attribute satisfies `ok` (polling; fails after 15 s). */
+async function until(testId: string, attr: string, ok: (v: string | null) => boolean): Promise<void> {
+  await expect.poll(() => page.getByTestId(testId).getAttribute(attr), { timeout: 15_000, interval: 20 }).toSatisfy(ok);
+}
+
+async function ready(): Promise<void> {
+  await page.waitForSelector('[data-testid=compare][data-state=ready]');
+}
+
+beforeAll(async () => {
+  fx = await writeFixture(join(dir, 'compare.sqlite'), { steps: 6000 });
+  sql = new Database(fx.path, { readonly: true });
+  host = await startWebHost();
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+    if (m.text().startsWith('[timing]')) console.log(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(host.url);
+});
+afterAll(async () => {
+  sql?.close();
+  await browser?.close();
+  await host?.stop();
+});
+
+describe('workbench UI in browser mode', () => {
+  it('opens a database and lists its runs', async () => {
+    await page.getByLabel('Database file').fill(fx.path);
+    const t = Date.now();
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    await page.getByTestId('runs-table').waitFor();
+    expect(await page.getByTestId('runs-table').locator('tbody tr').count()).toBe(3);
+    await view('Compare');
+    await ready();
+    console.log(`[timing] open → Compare ready: ${Date.now() - t} ms (fixture, ${fx.events.reduce((a, b) => a + b, 0)} events)`);
+    await view('Runs');
+    expect(await page.getByTestId('run-unavailable').isVisible()).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/runs.png`, fullPage: true });
+  });
+
+  it('shows one column per vendor with chart data equal to a direct SQL query', async () => {
+    await view('Compare');
+    await ready();
+    const vendors = await page.getByTestId('column').evaluateAll((els) => els.map((e) => e.getAttribute('data-vendor')));
+    expect(vendors).toEqual(['amd', 'intel', 'smmuv3']);
+    for (const id of fx.runIds) {
+      const cell = page.getByTestId(`chart-dirty-${id}`);
+      expect(Number(await cell.getAttribute('data-sum'))).toBe(counterSum(id, 'dirty_pages'));
+      expect(Number(await cell.getAttribute('data-points'))).toBeGreaterThan(10);
+      expect(await cell.locator('canvas').count()).toBe(1);
+      const faults = await page.getByTestId(`summary-${id}`).locator('[data-metric=faults]').getAttribute('data-value');
+      expect(Number(faults)).toBe(counterSum(id, 'faults'));
+      const pteW = await page.getByTestId(`chart-pte-${id}`).getAttribute('data-sum');
+      expect(Number(pteW)).toBe(counterSum(id, 'pte_reads') + counterSum(id, 'pte_writes'));
+    }
+    // Rounds row: five migration_round events per run.
+    expect(Number(await page.getByTestId(`chart-rounds-${fx.runIds[0]}`).getAttribute('data-points'))).toBe(5);
+    await page.screenshot({ path: `${ARTIFACTS}/compare.png`, fullPage: true });
+  });
+
+  it('re-queries at the new resolution when a chart is zoomed', async () => {
+    const before = await page.getByTestId('compare').getAttribute('data-range');
+    const over = page.getByTestId(`chart-dirty-${fx.runIds[1]}`).locator('.u-over');
+    const box = (await over.boundingBox())!;
+    const y = box.y + box.height / 2;
+    const t = Date.now();
+    await page.mouse.move(box.x + box.width * 0.2, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.4, y, { steps: 5 });
+    await page.mouse.up();
+    await until('compare', 'data-range', (v) => v !== before);
+    await ready();
+    const ms = await page.getByTestId('compare').getAttribute('data-query-ms');
+    console.log(`[timing] zoom re-query → rendered: ${Date.now() - t} ms wall incl. input, ${ms} ms query+render (in page)`);
+    const [t0, t1] = (await page.getByTestId('compare').getAttribute('data-range'))!.split('-').map(Number);
+    expect(t0).toBeGreaterThan(fx.simEndNs * 0.1);
+    expect(t1).toBeLessThan(fx.simEndNs * 0.5);
+    for (const id of fx.runIds) {
+      expect(Number(await page.getByTestId(`chart-dirty-${id}`).getAttribute('data-sum'))).toBe(counterSum(id, 'dirty_pages', t0, t1));
+    }
+    await page.screenshot({ path: `${ARTIFACTS}/compare-zoomed.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Whole run' }).click();
+    await until('compare', 'data-range', (v) => v === before);
+  });
+
+  it('filters events on the host and jumps from an event to Compare', async () => {
+    await view('Events');
+    await page.getByRole('row').nth(1).waitFor();
+    const all = Number(await page.getByTestId('events-count').getAttribute('data-rows'));
+    expect(all).toBe(500);
+    await page.getByLabel('errno').fill('any');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    const failed = (sql.prepare('SELECT count(*) AS n FROM slice_data WHERE run_id = ? AND errno > 0').get(fx.runIds[0]) as { n: number }).n;
+    await until('events-count', 'data-rows', (v) => v === String(failed));
+    expect(failed).toBeGreaterThan(0);
+    expect(failed).toBeLessThan(all);
+    const names = await page.getByTestId('event-row').evaluateAll((rows) => rows.map((r) => r.children[3].textContent));
+    expect(new Set(names)).toEqual(new Set(['IOMMU_IOAS_MAP']));
+    await page.getByTestId('event-row').nth(2).click();
+    await page.screenshot({ path: `${ARTIFACTS}/events.png`, fullPage: true });
+    await page.getByRole('grid', { name: 'Events' }).press('Enter');
+    await page.getByRole('heading', { name: 'Compare', level: 2 }).waitFor();
+    await ready();
+    const [t0, t1] = (await page.getByTestId('compare').getAttribute('data-range'))!.split('-').map(Number);
+    expect(t1 - t0).toBeLessThan(fx.simEndNs / 10);
+    await page.getByRole('button', { name: 'Whole run' }).click();
+  });
+
+  it('shows faults per vendor with a histogram matching the database', async () => {
+    await view('Faults');
+    for (const [i, id] of fx.runIds.entries()) {
+      const col = page.getByTestId(`faults-${id}`);
+      await col.getByTestId('fault-total').waitFor();
+      expect(Number(await col.getByTestId('fault-total').getAttribute('data-total'))).toBe(fx.faults[i]);
+      const counts = await col.locator('.hist li').evaluateAll((li) => li.map((l) => Number(l.getAttribute('data-count'))));
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(fx.faults[i]);
+      expect(await col.getByTestId('page-requests').locator('tbody tr').count()).toBe(60);
+    }
+    await page.screenshot({ path: `${ARTIFACTS}/faults.png`, fullPage: true });
+  });
+
+  it('exports Chrome trace JSON that parses', async () => {
+    await view('Runs');
+    const out = join(dir, 'export.json');
+    await page.getByLabel('Format').selectOption('chrome-json');
+    await page.getByLabel('To file').fill(out);
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await page.getByTestId('export-result').waitFor();
+    expect(await page.getByTestId('export-result').textContent()).toContain('Wrote');
+    expect(existsSync(out)).toBe(true);
+    const trace = JSON.parse(readFileSync(out, 'utf8')) as { traceEvents: { ph: string }[] };
+    expect(trace.traceEvents.filter((e) => e.ph === 'X').length).toBe(fx.events.reduce((a, b) => a + b, 0));
+  });
+
+  it('is honest about the page-table view and logs no errors', async () => {
+    await view('Page table');
+    await page.screenshot({ path: `${ARTIFACTS}/pagetable.png` });
+    expect(problems).toEqual([]);
+  });
+});
