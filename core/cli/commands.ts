@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { presetNames, presetText, loadPreset } from '../scenario/presets';
 import { scenarioJsonSchema } from '../scenario/schema';
+import { registerCompare } from './compare';
 
 export function registerCommands(program: Command): void {
   program
@@ -27,6 +28,8 @@ export function registerCommands(program: Command): void {
       if (o.json) console.log(JSON.stringify(list, null, 2));
       else for (const p of list) console.log(`${p.name.padEnd(24)} ${p.description}`);
     });
+
+  registerCompare(program);
 
   program
     .command('schema')

@@ -105,6 +105,12 @@ export function iommuMap(domain: IommuDomain, iova: number, paddr: number, size:
   if (sizes.length === 0) return -ERRNO.ENODEV;
   const min = 2 ** sizes[0]!;
   if (!isAligned(iova, min) || !isAligned(paddr, min) || !isAligned(size, min)) return -ERRNO.EINVAL;
+  if (size === min) {
+    // One smallest page (batch_iommu_map_small's case): iommu_pgsize can only pick `min`.
+    const one = { bytes: 0 };
+    const rc = domain.ops.mapPages(domain, iova, paddr, min, 1, prot, one);
+    return rc ? rc : domain.ops.iotlbSyncMap(domain, iova, size);
+  }
   let left = size;
   let cur = iova;
   let pa = paddr;

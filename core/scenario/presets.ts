@@ -1,13 +1,13 @@
 /**
- * Preset scenarios shipped with the engine (core/scenario/presets/*.json), embedded at build
+ * Preset scenarios shipped with the engine (core/scenario/scenarios/*.json), embedded at build
  * time so the CLI, the app and tests can run them by name.
  */
-import nicRx16g from './presets/nic-rx-16g.json';
-import nvmeRandom64g from './presets/nvme-random-64g.json';
-import gpuBulk32g from './presets/gpu-bulk-32g.json';
-import hotSetHuge16g from './presets/hot-set-huge-16g.json';
-import hugeDemote16g from './presets/huge-demote-16g.json';
-import flushElision from './presets/flush-elision-what-if.json';
+import nicRx16g from './scenarios/nic-rx-16g.json';
+import nvmeRandom64g from './scenarios/nvme-random-64g.json';
+import gpuBulk32g from './scenarios/gpu-bulk-32g.json';
+import hotSetHuge16g from './scenarios/hot-set-huge-16g.json';
+import hugeDemote16g from './scenarios/huge-demote-16g.json';
+import flushElision from './scenarios/flush-elision-what-if.json';
 import { scenarioSchema, type Scenario } from './schema';
 
 const RAW: Record<string, unknown> = {
