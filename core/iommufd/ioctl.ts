@@ -89,8 +89,9 @@ export function iommufdIoctl(ctx: IommufdCtx, cmdNr: number, arg: Record<string,
   const handler = HANDLERS[name as IoctlName];
   if (!handler) return fail('ENOTTY', `unknown ioctl ${name}`, {});
   if (arg === null) return fail('EFAULT', 'NULL argument', {});
-  const cmd: Cmd = {};
   const def = STRUCTS[name as IoctlName];
+  // Structs without a size field (VFIO, the test-cmd union) read absent fields as zero.
+  const cmd: Cmd = def ? {} : new Proxy({} as Cmd, { get: (t, k) => (typeof k === 'string' && !(k in t) ? 0n : t[k as string]) });
   if (def) {
     const lay = layoutOf(def);
     const size = arg.size === undefined ? lay.sizeof : Number(toU(arg.size as FieldInput, 32));

@@ -1,0 +1,138 @@
+/**
+ * Test harness for core/iommufd: a ctx on the mock or a vendor platform with a shared
+ * fail_nth and table pool, typed call helpers mirroring tools/testing/selftests/iommu/
+ * iommufd_utils.h (test_ioctl_ioas_alloc, test_cmd_mock_domain, ...) and a snapshot of
+ * everything a failed ioctl must leave unchanged.
+ */
+import { SimClock } from '../../../core/hw/clock';
+import type { VendorName } from '../../../core/iommu/types';
+import { MOCK_APERTURE_START } from '../../../core/iommu/mock';
+import { createIommufd } from '../../../core/iommufd/create';
+import type { IommufdCtx, IommufdOptions } from '../../../core/iommufd/ctx';
+import type { IoctlResult } from '../../../core/iommufd/ioctl';
+import { iommufdIoctl } from '../../../core/iommufd/ioctl';
+import { createMockPlatform, createVendorPlatform } from '../../../core/iommufd/platform';
+import type { IoctlName } from '../../../core/iommufd/uapi';
+import { IOCTL, TEST_OP } from '../../../core/iommufd/uapi';
+import type { TestOpName } from '../../../core/iommufd/uapi';
+import { FailNth, TablePool } from '../../../core/pt';
+import type { HwptPaging, Ioas } from '../../../core/iommufd/objects';
+
+export const PAGE_SIZE = 4096;
+export { MOCK_APERTURE_START };
+
+/** A ctx plus helpers. */
+export class H {
+  readonly ctx: IommufdCtx;
+  readonly fail = new FailNth();
+  readonly pool = new TablePool({ failNth: this.fail });
+  readonly clock = new SimClock();
+
+  constructor(readonly vendor: VendorName = 'mock', options: Partial<IommufdOptions> = {}) {
+    const platform = vendor === 'mock' ? createMockPlatform({ clock: this.clock, fail: this.fail }) : createVendorPlatform(vendor, { clock: this.clock, pool: this.pool });
+    this.ctx = createIommufd({ platform, clock: this.clock, fail: this.fail, options });
+  }
+
+  /** Raw ioctl by name. */
+  io(name: IoctlName, arg: Record<string, unknown> | null = {}): IoctlResult {
+    return iommufdIoctl(this.ctx, IOCTL[name], arg);
+  }
+
+  /** Errno name or 'OK'. */
+  rc(name: IoctlName, arg: Record<string, unknown> | null = {}): string {
+    const r = this.io(name, arg);
+    return r.ok ? 'OK' : r.errno;
+  }
+
+  /** Call that must succeed; returns out fields as numbers. */
+  ok(name: IoctlName, arg: Record<string, unknown> = {}): Record<string, number> {
+    const r = this.io(name, arg);
+    if (!r.ok) throw new Error(`${name} failed: ${r.errno} ${r.message ?? ''}`);
+    return r.out as Record<string, number>;
+  }
+
+  test(op: TestOpName, arg: Record<string, unknown> = {}): IoctlResult {
+    return this.io('IOMMU_TEST_CMD', { ...arg, op: TEST_OP[op] });
+  }
+
+  testRc(op: TestOpName, arg: Record<string, unknown> = {}): string {
+    const r = this.test(op, arg);
+    return r.ok ? 'OK' : r.errno;
+  }
+
+  ioasAlloc(): number {
+    return this.ok('IOMMU_IOAS_ALLOC').out_ioas_id!;
+  }
+
+  /** test_cmd_mock_domain(_flags): {stdev, hwpt, idev}. */
+  mockDomain(ptId: number, devFlags = 0, groupId?: number): { stdev: number; hwpt: number; idev: number } {
+    const r = devFlags || groupId ? this.test('IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS', { id: ptId, dev_flags: devFlags, group_id: groupId }) : this.test('IOMMU_TEST_OP_MOCK_DOMAIN', { id: ptId });
+    if (!r.ok) throw new Error(`mock domain: ${r.errno}`);
+    return { stdev: r.out.out_stdev_id as number, hwpt: r.out.out_hwpt_id as number, idev: r.out.out_idev_id as number };
+  }
+
+  mmap(length: number, hugepages = false): number {
+    return this.ctx.mm.mmap(length, { hugepages });
+  }
+
+  /** Map with READ|WRITE at a fixed IOVA (or auto when iova undefined); returns the IOVA or errno name. */
+  map(ioas: number, uva: number, length: number, iova?: number, flags = 6): number | string {
+    const r = this.io('IOMMU_IOAS_MAP', { ioas_id: ioas, flags: flags | (iova === undefined ? 0 : 1), user_va: uva, length, iova: iova ?? 0 });
+    return r.ok ? (r.out.iova as number) : r.errno;
+  }
+
+  unmap(ioas: number, iova: number | string, length: number | string): { rc: string; length: number } {
+    const r = this.io('IOMMU_IOAS_UNMAP', { ioas_id: ioas, iova, length });
+    return { rc: r.ok ? 'OK' : r.errno, length: r.out.length as number };
+  }
+
+  ioas(id: number): Ioas {
+    return this.ctx.table.get(id, 'IOAS') as Ioas;
+  }
+
+  hwpt(id: number): HwptPaging {
+    return this.ctx.table.get(id, 'HWPT_PAGING') as HwptPaging;
+  }
+
+  /** Fresh zeroed bitmap buffer of `bytes` (+ PAGE_SIZE slack). */
+  bitmapBuf(bytes: number): number {
+    return this.ctx.mm.mmap(bytes + 2 * PAGE_SIZE);
+  }
+
+  setBits(va: number, nbits: number, bits: Iterable<number>): void {
+    const b = new Uint8Array(Math.ceil(nbits / 64) * 8);
+    for (const i of bits) b[i >> 3] = b[i >> 3]! | (1 << (i & 7));
+    this.ctx.mm.write(va, b);
+  }
+
+  zero(va: number, nbits: number): void {
+    this.ctx.mm.write(va, new Uint8Array(Math.ceil(nbits / 64) * 8));
+  }
+
+  /** Set bit indices of a user bitmap. */
+  bits(va: number, nbits: number): number[] {
+    const b = this.ctx.mm.read(va, Math.ceil(nbits / 8)) as Uint8Array;
+    const out: number[] = [];
+    for (let i = 0; i < nbits; i++) if ((b[i >> 3]! >> (i & 7)) & 1) out.push(i);
+    return out;
+  }
+
+  /**
+   * Everything a failed ioctl must leave as it was: objects and refcounts, areas, reserved
+   * and allowed ranges, alignment, domain linkage and contents, pins, pool occupancy.
+   */
+  snapshot(): string {
+    const objs = this.ctx.table.all().map((o) => `${o.id}:${o.type}:${o.users}:${o.finalized}`);
+    const ioases = this.ctx.table.all().filter((o): o is Ioas => o.type === 'IOAS').map((ioas) => {
+      const iopt = ioas.iopt;
+      const areas = iopt.areas.map((a) => `${a.iova}-${a.last}@${a.startByte}/${a.prot}/${a.storageDomain ? a.storageDomain.tag : '-'}/${a.numAccesses}/${a.pages?.npinned}`);
+      const doms = iopt.domains.map((d) => {
+        const sig: number[] = [];
+        for (const a of iopt.areas) for (let x = a.iova; x <= a.last; x += iopt.iovaAlignment) sig.push(d.ops.iovaToPhys(d, x));
+        return `${d.tag}:${sig.join(',')}`;
+      });
+      return { id: ioas.id, areas, doms, hw: ioas.hwptList.map((h) => h.id), res: iopt.reserved.map((r) => `${r.start}-${r.last}`), allowed: iopt.allowed, align: iopt.iovaAlignment, large: iopt.disableLargePages };
+    });
+    return JSON.stringify({ objs, ioases, pinned: this.ctx.mm.pinnedPages, pool: this.pool.inUse, vfio: this.ctx.vfioIoas?.id ?? 0 });
+  }
+}
