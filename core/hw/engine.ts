@@ -20,7 +20,7 @@ import type { Recorder } from '../trace/types';
 import type { SimClock } from './clock';
 import { POW2 } from './bits';
 import { HwCounters } from './counters';
-import { CostModel } from './cost/model';
+import { CI, CostModel } from './cost/model';
 import type { CostAction, CostTable } from './cost/model';
 import { Iotlb } from './iotlb';
 import { SimMemory } from './memory';
@@ -141,6 +141,7 @@ export abstract class IommuHwModel {
 
   /** Context-cache invalidation: one device (all its PASIDs), or all when sid < 0. */
   protected dropContext(sid: number): void {
+    this.lastCtx = null;
     if (sid < 0) {
       this.ctxCache.clear();
       this.pasidCtxCache.clear();
@@ -152,6 +153,7 @@ export abstract class IommuHwModel {
 
   /** PASID-cache invalidation for (sid or all, pasid or all). */
   protected dropPasidContext(sid: number, pasid: number): void {
+    this.lastCtx = null;
     for (const [s, m] of this.pasidCtxCache) {
       if (sid >= 0 && s !== sid) continue;
       if (pasid < 0) m.clear();
@@ -165,14 +167,31 @@ export abstract class IommuHwModel {
 
   /** Drop cached contexts matching `filter` (e.g. all entries tagged with one DID). Returns how many. */
   protected dropContexts(filter: (sid: number, pasid: number, ctx: HwContext) => boolean): number {
+    this.lastCtx = null;
     let n = 0;
     for (const [sid, ctx] of this.ctxCache) if (filter(sid, 0, ctx) && this.ctxCache.delete(sid)) n++;
     for (const [sid, m] of this.pasidCtxCache) for (const [pasid, ctx] of m) if (filter(sid, pasid, ctx) && m.delete(pasid)) n++;
     return n;
   }
 
+  // One-entry front cache of the context cache (cleared by every context invalidation).
+  private lastSid = -1;
+  private lastPasid = -1;
+  private lastCtx: HwContext | null = null;
+
   /** Cached context for (sid, pasid), fetching it on a miss; a FaultKind on failure. */
   private context(sid: number, pasid: number): HwContext | FaultKind {
+    if (sid === this.lastSid && pasid === this.lastPasid && this.lastCtx !== null) return this.lastCtx;
+    const r = this.contextSlow(sid, pasid);
+    if (typeof r !== 'number') {
+      this.lastSid = sid;
+      this.lastPasid = pasid;
+      this.lastCtx = r;
+    }
+    return r;
+  }
+
+  private contextSlow(sid: number, pasid: number): HwContext | FaultKind {
     let ctx: HwContext | undefined;
     if (pasid === 0) ctx = this.ctxCache.get(sid);
     else ctx = this.pasidCtxCache.get(sid)?.get(pasid);
@@ -222,14 +241,14 @@ export abstract class IommuHwModel {
       if (slot >= 0) {
         c.iotlb_hit++;
         if ((tlb.perm[slot]! & need) !== 0 && (!write || tlb.dirtyKnown[slot] === 1)) {
-          cost.charge('iotlb_hit');
-          a = tlb.base(slot) + POW2[tlb.sizeLg2(slot)]!;
+          cost.chargeIdx(CI.iotlb_hit);
+          a = tlb.hitEnd;
           continue;
         }
         // Cached entry cannot complete the write without a PTE update: walk again.
         c.iotlb_dirty_upgrade++;
       } else c.iotlb_miss++;
-      cost.charge('iotlb_miss');
+      cost.chargeIdx(CI.iotlb_miss);
       const ref = this.ref;
       ref.levelsWalked = 0;
       const ok = pt.lookupLeaf(a, ref);
@@ -239,7 +258,7 @@ export abstract class IommuHwModel {
       if (r === HW_ACCESS.PERM_FAULT) return this.fault(FAULT_KIND.PERMISSION, sid, pasid, a, write, ctx);
       if (r === HW_ACCESS.UPDATED) {
         c.pte_write_atomic++;
-        cost.charge('hw_ad_update');
+        cost.chargeIdx(CI.hw_ad_update);
       }
       const prot = pt.leafProt(ref) | (write ? IOMMU_WRITE : 0);
       const dirtyKnown = write || ((prot & IOMMU_WRITE) !== 0 && (!ctx.setD || pt.leafDirty(ref)));

@@ -19,12 +19,16 @@
 import { POW2 } from './bits';
 
 const EMPTY = -1;
+/** 2^-n, exact, so iova * INV_POW2[s] equals iova / 2^s. */
+const INV_POW2 = POW2.map((v) => 1 / v);
 
 export class Iotlb {
   readonly capacity: number;
   /** Lookups that hit / missed (exact). */
   hits = 0;
   misses = 0;
+  /** First IOVA after the entry returned by the last successful lookup. */
+  hitEnd = 0;
   /** Entries evicted by the replacement policy, and removed by invalidation commands. */
   evictions = 0;
   invalidated = 0;
@@ -78,7 +82,7 @@ export class Iotlb {
     const cls = this.classes;
     for (let c = 0; c < cls.length; c++) {
       const s = cls[c]!;
-      const vpn = Math.floor(iova / POW2[s]!);
+      const vpn = Math.floor(iova * INV_POW2[s]!);
       const lo = vpn >>> 0;
       const hi = (vpn / 4294967296) >>> 0;
       let h = Iotlb.hash(lo, hi, tag, s) & this.mask;
@@ -88,6 +92,7 @@ export class Iotlb {
         if (this.vpnLo[slot] === lo && this.vpnHi[slot] === hi && this.tag[slot] === tag && this.sz[slot] === s) {
           this.ref[slot] = 1;
           this.hits++;
+          this.hitEnd = (vpn + 1) * POW2[s]!;
           return slot;
         }
         h = (h + 1) & this.mask;

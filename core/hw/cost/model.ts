@@ -62,6 +62,13 @@ export type CostTable = Readonly<Record<CostAction, number>>;
 
 const ACTION_INDEX: Readonly<Record<string, number>> = Object.fromEntries(COST_ACTIONS.map((a, i) => [a, i]));
 
+/** Index of each action in COST_ACTIONS, for the DMA hot path ({@link CostModel.chargeIdx}). */
+export const CI = {
+  iotlb_hit: COST_ACTIONS.indexOf('iotlb_hit'),
+  iotlb_miss: COST_ACTIONS.indexOf('iotlb_miss'),
+  hw_ad_update: COST_ACTIONS.indexOf('hw_ad_update'),
+} as const;
+
 /** Whether `name` is a cost action (for validating scenario overrides). */
 export function isCostAction(name: string): name is CostAction {
   return name in ACTION_INDEX;
@@ -72,6 +79,7 @@ export class CostModel {
   readonly ns: Record<CostAction, number>;
   private readonly counts = new Float64Array(COST_ACTIONS.length);
   private readonly nsTotal = new Float64Array(COST_ACTIONS.length);
+  private readonly nsByIdx = new Float64Array(COST_ACTIONS.length);
 
   /**
    * @param table vendor defaults
@@ -86,6 +94,15 @@ export class CostModel {
       if (!(v >= 0) || !Number.isFinite(v)) throw new RangeError(`cost '${k}' must be a finite number >= 0 ns`);
       this.ns[k] = v;
     }
+    COST_ACTIONS.forEach((a, i) => (this.nsByIdx[i] = this.ns[a]));
+  }
+
+  /** Hot-path form of {@link charge}: one action by index (see CI). */
+  chargeIdx(i: number): void {
+    const d = this.nsByIdx[i]!;
+    this.counts[i]!++;
+    this.nsTotal[i]! += d;
+    this.clock.now += d;
   }
 
   /** Charge `n` actions: advances the clock by n × ns[action]; returns the ns charged. */
