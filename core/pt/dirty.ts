@@ -17,7 +17,10 @@
  */
 import { ERRNO } from '../errno';
 import { IOMMU_DIRTY_NO_CLEAR, type IommuDirtyBitmap, type IotlbGather, type IovaBitmapSink } from './types';
-import { ENTRY_OA, ENTRY_TABLE, PT_ATTR, itemLg2, type DirtyEncoding } from './format';
+import { PT_ATTR, itemLg2, type DirtyEncoding } from './format';
+
+const TABLE = 1;
+const OA = 2;
 import type { GenericPt } from './walker';
 import { iotlbGatherAddRange } from './gather';
 
@@ -89,7 +92,7 @@ function scanLevel0(pt: GenericPt, t: Uint32Array, i0: number, i1: number, base:
     const hi = t[2 * i + 1]!;
     if ((hi & hiMask) !== hiVal || (lo & present) === 0) continue;
     if (grouped) {
-      const n = fmt.contigLg2(lo, hi, 0);
+      const n = pt.contigOf(lo, hi, 0);
       if (n > 0) {
         const g0 = i & ~((1 << n) - 1);
         processGroup(t, g0, 1 << n, base + g0 * 4096, 4096 << n);
@@ -112,20 +115,28 @@ function scan(pt: GenericPt, level: number, page: number, va: number, lastVa: nu
     scanLevel0(pt, t, i0, i1, base);
     return;
   }
-  const fmt = pt.fmt;
-  const present = fmt.presentLo;
+  const present = pt.presentLo;
+  const e = sEnc!;
   for (let i = i0; i <= i1; i++) {
     const lo = t[2 * i]!;
     if ((lo & present) === 0) continue;
     const hi = t[2 * i + 1]!;
-    const type = fmt.entryType(lo, hi, level);
+    const type = pt.typeOf(lo, level);
     const itemVa = base + i * isz;
-    if (type === ENTRY_TABLE) {
+    if (type === TABLE) {
       const child = pt.childPage(lo, hi);
       const last = itemVa + isz - 1;
       scan(pt, level - 1, child, itemVa > va ? itemVa : va, last < lastVa ? last : lastVa);
-    } else if (type === ENTRY_OA) {
-      const n = fmt.contigLg2(lo, hi, level);
+    } else if (type === OA) {
+      if (!pt.maybeGrouped(lo, hi)) {
+        // Single-item leaf (2 MiB / 1 GiB): test-and-clear inline.
+        if ((lo & e.loMask) === e.loVal && (hi & e.hiMask) === e.hiVal) {
+          record(itemVa, isz);
+          if (sClear) t[2 * i] = ((lo & e.cleanLoAnd) | e.cleanLoOr) >>> 0;
+        }
+        continue;
+      }
+      const n = pt.contigOf(lo, hi, level);
       const g0 = i & ~((1 << n) - 1);
       processGroup(t, g0, 1 << n, base + g0 * isz, isz * (1 << n));
       i = g0 + (1 << n) - 1;
@@ -169,13 +180,13 @@ function forEachLeaf(
     const lo = t[2 * i]!;
     if ((lo & fmt.presentLo) === 0) continue;
     const hi = t[2 * i + 1]!;
-    const type = fmt.entryType(lo, hi, level);
+    const type = pt.typeOf(lo, level);
     const itemVa = base + i * isz;
-    if (type === ENTRY_TABLE) {
+    if (type === TABLE) {
       const last = itemVa + isz - 1;
       forEachLeaf(pt, level - 1, pt.childPage(lo, hi), itemVa > va ? itemVa : va, last < lastVa ? last : lastVa, fn);
-    } else if (type === ENTRY_OA) {
-      const n = fmt.contigLg2(lo, hi, level);
+    } else if (type === OA) {
+      const n = pt.contigOf(lo, hi, level);
       const g0 = i & ~((1 << n) - 1);
       fn(t, g0, level, base + g0 * isz, n);
       i = g0 + (1 << n) - 1;

@@ -90,6 +90,23 @@ export interface PtFormat {
   readonly oaLg2: number;
   /** An item is EMPTY iff (lo & presentLo) === 0. */
   readonly presentLo: number;
+  /**
+   * Address bits 51:32 (or 47:32) of table pointers and OAs sit in `hi & oaHiMask`; bits 31:12
+   * in `lo & 0xfffff000`. Lets the walker decode table pointers without calls.
+   */
+  readonly oaHiMask: number;
+  /**
+   * The type of a present item depends only on the level and on `(lo >>> typeShift) & typeMask`
+   * (AMD NextLevel, VT-d PS, Arm descriptor bit 1): the walker tabulates entryType() over
+   * that field once per level and decodes types with a table lookup on hot paths.
+   */
+  readonly typeShift: number;
+  readonly typeMask: number;
+  /**
+   * A present leaf MAY span several items only if (lo & loMask) === loVal and
+   * (hi & hiMask) === hiVal (AMD NextLevel 7, Arm contiguous bit); null when never.
+   */
+  readonly group: { loMask: number; loVal: number; hiMask: number; hiVal: number } | null;
   /** Null when the format cannot record dirty state. */
   readonly dirty: DirtyEncoding | null;
   /** Has a per-leaf dirty modifier (Arm DBM). */

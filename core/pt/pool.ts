@@ -24,6 +24,9 @@ export const TABLE_ENTRIES = 512;
 export const TABLE_PHYS_BASE = 0xf000_0000_0000;
 
 const EMPTY_PAGE = new Uint32Array(0);
+/** Pages per memory chunk (1 MiB): table memory is contiguous within a chunk. */
+export const CHUNK_PAGES_LG2 = 8;
+const CHUNK_PAGES = 1 << CHUNK_PAGES_LG2;
 
 /** Options of {@link TablePool}. */
 export interface TablePoolOptions {
@@ -37,8 +40,14 @@ export interface TablePoolOptions {
 
 /** The table-page allocator and its memory. */
 export class TablePool {
-  /** Page memory by index; freed pages hold an empty array. Read-only for users. */
+  /** Page memory by index (views into the chunks); freed pages hold an empty array. */
   readonly pages: Uint32Array[] = [];
+  /**
+   * The same memory as chunks of 2^CHUNK_PAGES_LG2 pages: page p is words
+   * [(p & (CHUNK_PAGES-1)) << 10, +1024) of chunks[p >>> CHUNK_PAGES_LG2]. Hot paths index it
+   * directly, skipping the per-page view objects.
+   */
+  readonly chunks: Uint32Array[] = [];
   readonly base: number;
   /** Page frame number of page 0 (base / 4096). */
   readonly basePfn: number;
@@ -77,15 +86,16 @@ export class TablePool {
       this.failures++;
       return -1;
     }
-    const mem = new Uint32Array(TABLE_ENTRIES * 2);
     let idx: number;
     if (this.freeIdx.length > 0) {
       idx = this.freeIdx.pop()!;
-      this.pages[idx] = mem;
     } else {
       idx = this.pages.length;
-      this.pages.push(mem);
+      this.pages.push(EMPTY_PAGE);
+      if ((idx & (CHUNK_PAGES - 1)) === 0) this.chunks.push(new Uint32Array(CHUNK_PAGES * TABLE_ENTRIES * 2));
     }
+    const off = (idx & (CHUNK_PAGES - 1)) * TABLE_ENTRIES * 2;
+    this.pages[idx] = this.chunks[idx >>> CHUNK_PAGES_LG2]!.subarray(off, off + TABLE_ENTRIES * 2);
     this.allocs++;
     if (++this.inUse > this.peak) this.peak = this.inUse;
     return idx;
@@ -93,11 +103,18 @@ export class TablePool {
 
   /** Free a page (its contents are discarded). Freeing a free page throws (a simulator bug). */
   free(idx: number): void {
-    if (this.pages[idx] === undefined || this.pages[idx] === EMPTY_PAGE) throw new Error(`TablePool: double free of page ${idx}`);
+    const mem = this.pages[idx];
+    if (mem === undefined || mem === EMPTY_PAGE) throw new Error(`TablePool: double free of page ${idx}`);
+    mem.fill(0); // the next user of this page gets zeroed memory
     this.pages[idx] = EMPTY_PAGE;
     this.freeIdx.push(idx);
     this.frees++;
-    this.inUse--;
+    if (--this.inUse === 0) {
+      // Everything is free: really release the memory.
+      this.pages.length = 0;
+      this.chunks.length = 0;
+      this.freeIdx.length = 0;
+    }
   }
 
   /** Whether page idx is currently allocated. */

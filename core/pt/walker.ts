@@ -13,8 +13,8 @@ import type {
   HwAccess, IommuDirtyBitmap, IotlbGather, LeafRef, PtFormatCaps, PtFormatName, PtIommu, PtWalkStep,
 } from './types';
 import { IOMMU_READ, IOMMU_WRITE } from './types';
-import { ENTRY_EMPTY, ENTRY_OA, ENTRY_TABLE, PT_ATTR, TWO32, itemLg2, rawHex, type PtFeatures, type PtFormat } from './format';
-import type { TablePool } from './pool';
+import { rawHex, type PtFeatures, type PtFormat } from './format';
+import { CHUNK_PAGES_LG2, type TablePool } from './pool';
 import { iotlbGatherAddPage, iotlbGatherInit, iotlbGatherReleaseFreelist } from './gather';
 import { readAndClearDirty, setDirtyModifier, writeProtectAndClear } from './dirty';
 import { cutMapping } from './cut';
@@ -49,6 +49,23 @@ export interface PtLeaf {
   level: number;
   /** PT_ATTR bits (READ, WRITE, DIRTY, ACCESSED, DBM); DIRTY/ACCESSED ORed over items. */
   attrs: number;
+}
+
+// Module-local copies: imported bindings can compile to getter calls (tsx/vite transforms),
+// which must stay out of per-entry loops.
+const EMPTY = 0;
+const TABLE = 1;
+const OA = 2;
+const TWO32 = 4294967296;
+const CH_LG2: number = CHUNK_PAGES_LG2;
+const CHUNK_MASK = (1 << CH_LG2) - 1;
+const A_READ = 1;
+const A_WRITE = 2;
+const A_DIRTY = 4;
+const A_DBM = 16;
+
+function itemLg2(level: number): number {
+  return 12 + 9 * level;
 }
 
 function ctz32(x: number): number {
@@ -92,6 +109,20 @@ export class GenericPt implements PtIommu {
   readonly invItem: Float64Array;
   /** best[level][m]: largest leaf lg2 allowed at level that is <= m, or 0 (pt_compute_best_pgsize). */
   readonly best: Int8Array[];
+  /** typeLut[level][(lo >>> typeShift) & typeMask]: entry type of a present item. */
+  readonly typeLut: Uint8Array[];
+  readonly presentLo: number;
+  readonly oaHiMask: number;
+  readonly typeShift: number;
+  readonly typeMask: number;
+  private readonly grpLoMask: number;
+  private readonly grpLoVal: number;
+  private readonly grpHiMask: number;
+  private readonly grpHiVal: number;
+  /** Single-item leaf templates (entry bits without the OA) per level for the current attrs. */
+  private readonly tplLo: Float64Array;
+  private readonly tplHi: Float64Array;
+  private tplAttrs = -1;
   private held = 1;
   // Running state of one map call (no per-call allocation).
   private mVa = 0;
@@ -122,6 +153,18 @@ export class GenericPt implements PtIommu {
     this.itemSize = new Float64Array(levels);
     this.invItem = new Float64Array(levels);
     this.best = [];
+    this.typeLut = [];
+    this.presentLo = fmt.presentLo;
+    this.oaHiMask = fmt.oaHiMask;
+    this.typeShift = fmt.typeShift;
+    this.typeMask = fmt.typeMask;
+    // A format without multi-item leaves gets a group test that never matches.
+    this.grpLoMask = fmt.group ? fmt.group.loMask : 0;
+    this.grpLoVal = fmt.group ? fmt.group.loVal : 1;
+    this.grpHiMask = fmt.group ? fmt.group.hiMask : 0;
+    this.grpHiVal = fmt.group ? fmt.group.hiVal : 0;
+    this.tplLo = new Float64Array(levels);
+    this.tplHi = new Float64Array(levels);
     let pgsizeBitmap = 0;
     for (let l = 0; l < levels; l++) {
       this.itemSize[l] = 2 ** itemLg2(l);
@@ -134,6 +177,9 @@ export class GenericPt implements PtIommu {
         tbl[m] = b;
       }
       this.best.push(tbl);
+      const lut = new Uint8Array(fmt.typeMask + 1);
+      for (let v = 0; v <= fmt.typeMask; v++) lut[v] = fmt.entryType(fmt.presentLo | (v << fmt.typeShift), 0, l);
+      this.typeLut.push(lut);
       for (const s of sizes) pgsizeBitmap += 2 ** s;
     }
     this.caps = {
@@ -159,7 +205,28 @@ export class GenericPt implements PtIommu {
 
   /** Page index of the table a TABLE item points to. */
   childPage(lo: number, hi: number): number {
-    return this.fmt.tablePhys(lo, hi) / 4096 - this.pool.basePfn;
+    return (hi & this.oaHiMask) * 1048576 + (lo >>> 12) - this.pool.basePfn;
+  }
+
+  /** Entry type of item (lo) at level: EMPTY, TABLE or OA. */
+  typeOf(lo: number, level: number): number {
+    return (lo & this.presentLo) === 0 ? EMPTY : this.typeLut[level]![(lo >>> this.typeShift) & this.typeMask]!;
+  }
+
+  /** Whether a present leaf may span several items (then ask the format for its size). */
+  maybeGrouped(lo: number, hi: number): boolean {
+    return (lo & this.grpLoMask) === this.grpLoVal && (hi & this.grpHiMask) === this.grpHiVal;
+  }
+
+  /** contigLg2 of a present leaf, without a call for single-item leaves. */
+  contigOf(lo: number, hi: number, level: number): number {
+    return this.maybeGrouped(lo, hi) ? this.fmt.contigLg2(lo, hi, level) : 0;
+  }
+
+  /** OA of the start of a present leaf (pt_entry_oa). */
+  leafOaOf(lo: number, hi: number, level: number): number {
+    if (this.maybeGrouped(lo, hi)) return this.fmt.leafOa(lo, hi, level);
+    return (hi & this.oaHiMask) * TWO32 + ((lo & 0xfffff000) >>> 0);
   }
 
   /** Allocate a table page, counting it as held by this table; -1 on failure. */
@@ -205,9 +272,18 @@ export class GenericPt implements PtIommu {
     if (iova % 4096 !== 0 || paddr % 4096 !== 0 || size % 4096 !== 0 || !Number.isInteger(paddr)) return -ERRNO.EINVAL;
     if (paddr < 0 || paddr + size > 2 ** this.fmt.oaLg2) return -ERRNO.ERANGE;
     let attrs = 0;
-    if (prot & IOMMU_READ) attrs |= PT_ATTR.READ;
-    if (prot & IOMMU_WRITE) attrs |= PT_ATTR.WRITE;
-    if (this.dbmOnMap && this.fmt.dirtyModifier && (attrs & PT_ATTR.WRITE)) attrs |= PT_ATTR.DBM | PT_ATTR.DIRTY;
+    if (prot & IOMMU_READ) attrs |= A_READ;
+    if (prot & IOMMU_WRITE) attrs |= A_WRITE;
+    if (this.dbmOnMap && this.fmt.dirtyModifier && (attrs & A_WRITE)) attrs |= A_DBM | A_DIRTY;
+    if (attrs !== this.tplAttrs) {
+      const scratch = new Uint32Array(2);
+      for (let l = 0; l <= this.topLevel; l++) {
+        this.fmt.writeLeaf(scratch, 0, l, 0, itemLg2(l), attrs);
+        this.tplLo[l] = scratch[0]!;
+        this.tplHi[l] = scratch[1]!;
+      }
+      this.tplAttrs = attrs;
+    }
     this.mVa = iova;
     this.mLast = iova + size - 1;
     this.mOa = paddr;
@@ -229,6 +305,9 @@ export class GenericPt implements PtIommu {
     const t = this.pool.pages[page]!;
     const isz = this.itemSize[level]!;
     const bestTbl = this.best[level]!;
+    const tplLo = this.tplLo[level]!;
+    const tplHi = this.tplHi[level]!;
+    const oaHiMask = this.oaHiMask;
     let i = this.index(this.mVa, level);
     while (i < 512 && this.mVa <= this.mLast) {
       const va = this.mVa;
@@ -243,10 +322,17 @@ export class GenericPt implements PtIommu {
       if (s !== 0) {
         const lg2 = itemLg2(level);
         const n = 1 << (s - lg2);
-        if (n === 1 ? (lo & fmt.presentLo) !== 0 : !this.itemsEmpty(t, i, n, level)) {
+        if (n === 1 ? (lo & this.presentLo) !== 0 : !this.itemsEmpty(t, i, n, level)) {
           if (!this.clearEmptyTables(t, i, n, level)) return -ERRNO.EADDRINUSE;
         }
-        fmt.writeLeaf(t, i, level, this.mOa, s, this.mAttrs);
+        if (n === 1) {
+          // Single-item leaf: template bits | OA, no format call (same bits as writeLeaf).
+          const oa = this.mOa;
+          t[2 * i] = (tplLo | ((oa >>> 0) & 0xfffff000)) >>> 0;
+          t[2 * i + 1] = (tplHi | ((oa / TWO32) & oaHiMask)) >>> 0;
+        } else {
+          fmt.writeLeaf(t, i, level, this.mOa, s, this.mAttrs);
+        }
         const sz = n * isz;
         this.mVa = va + sz;
         this.mOa += sz;
@@ -256,12 +342,12 @@ export class GenericPt implements PtIommu {
       if (level === 0) return -ERRNO.EINVAL; // unreachable: 4 KiB always fits aligned input
       const hi = t[2 * i + 1]!;
       let child: number;
-      if ((lo & fmt.presentLo) === 0) {
+      if ((lo & this.presentLo) === 0) {
         child = this.allocTable('pt_map_table');
         if (child < 0) return -ERRNO.ENOMEM;
         this.newTables.push(page, i, child);
         fmt.writeTable(t, i, level, this.pool.phys(child));
-      } else if (fmt.entryType(lo, hi, level) === ENTRY_TABLE) {
+      } else if (this.typeOf(lo, level) === TABLE) {
         child = this.childPage(lo, hi);
       } else {
         return -ERRNO.EADDRINUSE;
@@ -274,7 +360,7 @@ export class GenericPt implements PtIommu {
   }
 
   private itemsEmpty(t: Uint32Array, i: number, n: number, _level: number): boolean {
-    const p = this.fmt.presentLo;
+    const p = this.presentLo;
     for (let k = i; k < i + n; k++) if ((t[2 * k]! & p) !== 0) return false;
     return true;
   }
@@ -282,12 +368,11 @@ export class GenericPt implements PtIommu {
   /** Whether the table at page (level) holds no OA entry anywhere below it. */
   private subtreeEmpty(page: number, level: number): boolean {
     const t = this.pool.pages[page]!;
-    const fmt = this.fmt;
     for (let k = 0; k < 512; k++) {
       const lo = t[2 * k]!;
-      if ((lo & fmt.presentLo) === 0) continue;
+      if ((lo & this.presentLo) === 0) continue;
       const hi = t[2 * k + 1]!;
-      if (level === 0 || fmt.entryType(lo, hi, level) !== ENTRY_TABLE) return false;
+      if (level === 0 || this.typeOf(lo, level) !== TABLE) return false;
       if (!this.subtreeEmpty(this.childPage(lo, hi), level - 1)) return false;
     }
     return true;
@@ -298,9 +383,9 @@ export class GenericPt implements PtIommu {
       const t = this.pool.pages[page]!;
       for (let k = 0; k < 512; k++) {
         const lo = t[2 * k]!;
-        if ((lo & this.fmt.presentLo) === 0) continue;
+        if ((lo & this.presentLo) === 0) continue;
         const hi = t[2 * k + 1]!;
-        if (this.fmt.entryType(lo, hi, level) === ENTRY_TABLE) this.freeSubtree(this.childPage(lo, hi), level - 1);
+        if (this.typeOf(lo, level) === TABLE) this.freeSubtree(this.childPage(lo, hi), level - 1);
       }
     }
     this.pool.free(page);
@@ -312,17 +397,16 @@ export class GenericPt implements PtIommu {
    * or an empty table, as the kernel's map replaces empty tables with large leaves.
    */
   private clearEmptyTables(t: Uint32Array, i: number, n: number, level: number): boolean {
-    const fmt = this.fmt;
     if (level === 0) return false;
     for (let k = i; k < i + n; k++) {
       const lo = t[2 * k]!;
-      if ((lo & fmt.presentLo) === 0) continue;
+      if ((lo & this.presentLo) === 0) continue;
       const hi = t[2 * k + 1]!;
-      if (fmt.entryType(lo, hi, level) !== ENTRY_TABLE || !this.subtreeEmpty(this.childPage(lo, hi), level - 1)) return false;
+      if (this.typeOf(lo, level) !== TABLE || !this.subtreeEmpty(this.childPage(lo, hi), level - 1)) return false;
     }
     for (let k = i; k < i + n; k++) {
       const lo = t[2 * k]!;
-      if ((lo & fmt.presentLo) === 0) continue;
+      if ((lo & this.presentLo) === 0) continue;
       const child = this.childPage(lo, t[2 * k + 1]!);
       t[2 * k] = 0;
       t[2 * k + 1] = 0;
@@ -346,7 +430,7 @@ export class GenericPt implements PtIommu {
       if (!this.pool.isAllocated(parent) || !this.pool.isAllocated(child)) continue;
       const t = this.pool.pages[parent]!;
       const lo = t[2 * idx]!;
-      if ((lo & this.fmt.presentLo) === 0 || this.childPage(lo, t[2 * idx + 1]!) !== child) continue;
+      if ((lo & this.presentLo) === 0 || this.childPage(lo, t[2 * idx + 1]!) !== child) continue;
       t[2 * idx] = 0;
       t[2 * idx + 1] = 0;
       this.freeSubtree(child, -1);
@@ -369,7 +453,6 @@ export class GenericPt implements PtIommu {
 
   /** __unmap_range: 0 or a negative errno that stops the walk (bytes so far still count). */
   private unmapLevel(level: number, page: number, va: number, lastVa: number, gather: IotlbGather): number {
-    const fmt = this.fmt;
     const t = this.pool.pages[page]!;
     const isz = this.itemSize[level]!;
     let i = this.index(va, level);
@@ -380,10 +463,10 @@ export class GenericPt implements PtIommu {
     while (i < end) {
       const lo = t[2 * i]!;
       const hi = t[2 * i + 1]!;
-      const type = (lo & fmt.presentLo) === 0 ? ENTRY_EMPTY : fmt.entryType(lo, hi, level);
+      const type = this.typeOf(lo, level);
       const itemVa = first ? va : tableBase + i * isz;
-      if (type === ENTRY_OA) {
-        const n = fmt.contigLg2(lo, hi, level);
+      if (type === OA) {
+        const n = this.contigOf(lo, hi, level);
         const leafSize = isz * (1 << n);
         // A walk starting inside a leaf stops; one starting at it removes it whole.
         if (first && itemVa % leafSize !== 0) return -ERRNO.EINVAL;
@@ -395,7 +478,7 @@ export class GenericPt implements PtIommu {
         this.uUnmapped += leafSize;
         if (leafSize > this.uMaxLeaf) this.uMaxLeaf = leafSize;
         i = g0 + (1 << n);
-      } else if (type === ENTRY_TABLE) {
+      } else if (type === TABLE) {
         const child = this.childPage(lo, hi);
         const itemStart = tableBase + i * isz;
         const fully = itemVa === itemStart && lastVa >= itemStart + isz - 1;
@@ -425,49 +508,70 @@ export class GenericPt implements PtIommu {
 
   iovaToPhys(iova: number): number {
     if (!(iova >= 0 && iova < this.vaLimit)) return 0;
-    const fmt = this.fmt;
-    const pages = this.pool.pages;
+    const chunks = this.pool.chunks;
+    const present = this.presentLo;
+    const shift = this.typeShift;
+    const mask = this.typeMask;
+    const hiMask = this.oaHiMask;
+    const basePfn = this.pool.basePfn;
     let page = this.rootPage;
     for (let level = this.topLevel; level >= 0; level--) {
-      const t = pages[page]!;
+      const t = chunks[page >>> CH_LG2]!;
       const i = (iova * this.invItem[level]!) & 511;
-      const lo = t[2 * i]!;
-      if ((lo & fmt.presentLo) === 0) return 0;
-      const hi = t[2 * i + 1]!;
-      const type = fmt.entryType(lo, hi, level);
-      if (type === ENTRY_OA) {
-        const size = this.itemSize[level]! * (1 << fmt.contigLg2(lo, hi, level));
-        return fmt.leafOa(lo, hi, level) + (size <= 2147483648 ? (iova >>> 0) & (size - 1) : iova % size);
+      const w = ((page & CHUNK_MASK) << 10) + 2 * i;
+      const lo = t[w]!;
+      if ((lo & present) === 0) return 0;
+      const hi = t[w + 1]!;
+      const type = this.typeLut[level]![(lo >>> shift) & mask]!;
+      if (type === TABLE) {
+        page = (hi & hiMask) * 1048576 + (lo >>> 12) - basePfn;
+        continue;
       }
-      if (type !== ENTRY_TABLE) return 0;
-      page = fmt.tablePhys(lo, hi) / 4096 - this.pool.basePfn;
+      if (type !== OA) return 0;
+      if (this.maybeGrouped(lo, hi)) {
+        const size = this.itemSize[level]! * (1 << this.fmt.contigLg2(lo, hi, level));
+        return this.fmt.leafOa(lo, hi, level) + (size <= 2147483648 ? (iova >>> 0) & (size - 1) : iova % size);
+      }
+      const size = this.itemSize[level]!;
+      return (hi & hiMask) * TWO32 + ((lo & 0xfffff000) >>> 0) + (size <= 2147483648 ? (iova >>> 0) & (size - 1) : iova % size);
     }
     return 0;
   }
 
   lookupLeaf(iova: number, out: LeafRef): boolean {
     if (!(iova >= 0 && iova < this.vaLimit)) return false;
-    const fmt = this.fmt;
-    const pages = this.pool.pages;
+    const chunks = this.pool.chunks;
+    const present = this.presentLo;
+    const shift = this.typeShift;
+    const mask = this.typeMask;
+    const hiMask = this.oaHiMask;
+    const basePfn = this.pool.basePfn;
     let page = this.rootPage;
     for (let level = this.topLevel; level >= 0; level--) {
-      const t = pages[page]!;
+      const t = chunks[page >>> CH_LG2]!;
       const i = (iova * this.invItem[level]!) & 511;
-      const lo = t[2 * i]!;
-      if ((lo & fmt.presentLo) === 0) return false;
-      const hi = t[2 * i + 1]!;
-      const type = fmt.entryType(lo, hi, level);
-      if (type === ENTRY_OA) {
-        out.page = page;
-        out.index = i;
-        out.level = level;
-        out.sizeLg2 = itemLg2(level) + fmt.contigLg2(lo, hi, level);
-        out.oa = fmt.leafOa(lo, hi, level);
-        out.levelsWalked = this.topLevel - level + 1;
-        return true;
+      const w = ((page & CHUNK_MASK) << 10) + 2 * i;
+      const lo = t[w]!;
+      if ((lo & present) === 0) return false;
+      const hi = t[w + 1]!;
+      const type = this.typeLut[level]![(lo >>> shift) & mask]!;
+      if (type === TABLE) {
+        page = (hi & hiMask) * 1048576 + (lo >>> 12) - basePfn;
+        continue;
       }
-      if (type !== ENTRY_TABLE) return false;
-      page = fmt.tablePhys(lo, hi) / 4096 - this.pool.basePfn;
+      if (type !== OA) return false;
+      out.page = page;
+      out.index = i;
+      out.level = level;
+      out.levelsWalked = this.topLevel - level + 1;
+      if (this.maybeGrouped(lo, hi)) {
+        out.sizeLg2 = itemLg2(level) + this.fmt.contigLg2(lo, hi, level);
+        out.oa = this.fmt.leafOa(lo, hi, level);
+      } else {
+        out.sizeLg2 = itemLg2(level);
+        out.oa = (hi & hiMask) * TWO32 + ((lo & 0xfffff000) >>> 0);
+      }
+      return true;
     }
     return false;
   }
@@ -475,7 +579,7 @@ export class GenericPt implements PtIommu {
   leafProt(ref: LeafRef): number {
     const t = this.pool.pages[ref.page]!;
     const a = this.fmt.leafAttrs(t[2 * ref.index]!, t[2 * ref.index + 1]!);
-    return (a & PT_ATTR.READ ? IOMMU_READ : 0) | (a & PT_ATTR.WRITE ? IOMMU_WRITE : 0);
+    return (a & A_READ ? IOMMU_READ : 0) | (a & A_WRITE ? IOMMU_WRITE : 0);
   }
 
   leafDirty(ref: LeafRef): boolean {
@@ -519,12 +623,12 @@ export class GenericPt implements PtIommu {
       const isz = this.itemSize[level]!;
       for (let i = 0; i < 512; i++) {
         const lo = t[2 * i]!;
-        if ((lo & this.fmt.presentLo) === 0) continue;
+        if ((lo & this.presentLo) === 0) continue;
         const hi = t[2 * i + 1]!;
-        const type = this.fmt.entryType(lo, hi, level);
-        if (type === ENTRY_TABLE) {
+        const type = this.typeOf(lo, level);
+        if (type === TABLE) {
           visit(this.childPage(lo, hi), level - 1, base + i * isz);
-        } else if (type === ENTRY_OA) {
+        } else if (type === OA) {
           const n = 1 << this.fmt.contigLg2(lo, hi, level);
           let attrs = 0;
           for (let k = i; k < i + n; k++) attrs |= this.fmt.leafAttrs(t[2 * k]!, t[2 * k + 1]!);
@@ -569,9 +673,7 @@ export class GenericPt implements PtIommu {
 
   /** Shared check used by the dirty/cut modules: item type at (t, i, level). */
   typeAt(t: Uint32Array, i: number, level: number): number {
-    const lo = t[2 * i]!;
-    return (lo & this.fmt.presentLo) === 0 ? ENTRY_EMPTY : this.fmt.entryType(lo, t[2 * i + 1]!, level);
+    return this.typeOf(t[2 * i]!, level);
   }
 }
 
-export { ENTRY_EMPTY, ENTRY_OA, ENTRY_TABLE };

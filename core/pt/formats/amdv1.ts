@@ -25,6 +25,13 @@ import {
   type EntryType, type PtFormat,
 } from '../format';
 
+
+// Local copies of imported constants: imported bindings may compile to getters (tsx/vite),
+// and hwAccess runs on the DMA hot path.
+const HW_OK: HwAccess = HW_ACCESS.OK;
+const HW_UPDATED: HwAccess = HW_ACCESS.UPDATED;
+const HW_PERM_FAULT: HwAccess = HW_ACCESS.PERM_FAULT;
+
 export const AMDV1_PR = 1 << 0;
 export const AMDV1_A = 1 << 5;
 export const AMDV1_D = 1 << 6;
@@ -68,6 +75,10 @@ export const amdv1: PtFormat = {
   vaLg2: (levels) => Math.min(64, 12 + 9 * levels),
   oaLg2: 52,
   presentLo: AMDV1_PR,
+  oaHiMask: 0xfffff,
+  typeShift: AMDV1_NEXT_LEVEL_SHIFT,
+  typeMask: 7,
+  group: { loMask: 7 << AMDV1_NEXT_LEVEL_SHIFT, loVal: AMDV1_NL_SIZE << AMDV1_NEXT_LEVEL_SHIFT, hiMask: 0, hiVal: 0 },
   dirty: { loMask: AMDV1_D, loVal: AMDV1_D, hiMask: 0, hiVal: 0, cleanLoAnd: ~AMDV1_D, cleanLoOr: 0 },
   dirtyModifier: false,
   contiguous: false,
@@ -143,15 +154,15 @@ export const amdv1: PtFormat = {
   hwAccess(t, i, write, setA, setD): HwAccess {
     const lo = t[2 * i]!;
     const hi = t[2 * i + 1]!;
-    if ((lo & AMDV1_PR) === 0) return HW_ACCESS.PERM_FAULT;
-    if (write ? (hi & AMDV1_HI_IW) === 0 : (hi & AMDV1_HI_IR) === 0) return HW_ACCESS.PERM_FAULT;
+    if ((lo & AMDV1_PR) === 0) return HW_PERM_FAULT;
+    if (write ? (hi & AMDV1_HI_IW) === 0 : (hi & AMDV1_HI_IR) === 0) return HW_PERM_FAULT;
     // AMD spec 2.2.3.1/2.2.3.2: with DTE.HAD, A on any access, D on a write; 64-bit atomic update.
     let nlo = lo;
     if (setA) nlo |= AMDV1_A;
     if (setD && write) nlo |= AMDV1_D;
-    if (nlo === lo) return HW_ACCESS.OK;
+    if (nlo === lo) return HW_OK;
     t[2 * i] = nlo >>> 0;
-    return HW_ACCESS.UPDATED;
+    return HW_UPDATED;
   },
 
   describe(lo, hi, level) {

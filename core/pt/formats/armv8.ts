@@ -28,6 +28,13 @@ import {
   type EntryType, type PtFormat,
 } from '../format';
 
+
+// Local copies of imported constants: imported bindings may compile to getters (tsx/vite),
+// and hwAccess runs on the DMA hot path.
+const HW_OK: HwAccess = HW_ACCESS.OK;
+const HW_UPDATED: HwAccess = HW_ACCESS.UPDATED;
+const HW_PERM_FAULT: HwAccess = HW_ACCESS.PERM_FAULT;
+
 export const ARMV8_VALID = 1 << 0;
 export const ARMV8_TYPE_TABLE = 1 << 1;
 export const ARMV8_ATTRINDX_CACHE = 1 << 2;
@@ -56,6 +63,10 @@ export const armv8: PtFormat = {
   vaLg2: () => 48,
   oaLg2: 48,
   presentLo: ARMV8_VALID,
+  oaHiMask: 0xffff,
+  typeShift: 1,
+  typeMask: 1,
+  group: { loMask: 0, loVal: 0, hiMask: ARMV8_HI_CONT, hiVal: ARMV8_HI_CONT },
   dirty: { loMask: ARMV8_AP2, loVal: 0, hiMask: ARMV8_HI_DBM, hiVal: ARMV8_HI_DBM, cleanLoAnd: ~0, cleanLoOr: ARMV8_AP2 },
   dirtyModifier: true,
   contiguous: true,
@@ -134,17 +145,17 @@ export const armv8: PtFormat = {
     const hi = t[2 * i + 1]!;
     let nlo = lo;
     if ((lo & ARMV8_AF) === 0) {
-      if (!setA) return HW_ACCESS.PERM_FAULT; // Access flag fault (no HTTU access update)
+      if (!setA) return HW_PERM_FAULT; // Access flag fault (no HTTU access update)
       nlo |= ARMV8_AF;
     }
     if (write && (lo & ARMV8_AP2) !== 0) {
       // DBM=1 & AP[2]=1 is writable-clean: with CD.HD hardware clears AP[2]; otherwise fault.
-      if ((hi & ARMV8_HI_DBM) === 0 || !setD) return HW_ACCESS.PERM_FAULT;
+      if ((hi & ARMV8_HI_DBM) === 0 || !setD) return HW_PERM_FAULT;
       nlo &= ~ARMV8_AP2;
     }
-    if (nlo === lo) return HW_ACCESS.OK;
+    if (nlo === lo) return HW_OK;
     t[2 * i] = nlo >>> 0;
-    return HW_ACCESS.UPDATED;
+    return HW_UPDATED;
   },
 
   describe(lo, hi, level) {

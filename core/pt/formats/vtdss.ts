@@ -19,6 +19,13 @@ import {
   type EntryType, type PtFormat,
 } from '../format';
 
+
+// Local copies of imported constants: imported bindings may compile to getters (tsx/vite),
+// and hwAccess runs on the DMA hot path.
+const HW_OK: HwAccess = HW_ACCESS.OK;
+const HW_UPDATED: HwAccess = HW_ACCESS.UPDATED;
+const HW_PERM_FAULT: HwAccess = HW_ACCESS.PERM_FAULT;
+
 export const VTDSS_R = 1 << 0;
 export const VTDSS_W = 1 << 1;
 export const VTDSS_PS = 1 << 7;
@@ -34,6 +41,10 @@ export const vtdss: PtFormat = {
   vaLg2: (levels) => 12 + 9 * levels,
   oaLg2: 52,
   presentLo: VTDSS_R | VTDSS_W,
+  oaHiMask: 0xfffff,
+  typeShift: 7,
+  typeMask: 1,
+  group: null,
   dirty: { loMask: VTDSS_D, loVal: VTDSS_D, hiMask: 0, hiVal: 0, cleanLoAnd: ~VTDSS_D, cleanLoOr: 0 },
   dirtyModifier: false,
   contiguous: false,
@@ -82,14 +93,14 @@ export const vtdss: PtFormat = {
 
   hwAccess(t, i, write, setA, setD): HwAccess {
     const lo = t[2 * i]!;
-    if (write ? (lo & VTDSS_W) === 0 : (lo & VTDSS_R) === 0) return HW_ACCESS.PERM_FAULT;
+    if (write ? (lo & VTDSS_W) === 0 : (lo & VTDSS_R) === 0) return HW_PERM_FAULT;
     // VT-d 3.7.2: with SSADE the remapping hardware atomically sets A on access, D on write.
     let nlo = lo;
     if (setA) nlo |= VTDSS_A;
     if (setD && write) nlo |= VTDSS_D;
-    if (nlo === lo) return HW_ACCESS.OK;
+    if (nlo === lo) return HW_OK;
     t[2 * i] = nlo >>> 0;
-    return HW_ACCESS.UPDATED;
+    return HW_UPDATED;
   },
 
   describe(lo, hi, level) {
