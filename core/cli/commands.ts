@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { presetNames, presetText, loadPreset } from '../scenario/presets';
 import { scenarioJsonSchema } from '../scenario/schema';
 import { registerCompare } from './compare';
+import { registerExport } from './export';
+import { registerReplay } from './replay';
 
 export function registerCommands(program: Command): void {
   program
@@ -30,6 +32,8 @@ export function registerCommands(program: Command): void {
     });
 
   registerCompare(program);
+  registerReplay(program);
+  registerExport(program);
 
   program
     .command('schema')

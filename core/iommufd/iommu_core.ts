@@ -99,8 +99,9 @@ export function iommuPgsize(domain: IommuDomain, iova: number, paddr: number, si
  * iommu_map: map [iova, iova+size) to paddr with `prot`. Returns 0 or a negative errno:
  * -EINVAL when iova, paddr or size is not aligned to the smallest page size; the driver's
  * error otherwise (everything this call mapped is unmapped again, as __iommu_map does).
+ * `sync = false` is __iommu_map: no iotlb_sync_map (iommu_map_sg syncs once per list).
  */
-export function iommuMap(domain: IommuDomain, iova: number, paddr: number, size: number, prot: number): number {
+export function iommuMap(domain: IommuDomain, iova: number, paddr: number, size: number, prot: number, sync = true): number {
   const sizes = sizesOf(domain);
   if (sizes.length === 0) return -ERRNO.ENODEV;
   const min = 2 ** sizes[0]!;
@@ -109,7 +110,7 @@ export function iommuMap(domain: IommuDomain, iova: number, paddr: number, size:
     // One smallest page (batch_iommu_map_small's case): iommu_pgsize can only pick `min`.
     const one = { bytes: 0 };
     const rc = domain.ops.mapPages(domain, iova, paddr, min, 1, prot, one);
-    return rc ? rc : domain.ops.iotlbSyncMap(domain, iova, size);
+    return rc || !sync ? rc : domain.ops.iotlbSyncMap(domain, iova, size);
   }
   let left = size;
   let cur = iova;
@@ -133,7 +134,7 @@ export function iommuMap(domain: IommuDomain, iova: number, paddr: number, size:
     if (size - left > 0) iommuUnmap(domain, iova, size - left);
     return ret;
   }
-  return domain.ops.iotlbSyncMap(domain, iova, size);
+  return sync ? domain.ops.iotlbSyncMap(domain, iova, size) : 0;
 }
 
 /**

@@ -40,7 +40,9 @@ export interface ReplayOptions {
 }
 
 export interface ReplayStats {
+  /** ftrace map events (one per sg segment) and the dma_map_sg lists they form. */
   maps: number;
+  mapLists: number;
   unmaps: number;
   mappedBytes: number;
   unmappedBytes: number;
@@ -64,7 +66,7 @@ export function replayTrace(driver: IommuDriver, dev: IommuDevice, events: Ftrac
   if (typeof domain === 'number') throw new Error(`domain_alloc_paging failed: ${domain}`);
   const rc = domain.ops.attachDev(domain, dev);
   if (rc !== 0) throw new Error(`attach_dev failed: ${rc}`);
-  const stats: ReplayStats = { maps: 0, unmaps: 0, mappedBytes: 0, unmappedBytes: 0, errors: {}, syncs: 0, flushAll: 0, dmaAccesses: 0, dmaFaults: 0, endNs: 0 };
+  const stats: ReplayStats = { maps: 0, mapLists: 0, unmaps: 0, mappedBytes: 0, unmappedBytes: 0, errors: {}, syncs: 0, flushAll: 0, dmaAccesses: 0, dmaFaults: 0, endNs: 0 };
   const clock = driver.clock;
   const t0 = events.find((e) => e.event === 'map' || e.event === 'unmap')?.ts ?? 0;
   const base = clock.now;
@@ -82,6 +84,14 @@ export function replayTrace(driver: IommuDriver, dev: IommuDevice, events: Ftrac
   let xi = 0;
   let fqCount = 0;
   let fqStart = 0;
+  let groupStart = 0;
+  let groupLen = 0;
+  const endGroup = (): void => {
+    if (groupLen === 0) return;
+    domain.ops.iotlbSyncMap(domain, groupStart, groupLen);
+    stats.mapLists++;
+    groupLen = 0;
+  };
   const flushQueue = (): void => {
     domain.ops.flushIotlbAll(domain);
     stats.flushAll++;
@@ -96,12 +106,18 @@ export function replayTrace(driver: IommuDriver, dev: IommuDevice, events: Ftrac
     if (o.flushPolicy === 'lazy' && fqCount > 0 && clock.now - fqStart >= IOVA_FQ_TIMEOUT_NS) flushQueue();
     if (e.event === 'map') {
       stats.maps++;
-      // iommu_map: map_pages in pgsize chunks, then iotlb_sync_map (flushes in caching mode).
-      const err = iommuMap(domain, e.iova, e.paddr, e.size, IOMMU_READ | IOMMU_WRITE);
+      // ftrace logs one map per segment of a dma_map_sg list; iommu_map_sg maps every
+      // segment (__iommu_map) and calls iotlb_sync_map once for the list, which is what
+      // caching-mode hardware flushes on. Segments of one list are IOVA-contiguous
+      // (the IOVA allocator hands out one range per list, top-down).
+      if (groupLen > 0 && e.iova !== groupStart + groupLen) endGroup();
+      const err = iommuMap(domain, e.iova, e.paddr, e.size, IOMMU_READ | IOMMU_WRITE, false);
       if (err !== 0) {
         fail(err);
         continue;
       }
+      if (groupLen === 0) groupStart = e.iova;
+      groupLen += e.size;
       stats.mappedBytes += e.size;
       if (o.dma === 'mapped') for (let a = e.iova; a < e.iova + e.size; a += PAGE) dma(a, Math.min(PAGE, e.iova + e.size - a), true);
       if (o.dma === 'xlate') {
@@ -112,6 +128,7 @@ export function replayTrace(driver: IommuDriver, dev: IommuDevice, events: Ftrac
         }
       }
     } else {
+      endGroup();
       stats.unmaps++;
       const gather = newIotlbGather();
       gather.queued = o.flushPolicy === 'lazy';
@@ -129,6 +146,7 @@ export function replayTrace(driver: IommuDriver, dev: IommuDevice, events: Ftrac
     }
     if (o.onProgress && i % 4096 === 0) o.onProgress(i, events.length);
   }
+  endGroup();
   if (fqCount > 0) flushQueue();
   o.onProgress?.(events.length, events.length);
   stats.endNs = clock.now;
