@@ -142,7 +142,12 @@ function nameIds(db: Database, names: string[]): number[] {
   return rows.map((r) => r.id);
 }
 
-function whereClause(db: Database, f: EventFilter): { sql: string; params: Record<string, number> } | null {
+/**
+ * SQL condition and parameters for a filter. `plainTs` writes the time bounds as `+s.ts`,
+ * which stops SQLite from using a ts index for them (used by topSlices for wide windows,
+ * where walking the dur index beats sorting every slice of the window).
+ */
+function whereClause(db: Database, f: EventFilter, plainTs = false): { sql: string; params: Record<string, number> } | null {
   const w = ['s.run_id = @run'];
   const params: Record<string, number> = { run: f.runId };
   if (f.names !== undefined) {
@@ -165,8 +170,9 @@ function whereClause(db: Database, f: EventFilter): { sql: string; params: Recor
     params.errno = f.errno;
     if (f.errno > 0) w.push('s.errno > 0'); // lets SQLite use the partial errno index
   }
-  cond('s.ts >= @t0', 't0', f.t0);
-  cond('s.ts < @t1', 't1', f.t1);
+  const ts = plainTs ? '+s.ts' : 's.ts';
+  cond(`${ts} >= @t0`, 't0', f.t0);
+  cond(`${ts} < @t1`, 't1', f.t1);
   return { sql: w.join(' AND '), params };
 }
 
@@ -188,9 +194,22 @@ export function eventPage(db: Database, f: EventFilter, cursor: Cursor | null, l
   return { rows, next: rows.length === limit && last ? { ts: last.ts, id: last.id } : null };
 }
 
-/** The `n` longest slices matching `f` (dur descending, then ts). */
+/**
+ * The `n` longest slices matching `f` (dur descending, then ts). A time window wider than
+ * 5% of the run walks the (run_id, dur, ts) index from the top; narrower ones sort the window.
+ */
 export function topSlices(db: Database, f: EventFilter, n = 20): EventRow[] {
-  const w = whereClause(db, f);
+  let wide = false;
+  if (f.t0 !== undefined || f.t1 !== undefined) {
+    // Two subqueries: SQLite answers a lone min() or max() from the index, not both together.
+    const span = db
+      .prepare('SELECT (SELECT min(ts) FROM slice_data WHERE run_id = @r) AS lo, (SELECT max(ts) FROM slice_data WHERE run_id = @r) AS hi')
+      .get({ r: f.runId }) as { lo: number | null; hi: number | null };
+    const lo = Math.max(f.t0 ?? -Infinity, span.lo ?? 0);
+    const hi = Math.min(f.t1 ?? Infinity, span.hi ?? 0);
+    wide = (hi - lo) > 0.05 * ((span.hi ?? 0) - (span.lo ?? 0));
+  }
+  const w = whereClause(db, f, wide);
   if (!w) return [];
   return db
     .prepare(`SELECT ${EVENT_COLS} FROM slice_data s JOIN event_name n ON n.id = s.name_id WHERE ${w.sql} ORDER BY s.dur DESC, s.ts LIMIT ${Math.max(1, Math.floor(n))}`)

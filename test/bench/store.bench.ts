@@ -121,6 +121,7 @@ function queryLatencies(path: string, n: number): Record<string, number> {
     eventPage_iovaRange_ms: time(() => eventPage(db, { runId, iovaMin: 0xfff00000 - 16 * 4096, iovaMax: 0xfff00000 - 8 * 4096 }, null, 100)),
     eventPage_timeWindow_ms: time(() => eventPage(db, { runId, t0: end / 3, t1: end / 3 + 1_000_000 }, null, 100)),
     topSlices_timeWindow_1ms_ms: time(() => topSlices(db, { runId, t0: end / 3, t1: end / 3 + 1_000_000 }, 20)),
+    topSlices_fullRange_ms: time(() => topSlices(db, { runId }, 20)),
     topSlices_byName_ms: time(() => topSlices(db, { runId, names: ['IOMMU_IOAS_MAP'], errno: 'any' }, 20)),
     topNames_ms: time(() => topNames(db, runId, 20)),
   };
