@@ -29,6 +29,15 @@ function pidAlive(pid: number | null): boolean {
   }
 }
 
+/** JSON.parse that returns the raw text instead of throwing (rows may come from an edited file). */
+function parseJson(text: unknown): unknown {
+  try {
+    return JSON.parse(String(text));
+  } catch {
+    return text;
+  }
+}
+
 /** All runs, oldest first. */
 export function listRuns(db: Database): RunRow[] {
   const rows = db.prepare('SELECT * FROM run ORDER BY id').all() as Record<string, unknown>[];
@@ -36,8 +45,8 @@ export function listRuns(db: Database): RunRow[] {
     id: r.id as number,
     vendor: r.vendor as string,
     seed: r.seed as number,
-    scenario: JSON.parse(r.scenario as string) as unknown,
-    versions: JSON.parse(r.versions as string) as Record<string, string>,
+    scenario: parseJson(r.scenario),
+    versions: (parseJson(r.versions) ?? {}) as Record<string, string>,
     startedAt: r.started_at as string,
     endedAt: (r.ended_at as string | null) ?? null,
     status: r.status === 'running' && !pidAlive((r.writer_pid as number | null) ?? null) ? 'incomplete' : (r.status as RunRow['status']),
@@ -183,12 +192,13 @@ const EVENT_COLS = 's.id, s.ts, s.dur, s.track_id AS trackId, n.name, s.iova, s.
  * Returns the rows and the cursor of the next page (null at the end).
  */
 export function eventPage(db: Database, f: EventFilter, cursor: Cursor | null, limit = 100): { rows: EventRow[]; next: Cursor | null } {
+  limit = Math.max(1, Math.floor(limit));
   const w = whereClause(db, f);
   if (!w) return { rows: [], next: null };
   const after = cursor ? ' AND (s.ts, s.id) > (@cts, @cid)' : '';
   const params = cursor ? { ...w.params, cts: cursor.ts, cid: cursor.id } : w.params;
   const rows = db
-    .prepare(`SELECT ${EVENT_COLS} FROM slice_data s JOIN event_name n ON n.id = s.name_id WHERE ${w.sql}${after} ORDER BY s.ts, s.id LIMIT ${Math.max(1, Math.floor(limit))}`)
+    .prepare(`SELECT ${EVENT_COLS} FROM slice_data s JOIN event_name n ON n.id = s.name_id WHERE ${w.sql}${after} ORDER BY s.ts, s.id LIMIT ${limit}`)
     .all(params) as EventRow[];
   const last = rows[rows.length - 1];
   return { rows, next: rows.length === limit && last ? { ts: last.ts, id: last.id } : null };

@@ -47,6 +47,24 @@ describe('ftrace import', () => {
     expect(r.events[4]).toMatchObject({ irqFlags: '' });
   });
 
+  test('trace-cmd report output (no flags column, padded event names, header lines)', () => {
+    const text = [
+      'version = 6',
+      'cpus=2',
+      'CPU 1 is empty',
+      '    kworker/u2:1-24    [000]     8.281767: map:                  IOMMU: iova=0x00000000fffff000 - 0x0000000100000000 paddr=0x0000000020f86000 size=4096',
+      '          <idle>-0     [000]     8.310962: unmap:                IOMMU: iova=0x00000000fffff000 - 0x0000000100000000 size=4096 unmapped_size=4096',
+      '          insmod-101   [001]     6.171475: add_device_to_group:  IOMMU: groupID=0 device=0000:00:01.0',
+    ].join('\n');
+    const r = parseFtrace(text);
+    expect(r.errors).toEqual([]);
+    expect(r.events.map((e) => [e.line, e.event, e.comm, e.cpu, e.irqFlags])).toEqual([
+      [4, 'map', 'kworker/u2:1', 0, ''],
+      [5, 'unmap', '<idle>', 0, ''],
+      [6, 'add_device_to_group', 'insmod', 1, ''],
+    ]);
+  });
+
   test('malformed lines are errors with line numbers and never stop the import', () => {
     const text = [
       '# tracer: nop',
