@@ -35,10 +35,13 @@ export interface ReplayResult {
   counters: Record<string, number>;
 }
 
-/** Replay parsed events on one vendor. */
+/**
+ * Replay parsed events on one vendor. 'caching' turns on the hardware that caches
+ * non-present entries (VT-d CAP.CM, AMD NpCache; SMMUv3 has no such mode).
+ */
 export function replayOnVendor(vendor: VendorName, events: ReturnType<typeof parseFtrace>['events'], o: { flush: FlushPolicy; dma: ReplayDma; xlate?: ReturnType<typeof parseQemuXlate>['translations']; recorder: Recorder }): Omit<ReplayResult, 'runId'> {
   const clock = new SimClock();
-  const system = createIommuSystem(vendor, { clock, recorder: o.recorder, caps: o.flush === 'caching' ? { cachingMode: true } : {} });
+  const system = createIommuSystem(vendor, { clock, recorder: o.recorder, caps: o.flush === 'caching' ? { cachingMode: true, npCache: true } : {} });
   const dev = system.addDevice({ sid: REPLAY_SID, name: 'nvme0' });
   const stats = replayTrace(system.driver, dev, events, { flushPolicy: o.flush, dma: o.dma, xlate: o.xlate, recorder: o.recorder });
   return { vendor, stats, counters: system.stats() };

@@ -21,6 +21,8 @@ export interface AmdHwCaps {
   hasup?: boolean;
   /** EFR HDSup (bit 52). Default true. */
   hdsup?: boolean;
+  /** Capability header NpCache (bit 26): the IOMMU caches non-present entries. Default false. */
+  npCache?: boolean;
 }
 
 const CMD_NAMES: Record<number, string> = Object.fromEntries(Object.entries(CMD).map(([k, v]) => [v, k]));
@@ -32,6 +34,8 @@ export class AmdIommuHw extends IommuHwModel {
   readonly efr2 = 0n;
   /** Physical base of the device table (DevTblBase), bytes. */
   readonly devTableBase: number;
+  /** IOMMU capability header NpCache (bit 26), amd_iommu_np_cache in the driver. */
+  readonly npCache: boolean;
 
   constructor(o: HwModelOptions, caps: AmdHwCaps = {}) {
     super(o);
@@ -41,6 +45,7 @@ export class AmdIommuHw extends IommuHwModel {
     if (caps.hasup ?? true) efr |= 1n << BigInt(EFR.HASUP);
     if (caps.hdsup ?? true) efr |= 1n << BigInt(EFR.HDSUP);
     this.efr = efr;
+    this.npCache = caps.npCache ?? false;
     this.devTableBase = this.mem.reservePages((65536 * DTE_SIZE) / 4096);
   }
 

@@ -27,6 +27,11 @@ export interface VendorDomainHooks {
   readDirtyCheck(domain: PagingDomain, dirty: IommuDirtyBitmap): number;
   /** Called when the domain is freed (release tag). */
   release(domain: PagingDomain): void;
+  /**
+   * Hardware may cache non-present entries (VT-d CAP.CM caching mode, AMD NpCache), so a
+   * map must be flushed like an unmap (iotlb_sync_map). Absent = never.
+   */
+  cachesNonPresent?(): boolean;
 }
 
 /** Counts dirty records on their way to the caller's bitmap (for cost charging). */
@@ -101,8 +106,12 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
     return this.pt.unmapPages(iova, pgsize * pgcount, gather);
   }
 
-  /** iotlb_sync_map: no caching mode / NpCache in the modelled parts, so nothing to flush. */
-  iotlbSyncMap(): number {
+  /**
+   * iotlb_sync_map: only hardware that caches non-present entries needs a flush after map
+   * (VT-d caching mode: __mapping_notify_one → PSI; AMD NpCache: domain_flush_np_cache).
+   */
+  iotlbSyncMap(_d: IommuDomain, iova: number, size: number): number {
+    if (size > 0 && this.hooks.cachesNonPresent?.()) this.hooks.flushRange(this, iova, size, 4096, true);
     return 0;
   }
 

@@ -27,6 +27,8 @@ export interface VtdHwCaps {
   flts?: boolean;
   /** PASID width (ECAP.PSS + 1). Default 20. */
   pasidBits?: number;
+  /** CAP.CM (bit 7) caching mode, as emulated IOMMUs (QEMU intel-iommu) report. Default false. */
+  cachingMode?: boolean;
 }
 
 const TYPE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(QI).map(([k, v]) => [v, k]));
@@ -52,6 +54,7 @@ export class VtdIommuHw extends IommuHwModel {
     cap = fset(cap, CAP.FRO_HI, CAP.FRO_LO, 0x22);
     cap = fset(cap, CAP.SLLPS_HI, CAP.SLLPS_LO, 0b0011); // 2 MiB and 1 GiB
     cap |= 1n << BigInt(CAP.PSI);
+    if (caps.cachingMode) cap |= 1n << BigInt(CAP.CM);
     cap = fset(cap, CAP.NFR_HI, CAP.NFR_LO, this.events.capacity - 1);
     cap = fset(cap, CAP.MAMV_HI, CAP.MAMV_LO, 18);
     this.cap = cap;

@@ -192,6 +192,11 @@ export class AmdIommuDriver implements IommuDriver, VendorDomainHooks {
   }
 
   /** Pre-6.19 wrapper: tracking off and a bitmap to fill → -EINVAL. */
+  /** NpCache: domain_flush_np_cache after every map (amd_iommu_iotlb_sync_map). */
+  cachesNonPresent(): boolean {
+    return this.hw.npCache;
+  }
+
   readDirtyCheck(domain: PagingDomain, dirty: IommuDirtyBitmap): number {
     if (!domain.dirtyTracking && dirty.bitmap !== null) return -ERRNO.EINVAL;
     return 0;

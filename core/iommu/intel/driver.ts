@@ -19,7 +19,7 @@ import type { VendorDomainHooks } from '../../hw/driver/paging-domain';
 import { VTD_COSTS } from '../../hw/intel/cost';
 import { VtdIommuHw } from '../../hw/intel/model';
 import type { VtdHwCaps } from '../../hw/intel/model';
-import { ECAP, GRAN, PC_GRAN, qiContextCache, qiDevIotlb, qiIotlb, qiPasidCache } from '../../hw/intel/regs';
+import { CAP, ECAP, GRAN, PC_GRAN, qiContextCache, qiDevIotlb, qiIotlb, qiPasidCache } from '../../hw/intel/regs';
 import { IOMMU_MODEL, validatePasidTableConfig } from '../../hw/driver/pasid-table';
 import type { PasidTableConfig } from '../../hw/driver/pasid-table';
 import { TablePool, createPtIommu } from '../../pt';
@@ -222,6 +222,11 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
     this.hw.qiSubmitSync([qiContextCache(GRAN.DEVICE_OR_PAGE, 0, vd.sid, 0), qiPasidCache(PC_GRAN.GLOBAL, 0, 0), qiIotlb(GRAN.GLOBAL, 0, 0, 0)]);
     vd.bound = true;
     return 0;
+  }
+
+  /** CAP.CM: the (emulated) IOMMU caches not-present entries, so maps are flushed too. */
+  cachesNonPresent(): boolean {
+    return ((this.hw.cap >> BigInt(CAP.CM)) & 1n) === 1n;
   }
 
   /** Tracking off and a bitmap to fill → -EINVAL. */

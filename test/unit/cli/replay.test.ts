@@ -44,6 +44,16 @@ describe('replay of the real kernel traces', () => {
     expect(r.counters['cmd:CMD_TLBI_NH_VA']).toBeCloseTo(qemu.commands.smmuv3_cmdq_tlbi_nh_va, -2);
   });
 
+  it('VT-d strict + caching-mode replay issues invalidation descriptors within 5% of QEMU', () => {
+    const qemu = parseQemuTrace(load('intel-vtd-nvme.qemu-trace.txt'));
+    const r = replayOnVendor('intel', traces.intel.events, { flush: 'caching', dma: 'none', recorder: NULL_RECORDER });
+    const ours = commands(r.counters);
+    expect(Math.abs(ours - qemu.totalCommands) / qemu.totalCommands).toBeLessThan(0.05);
+    // One PSI per unmap and one per dma_map_sg list (caching mode flushes maps too).
+    expect(r.counters['cmd:QI_IOTLB_PSI']).toBe(r.stats.unmaps + r.stats.mapLists);
+    expect(Math.abs(r.counters['cmd:QI_IOTLB_PSI'] - qemu.commands.vtd_inv_desc_iotlb_pages) / qemu.commands.vtd_inv_desc_iotlb_pages).toBeLessThan(0.01);
+  });
+
   it('lazy mode replaces per-unmap page flushes with flush-queue domain flushes', () => {
     const strict = replayOnVendor('intel', traces.intel.events, { flush: 'strict', dma: 'none', recorder: NULL_RECORDER });
     const lazy = replayOnVendor('intel', traces.intel.events, { flush: 'lazy', dma: 'none', recorder: NULL_RECORDER });
