@@ -7,12 +7,14 @@ import { openRunSink } from '../store/run-sink';
 import { resolveScenario } from './scenario-arg';
 import { compareProgress } from './progress';
 import { formatSummary } from './format';
+import { parallelExecutor } from './parallel';
 
 interface CompareFlags {
   db?: string;
   json?: boolean;
   vendors?: string;
   seed?: string;
+  threads?: string;
 }
 
 async function runAndPrint(scenario: Scenario, o: CompareFlags): Promise<number> {
@@ -28,7 +30,8 @@ async function runAndPrint(scenario: Scenario, o: CompareFlags): Promise<number>
   process.once('SIGINT', onSigint);
   let result: { summary: ComparisonSummary; failed: { vendor: string; message: string }[] };
   try {
-    result = await runComparison(scenario, { sink, onProgress: (p) => bar.update(p), signal: abort.signal });
+    const executor = o.threads === '1' ? undefined : parallelExecutor(sink, o.threads ? Number(o.threads) : undefined);
+    result = await runComparison(scenario, { sink, onProgress: (p) => bar.update(p), signal: abort.signal, executor });
   } finally {
     bar.stop();
     process.off('SIGINT', onSigint);
@@ -48,6 +51,7 @@ function applyFlags(scenario: Scenario, o: CompareFlags): Scenario | string {
     if (bad.length) return `unknown vendor(s) ${bad.join(', ')} (known: ${VENDORS.join(', ')})`;
     s.vendors = list as Scenario['vendors'];
   }
+  if (o.threads !== undefined && !(Number.isInteger(Number(o.threads)) && Number(o.threads) >= 1)) return `bad --threads ${o.threads}`;
   if (o.seed !== undefined) {
     const seed = Number(o.seed);
     if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) return `bad --seed ${o.seed}`;
@@ -80,6 +84,7 @@ export function registerCompare(program: Command): void {
     .option('--json', 'print a machine-readable summary')
     .option('--vendors <list>', 'override the vendors, e.g. amd,smmuv3')
     .option('--seed <n>', 'override the seed')
+    .option('--threads <n>', 'vendors run in parallel worker threads (default: cores; 1 = in this thread)')
     .action(action(false));
   program
     .command('run')

@@ -9,6 +9,7 @@
  */
 import { ENGINE_VERSION } from '../version';
 import type { VendorName } from '../iommu/types';
+import type { EventBatch } from '../trace/batch';
 import { NULL_RECORDER, type Recorder } from '../trace/types';
 import { createGenerator } from '../workload/generators';
 import { runPrecopy, type MigrationReport, type RoundReport } from '../workload/migration';
@@ -21,6 +22,8 @@ export interface RunSink {
   /** Begin a run row; returns its id and the recorder to write into. */
   startRun(info: { scenario: Scenario; vendor: VendorName; seed: number; versions: Record<string, string> }): Promise<{ runId: number; recorder: Recorder }>;
   finishRun(runId: number, simEndNs: number, status: 'complete' | 'failed'): Promise<void>;
+  /** Queue a batch recorded in another thread for run `runId` (parallel executors). */
+  postBatch?(runId: number, batch: EventBatch): void;
 }
 
 /** Progress of a comparison: per vendor, per round. */
@@ -100,24 +103,59 @@ export function runVendor(scenario: Scenario, vendor: VendorName, recorder: Reco
   return report;
 }
 
+/** One vendor run handed to an executor; `recorder` is bound to the run's database row. */
+export interface VendorTask {
+  scenario: Scenario;
+  vendor: VendorName;
+  vendorIndex: number;
+  runId: number | null;
+  recorder: Recorder;
+  onProgress?: (p: CompareProgress) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs vendor tasks. The default runs them one after another in this thread; the CLI
+ * supplies one that runs them in parallel worker threads (core/cli/parallel.ts).
+ */
+export type VendorExecutor = (tasks: VendorTask[]) => Promise<({ ok: true; report: MigrationReport } | { ok: false; message: string })[]>;
+
+/** The default executor: sequential, in this thread. */
+export const sequentialExecutor: VendorExecutor = async (tasks) =>
+  tasks.map((t) => {
+    if (t.signal?.aborted) return { ok: false as const, message: 'cancelled' };
+    try {
+      return { ok: true as const, report: runVendor(t.scenario, t.vendor, t.recorder, { onProgress: t.onProgress, signal: t.signal, vendorIndex: t.vendorIndex }) };
+    } catch (e) {
+      return { ok: false as const, message: (e as Error).message };
+    }
+  });
+
 /**
  * Run the scenario on every vendor it lists and summarise.
  * @returns the summary; vendors whose run failed are listed in `failed`.
  */
-export async function runComparison(scenario: Scenario, opts: CompareOptions): Promise<{ summary: ComparisonSummary; failed: { vendor: VendorName; message: string }[] }> {
-  const results: VendorResult[] = [];
-  const failed: { vendor: VendorName; message: string }[] = [];
+export async function runComparison(
+  scenario: Scenario,
+  opts: CompareOptions & { executor?: VendorExecutor },
+): Promise<{ summary: ComparisonSummary; failed: { vendor: VendorName; message: string }[] }> {
+  const tasks: VendorTask[] = [];
   for (let i = 0; i < scenario.vendors.length; i++) {
     const vendor = scenario.vendors[i];
-    if (opts.signal?.aborted) break;
     const run = opts.sink ? await opts.sink.startRun({ scenario, vendor, seed: scenario.seed, versions: { engine: ENGINE_VERSION } }) : null;
-    try {
-      const report = runVendor(scenario, vendor, run?.recorder ?? NULL_RECORDER, { ...opts, vendorIndex: i });
-      results.push(vendorResult(vendor, run?.runId ?? null, report));
-      if (run) await opts.sink!.finishRun(run.runId, report.totalNs, opts.signal?.aborted ? 'failed' : 'complete');
-    } catch (e) {
-      failed.push({ vendor, message: (e as Error).message });
-      if (run) await opts.sink!.finishRun(run.runId, 0, 'failed');
+    tasks.push({ scenario, vendor, vendorIndex: i, runId: run?.runId ?? null, recorder: run?.recorder ?? NULL_RECORDER, onProgress: opts.onProgress, signal: opts.signal });
+  }
+  const outcomes = await (opts.executor ?? sequentialExecutor)(tasks);
+  const results: VendorResult[] = [];
+  const failed: { vendor: VendorName; message: string }[] = [];
+  for (let i = 0; i < tasks.length; i++) {
+    const t = tasks[i];
+    const o = outcomes[i];
+    if (o.ok) results.push(vendorResult(t.vendor, t.runId, o.report));
+    else failed.push({ vendor: t.vendor, message: o.message });
+    if (opts.sink && t.runId !== null) {
+      const status = o.ok && !opts.signal?.aborted ? 'complete' : 'failed';
+      await opts.sink.finishRun(t.runId, o.ok ? o.report.totalNs : 0, status);
     }
   }
   return { summary: compareVendors(scenario.name, scenario.seed, results), failed };

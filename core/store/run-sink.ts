@@ -4,6 +4,7 @@
  * close when the comparison is done (indexes are built then).
  */
 import type { RunSink } from '../scenario/runner';
+import type { EventBatch } from '../trace/batch';
 import type { Recorder } from '../trace/types';
 import type { StoreError } from './db';
 import { openWriter, type RunRecorder, type TraceWriter } from './writer';
@@ -21,6 +22,11 @@ export class StoreRunSink implements RunSink {
   async finishRun(runId: number, simEndNs: number, status: 'complete' | 'failed'): Promise<void> {
     await this.runs.get(runId)?.finish(simEndNs, status);
     this.runs.delete(runId);
+  }
+
+  /** Batches of a run recorded in another thread (see core/cli/parallel.ts). */
+  postBatch(runId: number, batch: EventBatch): void {
+    this.writer.postBatch(runId, batch);
   }
 
   /** Build indexes and close the database. */

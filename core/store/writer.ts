@@ -149,6 +149,14 @@ export class TraceWriter {
     };
   }
 
+  /**
+   * Queue a batch recorded elsewhere (e.g. a vendor run in another worker) for run `runId`,
+   * which must have been begun with {@link startRun}. Blocks when too many are in flight.
+   */
+  postBatch(runId: number, batch: EventBatch): void {
+    this.backend.post(runId, batch);
+  }
+
   /** Slices committed so far (all runs of this writer). */
   committedSlices(): number {
     return this.backend.committedSlices();
