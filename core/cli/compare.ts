@@ -32,6 +32,7 @@ async function runAndPrint(scenario: Scenario, o: CompareFlags): Promise<number>
   try {
     const executor = o.threads === '1' ? undefined : parallelExecutor(sink, o.threads ? Number(o.threads) : undefined);
     result = await runComparison(scenario, { sink, onProgress: (p) => bar.update(p), signal: abort.signal, executor });
+    sink?.saveComparison(result.summary);
   } finally {
     bar.stop();
     process.off('SIGINT', onSigint);

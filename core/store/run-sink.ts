@@ -4,14 +4,21 @@
  * close when the comparison is done (indexes are built then).
  */
 import type { RunSink } from '../scenario/runner';
+import Database from 'better-sqlite3';
+import type { ComparisonSummary } from '../scenario/compare';
 import type { EventBatch } from '../trace/batch';
+import { insertComparison } from './comparison';
 import type { Recorder } from '../trace/types';
 import type { StoreError } from './db';
 import { openWriter, type RunRecorder, type TraceWriter } from './writer';
 
 export class StoreRunSink implements RunSink {
   private readonly runs = new Map<number, RunRecorder>();
-  constructor(private readonly writer: TraceWriter) {}
+  private readonly comparisons: ComparisonSummary[] = [];
+  constructor(
+    private readonly writer: TraceWriter,
+    private readonly path: string,
+  ) {}
 
   async startRun(info: Parameters<RunSink['startRun']>[0]): Promise<{ runId: number; recorder: Recorder }> {
     const r = await this.writer.startRun({ scenario: info.scenario, vendor: info.vendor, seed: info.seed, versions: info.versions }, { traceDma: info.scenario.recording === 'dma' });
@@ -29,14 +36,26 @@ export class StoreRunSink implements RunSink {
     this.writer.postBatch(runId, batch);
   }
 
-  /** Build indexes and close the database. */
-  close(): Promise<void> {
-    return this.writer.close();
+  /** Store the comparison summary; written when the sink closes (after the writer). */
+  saveComparison(summary: ComparisonSummary): void {
+    this.comparisons.push(summary);
+  }
+
+  /** Build indexes, close the writer, then record the comparisons. */
+  async close(): Promise<void> {
+    await this.writer.close();
+    if (this.comparisons.length === 0) return;
+    const db = new Database(this.path);
+    try {
+      for (const s of this.comparisons.splice(0)) insertComparison(db, s);
+    } finally {
+      db.close();
+    }
   }
 }
 
 /** Open (or create) `path` for recording runs. Errors: StoreError values of openStore. */
 export async function openRunSink(path: string): Promise<{ ok: true; sink: StoreRunSink } | { ok: false; error: StoreError }> {
   const w = await openWriter(path);
-  return w.ok ? { ok: true, sink: new StoreRunSink(w.writer) } : w;
+  return w.ok ? { ok: true, sink: new StoreRunSink(w.writer, path) } : w;
 }

@@ -16,7 +16,7 @@
 export const APP_ID = 'iommu-workbench';
 
 /** Schema version this code writes. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Migrations, index i = version i + 1. Each runs inside one transaction. */
 export const MIGRATIONS: readonly string[] = [
@@ -77,6 +77,15 @@ export const MIGRATIONS: readonly string[] = [
      err_count INTEGER NOT NULL,
      PRIMARY KEY (run_id, name_id)) WITHOUT ROWID;
    CREATE VIEW counter_track AS SELECT id, run_id, name, unit FROM track WHERE type = 'counter';`,
+  // 3: vendor comparisons (core/scenario/compare.ts): which runs were compared, and the
+  //    summary (totals, ratios, explanation lines) as JSON, so the UI shows it on reopen.
+  `CREATE TABLE comparison(
+     id INTEGER PRIMARY KEY,
+     scenario TEXT NOT NULL,
+     seed INTEGER NOT NULL,
+     created_at TEXT NOT NULL,
+     run_ids TEXT NOT NULL,
+     summary TEXT NOT NULL);`,
 ];
 
 /** Indexes, created after bulk load (end of run, or on the next writable open). */

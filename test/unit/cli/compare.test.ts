@@ -50,6 +50,10 @@ describe('iommu-workbench compare', () => {
       { vendor: 'smmuv3', status: 'complete' },
     ]);
     // In this thread (--threads 1) the result is the same as in parallel workers.
+    const cmp = new Database(db, { readonly: true }).prepare('SELECT scenario, seed, run_ids, summary FROM comparison').all() as { scenario: string; seed: number; run_ids: string; summary: string }[];
+    expect(cmp).toHaveLength(1);
+    expect(cmp[0]).toMatchObject({ scenario: 'small', seed: 3, run_ids: '[1,2,3]' });
+    expect(JSON.parse(cmp[0].summary).explanations).toEqual(s.explanations);
     const b = await run(['compare', file, '--json', '--threads', '1']);
     const s2 = JSON.parse(b.out);
     expect(s2.vendors.map((v: { totals: unknown }) => v.totals)).toEqual(s.vendors.map((v: { totals: unknown }) => v.totals));
