@@ -15,7 +15,10 @@ import type {
 import { IOMMU_READ, IOMMU_WRITE } from './types';
 import { rawHex, type PtFeatures, type PtFormat } from './format';
 import { CHUNK_PAGES_LG2, type TablePool } from './pool';
-import { iotlbGatherAddPage, iotlbGatherInit, iotlbGatherReleaseFreelist } from './gather';
+import { iotlbGatherReleaseFreelist } from './gather';
+import { alignLg2 as alignLg2Import, floorLg2 as floorLg2Import } from './bits';
+import { freeSubtree, mapPages } from './map';
+import { unmapPages } from './unmap';
 import { readAndClearDirty, setDirtyModifier, writeProtectAndClear } from './dirty';
 import { cutMapping } from './cut';
 
@@ -57,32 +60,16 @@ const EMPTY = 0;
 const TABLE = 1;
 const OA = 2;
 const TWO32 = 4294967296;
+// Local bindings of hot helpers (an imported binding may compile to a getter call).
+const alignLg2 = alignLg2Import;
+const floorLg2 = floorLg2Import;
 const CH_LG2: number = CHUNK_PAGES_LG2;
 const CHUNK_MASK = (1 << CH_LG2) - 1;
 const A_READ = 1;
 const A_WRITE = 2;
-const A_DIRTY = 4;
-const A_DBM = 16;
 
 function itemLg2(level: number): number {
   return 12 + 9 * level;
-}
-
-function ctz32(x: number): number {
-  return 31 - Math.clz32(x & -x);
-}
-
-/** log2 of the largest power of two dividing x (63 for 0). */
-export function alignLg2(x: number): number {
-  if (x === 0) return 63;
-  const lo = x >>> 0;
-  if (lo !== 0) return ctz32(lo);
-  return 32 + ctz32((x / TWO32) >>> 0);
-}
-
-/** floor(log2(len)) for 1 <= len < 2^53. */
-export function floorLg2(len: number): number {
-  return len >= TWO32 ? 63 - Math.clz32((len / TWO32) >>> 0) : 31 - Math.clz32(len);
 }
 
 /** The generic page table. */
@@ -120,19 +107,10 @@ export class GenericPt implements PtIommu {
   private readonly grpHiMask: number;
   private readonly grpHiVal: number;
   /** Single-item leaf templates (entry bits without the OA) per level for the current attrs. */
-  private readonly tplLo: Float64Array;
-  private readonly tplHi: Float64Array;
-  private tplAttrs = -1;
+  readonly tplLo: Float64Array;
+  readonly tplHi: Float64Array;
+  tplAttrs = -1;
   private held = 1;
-  // Running state of one map call (no per-call allocation).
-  private mVa = 0;
-  private mLast = 0;
-  private mOa = 0;
-  private mAttrs = 0;
-  private readonly newTables: number[] = [];
-  // Running state of one unmap call.
-  private uUnmapped = 0;
-  private uMaxLeaf = 0;
 
   constructor(fmt: PtFormat, opts: GenericPtOptions) {
     const levels = opts.levels ?? fmt.defaultLevels;
@@ -263,240 +241,14 @@ export class GenericPt implements PtIommu {
     return this.best[level]![m]!;
   }
 
-  // ---------------------------------------------------------------- map
+  // ---------------------------------------------------------------- map / unmap (./map.ts, ./unmap.ts)
 
   mapPages(iova: number, paddr: number, size: number, prot: number, mapped?: { bytes: number }): number {
-    if ((prot & (IOMMU_READ | IOMMU_WRITE)) === 0) return -ERRNO.EINVAL;
-    let rc = this.checkRange(iova, size);
-    if (rc) return rc;
-    if (iova % 4096 !== 0 || paddr % 4096 !== 0 || size % 4096 !== 0 || !Number.isInteger(paddr)) return -ERRNO.EINVAL;
-    if (paddr < 0 || paddr + size > 2 ** this.fmt.oaLg2) return -ERRNO.ERANGE;
-    let attrs = 0;
-    if (prot & IOMMU_READ) attrs |= A_READ;
-    if (prot & IOMMU_WRITE) attrs |= A_WRITE;
-    if (this.dbmOnMap && this.fmt.dirtyModifier && (attrs & A_WRITE)) attrs |= A_DBM | A_DIRTY;
-    if (attrs !== this.tplAttrs) {
-      const scratch = new Uint32Array(2);
-      for (let l = 0; l <= this.topLevel; l++) {
-        this.fmt.writeLeaf(scratch, 0, l, 0, itemLg2(l), attrs);
-        this.tplLo[l] = scratch[0]!;
-        this.tplHi[l] = scratch[1]!;
-      }
-      this.tplAttrs = attrs;
-    }
-    this.mVa = iova;
-    this.mLast = iova + size - 1;
-    this.mOa = paddr;
-    this.mAttrs = attrs;
-    this.newTables.length = 0;
-    rc = this.mapLevel(this.topLevel, this.rootPage);
-    if (rc !== 0) {
-      // Unlike the kernel (whose caller unmaps `mapped` bytes), undo here: nothing of this
-      // call stays mapped and `mapped.bytes` is left unchanged.
-      this.undoMap(iova, this.mOa - paddr);
-      return rc;
-    }
-    if (mapped) mapped.bytes += size;
-    return 0;
+    return mapPages(this, iova, paddr, size, prot, mapped);
   }
-
-  private mapLevel(level: number, page: number): number {
-    const fmt = this.fmt;
-    const t = this.pool.pages[page]!;
-    const isz = this.itemSize[level]!;
-    const bestTbl = this.best[level]!;
-    const tplLo = this.tplLo[level]!;
-    const tplHi = this.tplHi[level]!;
-    const oaHiMask = this.oaHiMask;
-    let i = this.index(this.mVa, level);
-    while (i < 512 && this.mVa <= this.mLast) {
-      const va = this.mVa;
-      // pt_compute_best_pgsize inlined: min(align(va), align(oa), floor(log2(len))).
-      let m = floorLg2(this.mLast - va + 1);
-      const a = alignLg2(va);
-      if (a < m) m = a;
-      const b = alignLg2(this.mOa);
-      if (b < m) m = b;
-      const s = bestTbl[m]!;
-      const lo = t[2 * i]!;
-      if (s !== 0) {
-        const lg2 = itemLg2(level);
-        const n = 1 << (s - lg2);
-        if (n === 1 ? (lo & this.presentLo) !== 0 : !this.itemsEmpty(t, i, n, level)) {
-          if (!this.clearEmptyTables(t, i, n, level)) return -ERRNO.EADDRINUSE;
-        }
-        if (n === 1) {
-          // Single-item leaf: template bits | OA, no format call (same bits as writeLeaf).
-          const oa = this.mOa;
-          t[2 * i] = (tplLo | ((oa >>> 0) & 0xfffff000)) >>> 0;
-          t[2 * i + 1] = (tplHi | ((oa / TWO32) & oaHiMask)) >>> 0;
-        } else {
-          fmt.writeLeaf(t, i, level, this.mOa, s, this.mAttrs);
-        }
-        const sz = n * isz;
-        this.mVa = va + sz;
-        this.mOa += sz;
-        i += n;
-        continue;
-      }
-      if (level === 0) return -ERRNO.EINVAL; // unreachable: 4 KiB always fits aligned input
-      const hi = t[2 * i + 1]!;
-      let child: number;
-      if ((lo & this.presentLo) === 0) {
-        child = this.allocTable('pt_map_table');
-        if (child < 0) return -ERRNO.ENOMEM;
-        this.newTables.push(page, i, child);
-        fmt.writeTable(t, i, level, this.pool.phys(child));
-      } else if (this.typeOf(lo, level) === TABLE) {
-        child = this.childPage(lo, hi);
-      } else {
-        return -ERRNO.EADDRINUSE;
-      }
-      const rc = this.mapLevel(level - 1, child);
-      if (rc !== 0) return rc;
-      i++;
-    }
-    return 0;
-  }
-
-  private itemsEmpty(t: Uint32Array, i: number, n: number, _level: number): boolean {
-    const p = this.presentLo;
-    for (let k = i; k < i + n; k++) if ((t[2 * k]! & p) !== 0) return false;
-    return true;
-  }
-
-  /** Whether the table at page (level) holds no OA entry anywhere below it. */
-  private subtreeEmpty(page: number, level: number): boolean {
-    const t = this.pool.pages[page]!;
-    for (let k = 0; k < 512; k++) {
-      const lo = t[2 * k]!;
-      if ((lo & this.presentLo) === 0) continue;
-      const hi = t[2 * k + 1]!;
-      if (level === 0 || this.typeOf(lo, level) !== TABLE) return false;
-      if (!this.subtreeEmpty(this.childPage(lo, hi), level - 1)) return false;
-    }
-    return true;
-  }
-
-  private freeSubtree(page: number, level: number): void {
-    if (level > 0) {
-      const t = this.pool.pages[page]!;
-      for (let k = 0; k < 512; k++) {
-        const lo = t[2 * k]!;
-        if ((lo & this.presentLo) === 0) continue;
-        const hi = t[2 * k + 1]!;
-        if (this.typeOf(lo, level) === TABLE) this.freeSubtree(this.childPage(lo, hi), level - 1);
-      }
-    }
-    this.pool.free(page);
-    this.held--;
-  }
-
-  /**
-   * Items [i, i+n) are in the way of a leaf: succeed (and free them) only when each is empty
-   * or an empty table, as the kernel's map replaces empty tables with large leaves.
-   */
-  private clearEmptyTables(t: Uint32Array, i: number, n: number, level: number): boolean {
-    if (level === 0) return false;
-    for (let k = i; k < i + n; k++) {
-      const lo = t[2 * k]!;
-      if ((lo & this.presentLo) === 0) continue;
-      const hi = t[2 * k + 1]!;
-      if (this.typeOf(lo, level) !== TABLE || !this.subtreeEmpty(this.childPage(lo, hi), level - 1)) return false;
-    }
-    for (let k = i; k < i + n; k++) {
-      const lo = t[2 * k]!;
-      if ((lo & this.presentLo) === 0) continue;
-      const child = this.childPage(lo, t[2 * k + 1]!);
-      t[2 * k] = 0;
-      t[2 * k + 1] = 0;
-      this.freeSubtree(child, level - 1);
-    }
-    return true;
-  }
-
-  /** Remove what a failed map call installed, leaving the table as before the call. */
-  private undoMap(iova: number, bytes: number): void {
-    if (bytes > 0) {
-      const g = iotlbGatherInit();
-      this.unmapPages(iova, bytes, g);
-      iotlbGatherReleaseFreelist(g, this.pool);
-    }
-    const nt = this.newTables;
-    for (let k = nt.length - 3; k >= 0; k -= 3) {
-      const parent = nt[k]!;
-      const idx = nt[k + 1]!;
-      const child = nt[k + 2]!;
-      if (!this.pool.isAllocated(parent) || !this.pool.isAllocated(child)) continue;
-      const t = this.pool.pages[parent]!;
-      const lo = t[2 * idx]!;
-      if ((lo & this.presentLo) === 0 || this.childPage(lo, t[2 * idx + 1]!) !== child) continue;
-      t[2 * idx] = 0;
-      t[2 * idx + 1] = 0;
-      this.freeSubtree(child, -1);
-    }
-    nt.length = 0;
-  }
-
-  // ---------------------------------------------------------------- unmap
 
   unmapPages(iova: number, size: number, gather: IotlbGather): number {
-    if (this.checkRange(iova, size) !== 0) return 0;
-    this.uUnmapped = 0;
-    this.uMaxLeaf = 0;
-    this.unmapLevel(this.topLevel, this.rootPage, iova, iova + size - 1, gather);
-    const unmapped = this.uUnmapped;
-    // The kernel adds the requested range; widen to what an over-unmap really removed.
-    iotlbGatherAddPage(gather, iova, Math.max(size, unmapped), this.uMaxLeaf);
-    return unmapped;
-  }
-
-  /** __unmap_range: 0 or a negative errno that stops the walk (bytes so far still count). */
-  private unmapLevel(level: number, page: number, va: number, lastVa: number, gather: IotlbGather): number {
-    const t = this.pool.pages[page]!;
-    const isz = this.itemSize[level]!;
-    let i = this.index(va, level);
-    const tableBase = va - i * isz - (va % isz);
-    let end = 512;
-    if (lastVa < tableBase + 512 * isz - 1) end = this.index(lastVa, level) + 1;
-    let first = true;
-    while (i < end) {
-      const lo = t[2 * i]!;
-      const hi = t[2 * i + 1]!;
-      const type = this.typeOf(lo, level);
-      const itemVa = first ? va : tableBase + i * isz;
-      if (type === OA) {
-        const n = this.contigOf(lo, hi, level);
-        const leafSize = isz * (1 << n);
-        // A walk starting inside a leaf stops; one starting at it removes it whole.
-        if (first && itemVa % leafSize !== 0) return -ERRNO.EINVAL;
-        const g0 = i & ~((1 << n) - 1);
-        for (let k = g0; k < g0 + (1 << n); k++) {
-          t[2 * k] = 0;
-          t[2 * k + 1] = 0;
-        }
-        this.uUnmapped += leafSize;
-        if (leafSize > this.uMaxLeaf) this.uMaxLeaf = leafSize;
-        i = g0 + (1 << n);
-      } else if (type === TABLE) {
-        const child = this.childPage(lo, hi);
-        const itemStart = tableBase + i * isz;
-        const fully = itemVa === itemStart && lastVa >= itemStart + isz - 1;
-        const rc = this.unmapLevel(level - 1, child, itemVa, lastVa, gather);
-        if (rc !== 0) return rc;
-        if (fully) {
-          t[2 * i] = 0;
-          t[2 * i + 1] = 0;
-          gather.freelist.push(child);
-          this.held--;
-        }
-        i++;
-      } else {
-        return -ERRNO.EINVAL;
-      }
-      first = false;
-    }
-    return 0;
+    return unmapPages(this, iova, size, gather);
   }
 
   /** Release table pages an unmap put on gather.freelist (call after the IOTLB flush). */
@@ -667,7 +419,7 @@ export class GenericPt implements PtIommu {
 
   deinit(): void {
     if (this.held === 0) return;
-    this.freeSubtree(this.rootPage, this.topLevel);
+    freeSubtree(this, this.rootPage, this.topLevel);
     this.held = 0;
   }
 
