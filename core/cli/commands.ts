@@ -4,6 +4,7 @@ import { presetNames, presetText, loadPreset } from '../scenario/presets';
 import { scenarioJsonSchema } from '../scenario/schema';
 import { registerCompare } from './compare';
 import { registerExport } from './export';
+import { registerIoctl } from './ioctl';
 import { registerReplay } from './replay';
 
 export function registerCommands(program: Command): void {
@@ -34,6 +35,7 @@ export function registerCommands(program: Command): void {
   registerCompare(program);
   registerReplay(program);
   registerExport(program);
+  registerIoctl(program);
 
   program
     .command('schema')
