@@ -29,6 +29,9 @@ let sClear = true;
 let sBitmap: IovaBitmapSink | null = null;
 let sGather: IotlbGather | null = null;
 let sEnc: DirtyEncoding | null = null;
+let sTables = 0;
+let sEntries = 0;
+let sCleared = 0;
 
 function record(iova: number, len: number): void {
   if (sBitmap !== null) sBitmap.set(iova, len);
@@ -52,6 +55,7 @@ function processGroup(t: Uint32Array, g0: number, count: number, leafVa: number,
   record(leafVa, leafSize);
   if (sClear) {
     for (let k = g0; k < g0 + count; k++) t[2 * k] = ((t[2 * k]! & e.cleanLoAnd) | e.cleanLoOr) >>> 0;
+    sCleared += count;
   }
 }
 
@@ -101,7 +105,10 @@ function scanLevel0(pt: GenericPt, t: Uint32Array, i0: number, i1: number, base:
       }
     }
     record(base + i * 4096, 4096);
-    if (clear) t[2 * i] = ((lo & cleanAnd) | cleanOr) >>> 0;
+    if (clear) {
+      t[2 * i] = ((lo & cleanAnd) | cleanOr) >>> 0;
+      sCleared++;
+    }
   }
 }
 
@@ -111,6 +118,8 @@ function scan(pt: GenericPt, level: number, page: number, va: number, lastVa: nu
   const i0 = pt.index(va, level);
   const base = va - i0 * isz - (va % isz);
   const i1 = lastVa >= base + 512 * isz - 1 ? 511 : pt.index(lastVa, level);
+  sTables++;
+  sEntries += i1 - i0 + 1;
   if (level === 0) {
     scanLevel0(pt, t, i0, i1, base);
     return;
@@ -132,7 +141,10 @@ function scan(pt: GenericPt, level: number, page: number, va: number, lastVa: nu
         // Single-item leaf (2 MiB / 1 GiB): test-and-clear inline.
         if ((lo & e.loMask) === e.loVal && (hi & e.hiMask) === e.hiVal) {
           record(itemVa, isz);
-          if (sClear) t[2 * i] = ((lo & e.cleanLoAnd) | e.cleanLoOr) >>> 0;
+          if (sClear) {
+            t[2 * i] = ((lo & e.cleanLoAnd) | e.cleanLoOr) >>> 0;
+            sCleared++;
+          }
         }
         continue;
       }
@@ -156,8 +168,15 @@ export function readAndClearDirty(pt: GenericPt, iova: number, size: number, fla
   sClear = (flags & IOMMU_DIRTY_NO_CLEAR) === 0;
   sBitmap = dirty.bitmap;
   sGather = dirty.gather;
+  sTables = 0;
+  sEntries = 0;
+  sCleared = 0;
   try {
     scan(pt, pt.topLevel, pt.rootPage, iova, iova + size - 1);
+    const st = pt.stats;
+    st.dirtyTablesVisited += sTables;
+    st.dirtyEntriesRead += sEntries;
+    st.dirtyEntriesCleared += sCleared;
   } finally {
     sBitmap = null;
     sGather = null;

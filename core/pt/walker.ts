@@ -88,6 +88,12 @@ export class GenericPt implements PtIommu {
   dbmOnMap: boolean;
   onCutStep: (() => void) | null;
   onCutBeforeInstall: (() => void) | null;
+  /**
+   * Work counters for cost models (cumulative; callers may reset them): tables visited and
+   * entries read by read_and_clear_dirty walks (range-clipped, empty subtrees skipped), and
+   * entries it cleared (one atomic update each; a replicated/contiguous leaf clears every item).
+   */
+  readonly stats = { dirtyTablesVisited: 0, dirtyEntriesRead: 0, dirtyEntriesCleared: 0 };
   /** PT_WARN_ON / WARN diagnostics (spec §0.2): appended, never thrown. */
   readonly warnings: string[] = [];
   /** Item size in bytes per level. */

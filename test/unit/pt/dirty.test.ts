@@ -143,3 +143,20 @@ describe('armv8 DBM modifier', () => {
     }
   });
 });
+
+describe('read_and_clear_dirty work counters', () => {
+  it('count tables visited, entries read (range-clipped) and entries cleared', () => {
+    const { pt } = mk('amdv1');
+    expect(pt.mapPages(0x10_0000, 0x20_0000, 0x4_0000, RW)).toBe(0); // 256 KiB replicated page at level 0
+    expect(pt.mapPages(0x40_0000, 0x40_0000, 16 * SZ_4K, RW)).toBe(0); // 64 KiB
+    const ref = newRef();
+    pt.lookupLeaf(0x10_8000, ref);
+    pt.hwAccess(ref, true, true, true);
+    expect(pt.readAndClearDirty(0x10_0000, 0x40_0000, 0, { bitmap: null, gather: iotlbGatherInit() })).toBe(0);
+    // Top, L2 and L1 tables (1 + 1 + 3 entries in range) plus the L0 tables under L1 items 0 and
+    // 2 (clipped to 256 entries each: [1 MiB, 2 MiB) and [4 MiB, 5 MiB)); L1 item 1 is empty.
+    expect(pt.stats.dirtyTablesVisited).toBe(5);
+    expect(pt.stats.dirtyEntriesCleared).toBe(64); // every replica of the 256 KiB page
+    expect(pt.stats.dirtyEntriesRead).toBe(1 + 1 + 3 + 256 + 256);
+  });
+});

@@ -170,3 +170,28 @@ describe('FailNth', () => {
     expect(f.attempts).toBe(4);
   });
 });
+
+describe('kunit iommu_test conformance (spec/upstream-uapi.md §5)', () => {
+  it.each(['vtdss', 'armv8'] as const)('%s test_mixed: 0x3fe400000..0x4c0600000 is 14 x 2M + 3 x 1G + 3 x 2M', (fmt) => {
+    const { pt } = mk(fmt);
+    expect(pt.mapPages(0x3_fe40_0000, 0x3_fe40_0000, 0x4_c060_0000 - 0x3_fe40_0000, RW)).toBe(0);
+    expect(pt.leaves().map((l) => l.size)).toEqual([...Array(14).fill(SZ_2M), SZ_1G, SZ_1G, SZ_1G, SZ_2M, SZ_2M, SZ_2M]);
+  });
+
+  it.each(FORMATS)('%s test_pgsize_boundary: 0xfef80000..0xfef9ffff maps and translates', (fmt) => {
+    const { pt } = mk(fmt);
+    expect(pt.mapPages(0xfef8_0000, 0xfef8_0000, 0x2_0000, RW)).toBe(0);
+    expect(pt.leaves().reduce((s, l) => s + l.size, 0)).toBe(0x2_0000);
+    expect(pt.iovaToPhys(0xfef9_ffff)).toBe(0xfef9_ffff);
+    expect(pt.iovaToPhys(0xfefa_0000)).toBe(0);
+  });
+
+  it.each(FORMATS)('%s test_unmap_split: unmapping the first small page of a large page removes it whole and no more', (fmt) => {
+    const { pt } = mk(fmt);
+    expect(pt.mapPages(0, 0, SZ_2M + SZ_64K, RW)).toBe(0);
+    expect(pt.leaves()[0]!.size).toBe(SZ_2M);
+    expect(pt.unmapPages(0, SZ_4K, iotlbGatherInit())).toBe(SZ_2M);
+    expect(pt.iovaToPhys(SZ_2M)).toBe(SZ_2M);
+    expect(pt.iovaToPhys(SZ_2M - 1)).toBe(0);
+  });
+});
