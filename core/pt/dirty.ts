@@ -59,33 +59,48 @@ function processGroup(t: Uint32Array, g0: number, count: number, leafVa: number,
   }
 }
 
+// Scan bounds after boundary groups are handled (module state: no allocation).
+let bI0 = 0;
+let bI1 = 0;
+
+/**
+ * Leaves that straddle the scan bounds [i0, i1] of a table: process all their items (the dirty
+ * one may be outside the range), then narrow the bounds to exclude them (bI0/bI1).
+ */
+function boundaries(pt: GenericPt, t: Uint32Array, level: number, i0: number, i1: number, base: number, isz: number): void {
+  let lo = t[2 * i0]!;
+  if (pt.typeOf(lo, level) === OA) {
+    const n = pt.contigOf(lo, t[2 * i0 + 1]!, level);
+    if (n > 0) {
+      const g0 = i0 & ~((1 << n) - 1);
+      processGroup(t, g0, 1 << n, base + g0 * isz, isz * (1 << n));
+      i0 = g0 + (1 << n);
+    }
+  }
+  lo = t[2 * i1]!;
+  if (i1 >= i0 && pt.typeOf(lo, level) === OA) {
+    const n = pt.contigOf(lo, t[2 * i1 + 1]!, level);
+    if (n > 0) {
+      const g0 = i1 & ~((1 << n) - 1);
+      if (g0 >= i0 && g0 + (1 << n) - 1 > i1) {
+        processGroup(t, g0, 1 << n, base + g0 * isz, isz * (1 << n));
+        i1 = g0 - 1;
+      }
+    }
+  }
+  bI0 = i0;
+  bI1 = i1;
+}
+
+/** Level 0: every present item is a leaf; one masked compare rejects clean items. */
 function scanLevel0(pt: GenericPt, t: Uint32Array, i0: number, i1: number, base: number): void {
-  const fmt = pt.fmt;
   const e = sEnc!;
-  const present = fmt.presentLo;
-  const grouped = fmt.contiguous || fmt.replicated;
+  const present = pt.presentLo;
+  const grouped = pt.fmt.contiguous || pt.fmt.replicated;
   if (grouped) {
-    // Leaves that straddle the scan boundaries: check all their items, not just the in-range ones.
-    let lo = t[2 * i0]!;
-    if ((lo & present) !== 0) {
-      const n = fmt.contigLg2(lo, t[2 * i0 + 1]!, 0);
-      if (n > 0) {
-        const g0 = i0 & ~((1 << n) - 1);
-        processGroup(t, g0, 1 << n, base + g0 * 4096, 4096 << n);
-        i0 = g0 + (1 << n);
-      }
-    }
-    lo = t[2 * i1]!;
-    if (i1 >= i0 && (lo & present) !== 0) {
-      const n = fmt.contigLg2(lo, t[2 * i1 + 1]!, 0);
-      if (n > 0) {
-        const g0 = i1 & ~((1 << n) - 1);
-        if (g0 >= i0 && g0 + (1 << n) - 1 > i1) {
-          processGroup(t, g0, 1 << n, base + g0 * 4096, 4096 << n);
-          i1 = g0 - 1;
-        }
-      }
-    }
+    boundaries(pt, t, 0, i0, i1, base, 4096);
+    i0 = bI0;
+    i1 = bI1;
   }
   const loMask = e.loMask, loVal = e.loVal, hiMask = e.hiMask, hiVal = e.hiVal;
   const cleanAnd = e.cleanLoAnd, cleanOr = e.cleanLoOr;
@@ -115,43 +130,55 @@ function scanLevel0(pt: GenericPt, t: Uint32Array, i0: number, i1: number, base:
 function scan(pt: GenericPt, level: number, page: number, va: number, lastVa: number): void {
   const t = pt.pool.pages[page]!;
   const isz = pt.itemSize[level]!;
-  const i0 = pt.index(va, level);
+  let i0 = pt.index(va, level);
   const base = va - i0 * isz - (va % isz);
-  const i1 = lastVa >= base + 512 * isz - 1 ? 511 : pt.index(lastVa, level);
+  let i1 = lastVa >= base + 512 * isz - 1 ? 511 : pt.index(lastVa, level);
   sTables++;
   sEntries += i1 - i0 + 1;
   if (level === 0) {
     scanLevel0(pt, t, i0, i1, base);
     return;
   }
+  const grouped = pt.fmt.contiguous || pt.fmt.replicated;
+  if (grouped) {
+    boundaries(pt, t, level, i0, i1, base, isz);
+    i0 = bI0;
+    i1 = bI1;
+  }
   const present = pt.presentLo;
+  const lut = pt.typeLut[level]!;
+  const shift = pt.typeShift;
+  const tmask = pt.typeMask;
   const e = sEnc!;
+  const loMask = e.loMask, loVal = e.loVal, hiMask = e.hiMask, hiVal = e.hiVal;
   for (let i = i0; i <= i1; i++) {
     const lo = t[2 * i]!;
     if ((lo & present) === 0) continue;
-    const hi = t[2 * i + 1]!;
-    const type = pt.typeOf(lo, level);
-    const itemVa = base + i * isz;
+    const type = lut[(lo >>> shift) & tmask]!;
     if (type === TABLE) {
-      const child = pt.childPage(lo, hi);
+      const itemVa = base + i * isz;
+      const hi = t[2 * i + 1]!;
       const last = itemVa + isz - 1;
-      scan(pt, level - 1, child, itemVa > va ? itemVa : va, last < lastVa ? last : lastVa);
-    } else if (type === OA) {
-      if (!pt.maybeGrouped(lo, hi)) {
-        // Single-item leaf (2 MiB / 1 GiB): test-and-clear inline.
-        if ((lo & e.loMask) === e.loVal && (hi & e.hiMask) === e.hiVal) {
-          record(itemVa, isz);
-          if (sClear) {
-            t[2 * i] = ((lo & e.cleanLoAnd) | e.cleanLoOr) >>> 0;
-            sCleared++;
-          }
-        }
+      scan(pt, level - 1, pt.childPage(lo, hi), itemVa > va ? itemVa : va, last < lastVa ? last : lastVa);
+      continue;
+    }
+    // A clean item is skipped at once; a dirty one may belong to a multi-item leaf.
+    if (type !== OA || (lo & loMask) !== loVal) continue;
+    const hi = t[2 * i + 1]!;
+    if ((hi & hiMask) !== hiVal) continue;
+    if (grouped) {
+      const n = pt.contigOf(lo, hi, level);
+      if (n > 0) {
+        const g0 = i & ~((1 << n) - 1);
+        processGroup(t, g0, 1 << n, base + g0 * isz, isz * (1 << n));
+        i = g0 + (1 << n) - 1;
         continue;
       }
-      const n = pt.contigOf(lo, hi, level);
-      const g0 = i & ~((1 << n) - 1);
-      processGroup(t, g0, 1 << n, base + g0 * isz, isz * (1 << n));
-      i = g0 + (1 << n) - 1;
+    }
+    record(base + i * isz, isz);
+    if (sClear) {
+      t[2 * i] = ((lo & e.cleanLoAnd) | e.cleanLoOr) >>> 0;
+      sCleared++;
     }
   }
 }

@@ -108,10 +108,10 @@ export class GenericPt implements PtIommu {
   readonly oaHiMask: number;
   readonly typeShift: number;
   readonly typeMask: number;
-  private readonly grpLoMask: number;
-  private readonly grpLoVal: number;
-  private readonly grpHiMask: number;
-  private readonly grpHiVal: number;
+  readonly grpLoMask: number;
+  readonly grpLoVal: number;
+  readonly grpHiMask: number;
+  readonly grpHiVal: number;
   /** Single-item leaf templates (entry bits without the OA) per level for the current attrs. */
   readonly tplLo: Float64Array;
   readonly tplHi: Float64Array;

@@ -160,3 +160,24 @@ describe('read_and_clear_dirty work counters', () => {
     expect(pt.stats.dirtyEntriesRead).toBe(1 + 1 + 3 + 256 + 256);
   });
 });
+
+describe('multi-item leaves above level 0 straddling the scan range', () => {
+  it.each([
+    ['armv8', 0x200_0000, 0x200_0000, 0x200_0000, 0x3ff_f000], // 32 MiB contiguous: dirty item 0, read the last 4K
+    ['amdv1', 0x40_0000, 0x40_0000, 0x60_0000, 0x40_0000], // 4 MiB replicated: dirty replica 1, read the first 4K
+    ['amdv1', 0x40_0000, 0x40_0000, 0x40_0000, 0x7f_f000], // dirty replica 0, read the last 4K
+  ] as const)('%s leaf of %s bytes', (fmt, size, iova, dirtyAt, readAt) => {
+    const { pt } = mk(fmt, { dbmOnMap: true });
+    expect(pt.mapPages(iova, 0x1_0000_0000, size, RW)).toBe(0);
+    pt.readAndClearDirty(0, 2 ** 32, 0, { bitmap: null, gather: iotlbGatherInit() });
+    const ref = newRef();
+    expect(pt.lookupLeaf(dirtyAt, ref)).toBe(true);
+    expect(ref.sizeLg2).toBe(Math.log2(size));
+    expect(pt.hwAccess(ref, true, true, true)).toBe(HW_ACCESS.UPDATED);
+    const bm = new PageSetSink();
+    expect(pt.readAndClearDirty(readAt, SZ_4K, 0, { bitmap: bm, gather: iotlbGatherInit() })).toBe(0);
+    expect(bm.records).toEqual([[iova, size]]);
+    expect(pt.lookupLeaf(iova, ref)).toBe(true);
+    expect(pt.leafDirty(ref)).toBe(false);
+  });
+});
