@@ -153,8 +153,9 @@ export interface PtIommu {
   cutMapping(iova: number): number;
   /**
    * read_and_clear_dirty: record each dirty leaf in [iova, iova+size) as its whole size and
-   * clear D (unless flags has IOMMU_DIRTY_NO_CLEAR), adding cleared ranges to dirty.gather.
-   * Never flushes. Returns 0 or a negative errno.
+   * clear D (unless flags has IOMMU_DIRTY_NO_CLEAR), adding every recorded range to
+   * dirty.gather (as iommu_dirty_bitmap_record does, NO_CLEAR included). Never flushes.
+   * Returns 0 or a negative errno (-EOPNOTSUPP without dirty support, range errors).
    */
   readAndClearDirty(iova: number, size: number, flags: number, dirty: IommuDirtyBitmap): number;
   /**
