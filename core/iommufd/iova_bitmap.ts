@@ -76,7 +76,8 @@ export class IovaBitmap implements IovaBitmapSink {
     const pgoff = addr % PAGE_SIZE;
     const remainingBytes = (this.totalWords - this.baseWord) * 8;
     let npages = Math.ceil(remainingBytes / PAGE_SIZE) + (pgoff ? 1 : 0);
-    npages = Math.min(npages, this.windowPages);
+    // An unaligned window needs its extra page to cover at least one word (kernel: 512 >> 1).
+    npages = Math.min(npages, Math.max(this.windowPages, pgoff ? 2 : 1));
     const pageBase = addr - pgoff;
     if (!this.mm.accessOk(pageBase, npages * PAGE_SIZE)) return -ERRNO.EFAULT;
     this.windowWords = Math.min(Math.floor((npages * PAGE_SIZE - pgoff) / 8), this.totalWords - this.baseWord);
@@ -116,9 +117,10 @@ export class IovaBitmap implements IovaBitmapSink {
   set(iova: number, length: number): void {
     this.stats.setCalls++;
     const windowBits = this.windowWords * 64;
-    const firstBit = Math.floor((iova - this.windowIova) / this.pageSize);
+    // A record starting before the window (a PTE straddling its start) is clipped to it.
+    const firstBit = Math.max(0, Math.floor((iova - this.windowIova) / this.pageSize));
     let lastBit = Math.floor((iova + length - 1 - this.windowIova) / this.pageSize);
-    if (firstBit < 0) return;
+    if (lastBit < 0) return;
     const requestBits = this.totalWords * 64;
     if (lastBit >= windowBits) {
       const windowEnd = this.windowIova + windowBits * this.pageSize;
