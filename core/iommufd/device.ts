@@ -35,7 +35,7 @@ export function deviceBind(ctx: IommufdCtx, dev: IommuDevice): Idev | number {
   const newGroup = !igroup;
   if (!igroup) {
     if (ctx.fail.shouldFail('iommufd_group')) return -ERRNO.ENOMEM;
-    igroup = { key, hwpt: null, devices: new Set(), bound: new Set() };
+    igroup = { key, hwpt: null, devices: new Set(), bound: new Set(), attachedDevs: new Set() };
   }
   const idev = ctx.allocObj<Idev>({ type: 'DEVICE', dev, driver: dev.iommu, igroup, hwpt: null, enforceCacheCoherency: dev.iommu.capable(dev, 'IOMMU_CAP_ENFORCE_CACHE_COHERENCY') });
   if (typeof idev === 'number') return idev;
@@ -100,6 +100,15 @@ export function hwptAttach(ctx: IommufdCtx, hwpt: HwptPaging, idev: Idev): numbe
       return rc;
     }
     g.hwpt = hwpt;
+    for (const m of done) g.attachedDevs.add(m.dev);
+  } else if (!g.attachedDevs.has(idev.dev)) {
+    // Bound after the group was attached: the core attaches it when it joins the group.
+    rc = hwpt.domain.ops.attachDev(hwpt.domain, idev.dev);
+    if (rc) {
+      hwpt.ioas.iopt.removeReservedIova(idev);
+      return rc;
+    }
+    g.attachedDevs.add(idev.dev);
   }
   g.devices.add(idev);
   idev.hwpt = hwpt;
@@ -112,7 +121,9 @@ function hwptDetach(hwpt: HwptPaging, idev: Idev): void {
   const g = idev.igroup;
   g.devices.delete(idev);
   if (g.devices.size === 0) {
-    for (const m of g.bound) m.driver.blockDevice(m.dev);
+    // iommu_detach_group: the whole group returns to the blocking domain.
+    for (const d of g.attachedDevs) d.iommu.blockDevice(d);
+    g.attachedDevs.clear();
     g.hwpt = null;
   }
   hwpt.ioas.iopt.removeReservedIova(idev);
@@ -266,15 +277,15 @@ function doReplace(ctx: IommufdCtx, idev: Idev, hwpt: HwptPaging): number {
       }
     }
   }
-  const done: Idev[] = [];
+  const done: IommuDevice[] = [];
   let rc = 0;
-  for (const m of g.bound) {
-    rc = hwpt.domain.ops.attachDev(hwpt.domain, m.dev);
+  for (const d of g.attachedDevs) {
+    rc = hwpt.domain.ops.attachDev(hwpt.domain, d);
     if (rc) break;
-    done.push(m);
+    done.push(d);
   }
   if (rc) {
-    for (const m of done) old.domain.ops.attachDev(old.domain, m.dev);
+    for (const d of done) old.domain.ops.attachDev(old.domain, d);
     if (ioasChanged) for (const e of moved) newIopt.removeReservedIova(e);
     return rc;
   }

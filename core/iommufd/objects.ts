@@ -52,6 +52,8 @@ export interface IGroup {
   devices: Set<Idev>;
   /** iommufd devices of this group bound to the ctx. */
   bound: Set<Idev>;
+  /** Physical devices the group attach moved to hwpt.domain (blocked again on the last detach). */
+  attachedDevs: Set<IommuDevice>;
 }
 
 /** struct iommufd_device. */
