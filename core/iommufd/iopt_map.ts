@@ -327,13 +327,36 @@ export function ioptAreaSplit(iopt: IoPagetable, area: IoptArea, iova: number): 
   return 0;
 }
 
-/** iopt_cut_iova: split the areas containing each iova (stops at the first error). */
+/** Undo an area split: lhs and rhs become one area again (pins and kref restored). */
+function ioptAreaMerge(iopt: IoPagetable, lhs: IoptArea, rhs: IoptArea): void {
+  iopt.removeArea(lhs);
+  iopt.removeArea(rhs);
+  iopt.insertArea({ ...lhs, last: rhs.last });
+  const pages = lhs.pages!;
+  pages.kref--;
+  if (lhs.storageDomain && areaLastIndex(lhs) === areaFirstIndex(rhs)) pages.unpinRange(areaFirstIndex(rhs), areaFirstIndex(rhs));
+}
+
+/**
+ * iopt_cut_iova: split the areas containing each iova. The kernel stops at the first error
+ * and keeps earlier splits; here earlier splits are merged back so a failed call leaves the
+ * area layout unchanged (cuts in the domains are hitless and need no undo).
+ */
 export function ioptCutIova(iopt: IoPagetable, iovas: number[]): number {
+  const done: number[] = [];
   for (const iova of iovas) {
     const area = iopt.areaIterFirst(iova, iova);
     if (!area) continue;
     const rc = ioptAreaSplit(iopt, area, iova);
-    if (rc) return rc;
+    if (rc) {
+      for (const at of done.reverse()) {
+        const lhs = iopt.areaIterFirst(at, at)!;
+        const rhs = iopt.areaIterFirst(at + 1, at + 1)!;
+        ioptAreaMerge(iopt, lhs, rhs);
+      }
+      return rc;
+    }
+    if (iova !== area.iova && iova !== area.last) done.push(iova);
   }
   return 0;
 }

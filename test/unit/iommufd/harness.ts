@@ -129,10 +129,22 @@ export class H {
       const doms = iopt.domains.map((d) => {
         const sig: number[] = [];
         for (const a of iopt.areas) for (let x = a.iova; x <= a.last; x += iopt.iovaAlignment) sig.push(d.ops.iovaToPhys(d, x));
-        return `${d.tag}:${sig.join(',')}`;
+        const entries = (d as unknown as { pfns?: Map<number, number> }).pfns?.size ?? -1;
+        return `${d.tag}:${entries}:${d.dirtyTracking}:${sig.join(',')}`;
       });
       return { id: ioas.id, areas, doms, hw: ioas.hwptList.map((h) => h.id), res: iopt.reserved.map((r) => `${r.start}-${r.last}`), allowed: iopt.allowed, align: iopt.iovaAlignment, large: iopt.disableLargePages };
     });
-    return JSON.stringify({ objs, ioases, pinned: this.ctx.mm.pinnedPages, pool: this.pool.inUse, vfio: this.ctx.vfioIoas?.id ?? 0 });
+    return JSON.stringify({ objs, ioases, pinned: this.ctx.mm.pinnedPages, vfio: this.ctx.vfioIoas?.id ?? 0 });
+  }
+
+  /**
+   * Destroy every object (devices first, IOASes last). Afterwards no page may be pinned and
+   * the table pool must be back at zero pages: page tables keep empty intermediate tables
+   * after an unmap (as iommupt does) and release them when their domain is freed.
+   */
+  teardown(): { pinned: number; pool: number; objects: number } {
+    const order = ['SELFTEST', 'ACCESS', 'HWPT_PAGING', 'FAULT', 'IOAS'];
+    for (const t of order) for (const o of this.ctx.table.all()) if (o.type === t) this.ctx.destroyUser(o.id);
+    return { pinned: this.ctx.mm.pinnedPages, pool: this.pool.inUse, objects: this.ctx.table.size };
   }
 }

@@ -1,0 +1,171 @@
+// Allocation-failure injection like tools/testing/selftests/iommu/iommufd_fail_nth.c: for
+// each ioctl path, walk n = 1, 2, ... making the n-th allocation fail (iommufd objects,
+// areas, iopt_pages, pins, reserved ranges, bitmap windows, the mock's domain and xarray
+// stores, core/pt table pages on vendor models) until the path runs clean. Every failing
+// call must return ENOMEM (or the errno the path maps it to) and leave the ctx exactly as
+// before: same objects and refcounts, areas, domain contents and pins; after tearing the
+// ctx down no pin and no page-table page may remain (empty intermediate tables live until
+// their domain is freed, as in iommupt, so pool occupancy is checked at teardown).
+import { describe, expect, it } from 'vitest';
+import type { VendorName } from '../../../core/iommu/types';
+import { H, MOCK_APERTURE_START, PAGE_SIZE } from './harness';
+
+const IOVA = MOCK_APERTURE_START;
+const K = 1024;
+
+interface Path {
+  name: string;
+  setup(h: H): Record<string, number>;
+  run(h: H, s: Record<string, number>): string;
+  /** errno a failed allocation maps to on this path (default ENOMEM). */
+  errno?: string;
+}
+
+const PATHS: Path[] = [
+  { name: 'IOAS_ALLOC', setup: () => ({}), run: (h) => h.rc('IOMMU_IOAS_ALLOC') },
+  {
+    name: 'MOCK_DOMAIN (bind + auto HWPT + fill)',
+    setup: (h) => {
+      const ioas = h.ioasAlloc();
+      const buf = h.mmap(64 * K);
+      h.map(ioas, buf, 32 * K, IOVA);
+      h.map(ioas, buf + 32 * K, 32 * K, IOVA + 1024 * K);
+      return { ioas };
+    },
+    run: (h, s) => h.testRc('IOMMU_TEST_OP_MOCK_DOMAIN', { id: s.ioas }),
+  },
+  {
+    name: 'IOAS_MAP into two domains',
+    setup: (h) => {
+      const ioas = h.ioasAlloc();
+      const d = h.mockDomain(ioas);
+      h.ok('IOMMU_HWPT_ALLOC', { dev_id: d.idev, pt_id: ioas });
+      return { ioas, buf: h.mmap(64 * K) };
+    },
+    run: (h, s) => {
+      const r = h.map(s.ioas!, s.buf!, 64 * K, IOVA);
+      return typeof r === 'number' ? 'OK' : r;
+    },
+  },
+  {
+    name: 'IOAS_MAP auto IOVA',
+    setup: (h) => {
+      const ioas = h.ioasAlloc();
+      h.mockDomain(ioas);
+      return { ioas, buf: h.mmap(16 * K) };
+    },
+    run: (h, s) => {
+      const r = h.map(s.ioas!, s.buf!, 16 * K);
+      return typeof r === 'number' ? 'OK' : r;
+    },
+  },
+  {
+    name: 'IOAS_COPY across areas into a domain',
+    setup: (h) => {
+      const src = h.ioasAlloc();
+      const dst = h.ioasAlloc();
+      h.mockDomain(dst);
+      const buf = h.mmap(32 * K);
+      h.map(src, buf, 16 * K, IOVA);
+      h.map(src, buf + 16 * K, 16 * K, IOVA + 16 * K);
+      return { src, dst };
+    },
+    run: (h, s) => h.rc('IOMMU_IOAS_COPY', { flags: 7, dst_ioas_id: s.dst, src_ioas_id: s.src, length: 32 * K, src_iova: IOVA, dst_iova: IOVA }),
+  },
+  {
+    name: 'HWPT_ALLOC dirty (link + fill)',
+    setup: (h) => {
+      const ioas = h.ioasAlloc();
+      const d = h.mockDomain(ioas);
+      h.map(ioas, h.mmap(32 * K), 32 * K, IOVA);
+      return { ioas, idev: d.idev };
+    },
+    run: (h, s) => h.rc('IOMMU_HWPT_ALLOC', { dev_id: s.idev, pt_id: s.ioas, flags: 2 }),
+  },
+  {
+    name: 'MOCK_DOMAIN_REPLACE to another IOAS',
+    setup: (h) => {
+      const a = h.ioasAlloc();
+      const b = h.ioasAlloc();
+      const d = h.mockDomain(a);
+      h.map(b, h.mmap(16 * K), 16 * K, IOVA);
+      return { b, stdev: d.stdev };
+    },
+    run: (h, s) => h.testRc('IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE', { id: s.stdev, pt_id: s.b }),
+  },
+  {
+    name: 'HWPT_GET_DIRTY_BITMAP',
+    setup: (h) => {
+      const ioas = h.ioasAlloc();
+      const d = h.mockDomain(ioas);
+      h.map(ioas, h.mmap(64 * K), 64 * K, IOVA);
+      const hwpt = h.ok('IOMMU_HWPT_ALLOC', { dev_id: d.idev, pt_id: ioas, flags: 2 }).out_hwpt_id!;
+      h.ok('IOMMU_HWPT_SET_DIRTY_TRACKING', { hwpt_id: hwpt, flags: 1 });
+      return { hwpt, bm: h.bitmapBuf(PAGE_SIZE) };
+    },
+    run: (h, s) => h.rc('IOMMU_HWPT_GET_DIRTY_BITMAP', { hwpt_id: s.hwpt, iova: IOVA, length: 64 * K, page_size: PAGE_SIZE, data: s.bm }),
+  },
+  {
+    name: 'ACCESS_PAGES',
+    setup: (h) => {
+      const ioas = h.ioasAlloc();
+      h.map(ioas, h.mmap(32 * K), 16 * K, IOVA);
+      h.map(ioas, h.mmap(32 * K), 16 * K, IOVA + 16 * K);
+      const acc = h.test('IOMMU_TEST_OP_CREATE_ACCESS', { id: ioas }).out.out_access_fd as number;
+      return { acc };
+    },
+    run: (h, s) => h.testRc('IOMMU_TEST_OP_ACCESS_PAGES', { id: s.acc, iova: IOVA, length: 32 * K, flags: 1 }),
+  },
+  { name: 'FAULT_QUEUE_ALLOC', setup: () => ({}), run: (h) => h.rc('IOMMU_FAULT_QUEUE_ALLOC') },
+  {
+    name: 'ADD_RESERVED',
+    setup: (h) => ({ ioas: h.ioasAlloc() }),
+    run: (h, s) => h.testRc('IOMMU_TEST_OP_ADD_RESERVED', { id: s.ioas, start: PAGE_SIZE, length: PAGE_SIZE }),
+  },
+  {
+    name: 'VFIO type1 partial unmap (split with cut_mapping)',
+    setup: (h) => {
+      const ioas = h.ioasAlloc();
+      h.ok('IOMMU_VFIO_IOAS', { op: 1, ioas_id: ioas });
+      h.ok('VFIO_SET_IOMMU', { arg: 1 });
+      h.mockDomain(ioas);
+      h.ok('VFIO_IOMMU_MAP_DMA', { argsz: 32, flags: 3, vaddr: h.mmap(64 * K), iova: IOVA, size: 64 * K });
+      return {};
+    },
+    run: (h) => h.rc('VFIO_IOMMU_UNMAP_DMA', { argsz: 24, iova: IOVA + 16 * K, size: 16 * K }),
+  },
+];
+
+function walk(vendor: VendorName, path: Path): { failures: number; sites: Set<string> } {
+  const sites = new Set<string>();
+  for (let n = 1; n < 500; n++) {
+    const h = new H(vendor);
+    const s = path.setup(h);
+    const before = h.snapshot();
+    h.fail.arm(n);
+    const rc = h.fail.fired ? 'X' : path.run(h, s);
+    const fired = h.fail.fired;
+    h.fail.disarm();
+    if (!fired) {
+      expect(rc, `${path.name}: clean run`).toBe('OK');
+      return { failures: n - 1, sites };
+    }
+    sites.add(h.fail.firedAt ?? '?');
+    expect(rc, `${path.name}: n=${n} failed at ${h.fail.firedAt}`).toBe(path.errno ?? 'ENOMEM');
+    expect(h.snapshot(), `${path.name}: n=${n} (${h.fail.firedAt}) must leave no trace`).toBe(before);
+    expect(h.teardown(), `${path.name}: n=${n} teardown`).toEqual({ pinned: 0, pool: 0, objects: 0 });
+  }
+  throw new Error(`${path.name}: did not converge`);
+}
+
+for (const vendor of ['mock', 'amd', 'intel', 'smmuv3'] as const) {
+  describe(`fail_nth on ${vendor}`, () => {
+    for (const path of PATHS) {
+      if (vendor !== 'mock' && path.name.startsWith('VFIO')) continue;
+      it(path.name, () => {
+        const r = walk(vendor, path);
+        expect(r.failures).toBeGreaterThan(0);
+      });
+    }
+  });
+}
