@@ -232,9 +232,20 @@ export interface RunComparisonRequest {
 }
 
 export interface ComparisonResult {
+  /** Runs recorded (one per vendor that completed). */
   runIds: number[];
   cancelled: boolean;
   /** Plain-language explanation lines of the comparison. */
+  explanations: string[];
+  /** Vendors whose run failed, "title: message". */
+  failed: string[];
+  /** Absolute path of the database written. */
+  dbPath: string;
+}
+
+/** Explanation lines a comparison stored for its runs. */
+export interface ComparisonNotes {
+  runIds: number[];
   explanations: string[];
 }
 
@@ -274,6 +285,7 @@ export interface ApiMethods {
   listPresets: { req: Record<string, never>; res: PresetInfo[] };
   runComparison: { req: RunComparisonRequest; res: ComparisonResult };
   cancelJob: { req: { jobId: string }; res: { cancelled: boolean } };
+  comparisonNotes: { req: { runIds: number[] }; res: ComparisonNotes | null };
   exportDatabase: { req: ExportRequest; res: { path: string; bytes: number } };
 }
 
@@ -294,6 +306,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'listPresets',
   'runComparison',
   'cancelJob',
+  'comparisonNotes',
   'exportDatabase',
 ];
 

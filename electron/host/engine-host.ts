@@ -14,6 +14,7 @@ import { counterSeries, eventNames, eventsPage, hasRunTables, listCounters, list
 import { faultsReport } from './faults';
 import { exportDatabase } from './exports';
 import { Jobs, listPresets } from './jobs';
+import { readNotes, saveNotes } from './notes';
 
 /** Messages the host sends back to its transport. */
 export type HostOutbound =
@@ -32,7 +33,16 @@ export class EngineHost {
   private readonly jobs: Jobs;
 
   constructor(private readonly opts: EngineHostOptions) {
-    this.jobs = new Jobs((event) => opts.post({ type: 'progress', event }));
+    this.jobs = new Jobs(
+      (event) => opts.post({ type: 'progress', event }),
+      (dbPath, runIds, explanations, summary) => {
+        try {
+          saveNotes(dbPath, runIds, explanations, summary);
+        } catch (e) {
+          console.error(`engine host: could not store comparison notes in ${dbPath}: ${(e as Error).message}`);
+        }
+      },
+    );
   }
 
   /** The open database with our run tables, or an error value. */
@@ -94,6 +104,8 @@ export class EngineHost {
         return { ok: true, value: listPresets() };
       case 'runComparison':
         return this.jobs.runComparison(q);
+      case 'comparisonNotes':
+        return this.withDb((db) => readNotes(db, (q as ApiMethods['comparisonNotes']['req']).runIds));
       case 'cancelJob':
         return { ok: true, value: { cancelled: this.jobs.cancel((q as ApiMethods['cancelJob']['req']).jobId) } };
       case 'exportDatabase': {

@@ -1,10 +1,18 @@
 /**
- * Long calls (API method runComparison) and their cancellation (cancelJob). Each job has a
- * client-chosen id; progress events carry it as `callId`; cancelJob aborts its signal.
+ * Long calls (API method runComparison) and their cancellation (cancelJob). Each job runs in
+ * its own worker thread (./comparison-worker.ts) and has a client-chosen id; progress events
+ * carry it as `callId`; cancelJob sets the job's shared cancel flag (checked between rounds).
  * Presets (listPresets) come from core/scenario/presets.
  */
+import { existsSync, statSync, unlinkSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { ApiResult, ComparisonResult, PresetInfo, ProgressEvent, RunComparisonRequest } from '../api';
 import { loadPreset, presetNames, presetText } from '../../core/scenario/presets';
+import { formatScenarioErrors, parseScenario } from '../../core/scenario/load';
+import type { Scenario } from '../../core/scenario/schema';
+import { VENDOR_TITLES } from '../../core/iommu/vendors';
+import type { ComparisonWorkerMessage } from './comparison-worker';
 
 /** Presets shipped with the engine, with their description and vendors. */
 export function listPresets(): PresetInfo[] {
@@ -14,30 +22,93 @@ export function listPresets(): PresetInfo[] {
   });
 }
 
-export class Jobs {
-  private readonly running = new Map<string, AbortController>();
+interface Job {
+  worker: Worker;
+  cancel: Int32Array;
+}
 
-  constructor(private readonly progress: (ev: ProgressEvent) => void) {}
+/** Grace period after a cancel before the worker is terminated (a round can be long). */
+const CANCEL_GRACE_MS = 30_000;
+
+export class Jobs {
+  private readonly running = new Map<string, Job>();
+
+  constructor(
+    private readonly progress: (ev: ProgressEvent) => void,
+    /** Called after a job wrote runs into a database (the host refreshes its open handle). */
+    private readonly wrote: (dbPath: string, runIds: number[], explanations: string[], summary: unknown) => void = () => {},
+  ) {}
 
   /** Optional features this build serves (EngineInfo.features). */
   features(): string[] {
-    return [];
+    return ['runComparison'];
   }
 
-  /** Abort a running job; false when no job has that id. */
+  /** Ask a running job to stop after its current round; false when no job has that id. */
   cancel(jobId: string): boolean {
-    const c = this.running.get(jobId);
-    c?.abort();
-    return !!c;
+    const job = this.running.get(jobId);
+    if (!job) return false;
+    Atomics.store(job.cancel, 0, 1);
+    const t = setTimeout(() => void job.worker.terminate(), CANCEL_GRACE_MS);
+    t.unref();
+    job.worker.once('exit', () => clearTimeout(t));
+    return true;
+  }
+
+  /** Resolve the request's scenario (preset name or JSON text). */
+  private scenario(req: RunComparisonRequest): ApiResult<Scenario> {
+    if (req.preset !== undefined) {
+      const s = loadPreset(req.preset);
+      return s ? { ok: true, value: s } : { ok: false, error: { code: 'ENOENT', message: `no preset named ${req.preset}` } };
+    }
+    const p = parseScenario(req.scenarioText ?? '');
+    return p.ok ? { ok: true, value: p.scenario } : { ok: false, error: { code: 'EINVAL', message: formatScenarioErrors('scenario', p.errors) } };
   }
 
   /**
-   * Run a scenario on every vendor it lists into `dbPath`. The comparison runner of
-   * core/scenario is not part of this build yet, so this answers ENOSYS (see docs/ui.md).
+   * Run a scenario on every vendor it lists into `dbPath` (created when missing) in a worker
+   * thread. Progress: one event per vendor and round, label = vendor title, done/total in
+   * rounds (total = maxRounds, and = rounds run once that vendor is done). Resolves when the runs are recorded (or cancelled).
    */
   async runComparison(req: RunComparisonRequest): Promise<ApiResult<ComparisonResult>> {
     if (this.running.has(req.jobId)) return { ok: false, error: { code: 'EBUSY', message: `job ${req.jobId} is already running` } };
-    if (req.preset !== undefined && !presetNames().includes(req.preset)) return { ok: false, error: { code: 'ENOENT', message: `no preset named ${req.preset}` } };
-    return { ok: false, error: { code: 'ENOSYS', message: 'the comparison runner (core/scenario) is not in this build yet: record with the command line and open the database' } };
+    const sc = this.scenario(req);
+    if (!sc.ok) return sc;
+    const dbPath = resolve(req.dbPath);
+    if (!existsSync(dirname(dbPath))) return { ok: false, error: { code: 'ENOENT', message: `no such directory: ${dirname(dbPath)}` } };
+    // An empty file (made by "create if missing") holds nothing: let the writer create the schema.
+    if (existsSync(dbPath) && statSync(dbPath).isFile() && statSync(dbPath).size === 0) unlinkSync(dbPath);
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    const fromSource = import.meta.url.endsWith('.ts');
+    const entry = new URL(fromSource ? './comparison-worker.ts' : './comparison-worker.js', import.meta.url).href;
+    const worker = new Worker(new URL('./comparison-boot.mjs', import.meta.url), { workerData: { scenario: sc.value, dbPath, cancel, entry } });
+    this.running.set(req.jobId, { worker, cancel });
+    const titles = VENDOR_TITLES as Record<string, string>;
+    return new Promise((done) => {
+      let settled = false;
+      const finish = (r: ApiResult<ComparisonResult>): void => {
+        if (settled) return;
+        settled = true;
+        this.running.delete(req.jobId);
+        done(r);
+      };
+      worker.on('message', (m: ComparisonWorkerMessage) => {
+        if (m.type === 'progress') {
+          const { p } = m;
+          const label = `${titles[p.vendor] ?? p.vendor}`;
+          // A finished vendor (converged, forced or cancelled) shows its rounds as done/total.
+          const total = p.phase === 'done' ? p.round : p.maxRounds;
+          this.progress({ callId: req.jobId, label, done: Math.min(p.round, total), total });
+        } else if (m.type === 'done') {
+          this.wrote(dbPath, m.runIds, m.explanations, m.summary);
+          const failed = m.failed.map((f) => `${titles[f.vendor] ?? f.vendor}: ${f.message}`);
+          finish({ ok: true, value: { runIds: m.runIds, cancelled: m.cancelled, explanations: m.explanations, failed, dbPath } });
+        } else finish({ ok: false, error: { code: m.code === 'ENOENT' ? 'ENOENT' : 'EIO', message: `${m.code}: ${m.message}` } });
+      });
+      worker.on('error', (e) => finish({ ok: false, error: { code: 'EIO', message: `comparison failed: ${e.message}` } }));
+      worker.on('exit', (code) =>
+        finish(Atomics.load(cancel, 0) === 1 ? { ok: true, value: { runIds: [], cancelled: true, explanations: [], failed: [], dbPath } } : { ok: false, error: { code: 'EIO', message: `comparison worker exited (code ${code})` } }),
+      );
+    });
   }
 }

@@ -63,6 +63,7 @@ export const REQUEST_SCHEMAS: { [M in ApiMethod]: z.ZodType } = {
     .strict()
     .refine((r) => (r.preset === undefined) !== (r.scenarioText === undefined), 'give exactly one of preset and scenarioText'),
   cancelJob: z.object({ jobId }).strict(),
+  comparisonNotes: z.object({ runIds: z.array(runId).min(1).max(64) }).strict(),
   exportDatabase: z
     .object({
       format: z.enum(['sqlite', 'chrome-json', 'csv', 'ftrace']),

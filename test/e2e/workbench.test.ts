@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ARTIFACTS, launchChromium, startWebHost, type WebHostProcess } from './harness';
 import { writeFixture, type FixtureInfo } from '../unit/ui/fixture';
+import { SMALL_SCENARIO } from '../unit/ui/scenarios';
 
 const dir = mkdtempSync(join(tmpdir(), 'wb-e2e-'));
 let host: WebHostProcess;
@@ -71,7 +72,8 @@ describe('workbench UI in browser mode', () => {
     await ready();
     console.log(`[timing] open → Compare ready: ${Date.now() - t} ms (fixture, ${fx.events.reduce((a, b) => a + b, 0)} events)`);
     await view('Runs');
-    expect(await page.getByTestId('run-unavailable').isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Start comparison' }).waitFor();
+    await expect.poll(() => page.getByTestId('run-unavailable').count()).toBe(0);
     await page.screenshot({ path: `${ARTIFACTS}/runs.png`, fullPage: true });
   });
 
@@ -167,6 +169,36 @@ describe('workbench UI in browser mode', () => {
     expect(existsSync(out)).toBe(true);
     const trace = JSON.parse(readFileSync(out, 'utf8')) as { traceEvents: { ph: string }[] };
     expect(trace.traceEvents.filter((e) => e.ph === 'X').length).toBe(fx.events.reduce((a, b) => a + b, 0));
+  });
+
+  it('runs a small scenario from the UI with live per-vendor progress, then compares it', async () => {
+    await view('Runs');
+    const out = join(dir, 'from-ui.sqlite');
+    await page.getByLabel('scenario JSON').check();
+    await page.getByLabel(/^Scenario JSON/).fill(SMALL_SCENARIO);
+    await page.getByLabel('Into database').fill(out);
+    await page.getByRole('button', { name: 'Start comparison' }).click();
+    await page.getByTestId('vendor-progress').first().waitFor();
+    await page.getByTestId('job-message').waitFor({ timeout: 120_000 });
+    await page.screenshot({ path: `${ARTIFACTS}/runs-progress.png`, fullPage: true });
+    expect(await page.getByTestId('job-message').textContent()).toContain('Done: runs');
+    const bars = await page.getByTestId('vendor-progress').evaluateAll((els) => els.map((e) => [e.querySelector('.vendor')?.textContent, e.getAttribute('data-done'), e.getAttribute('data-total')]));
+    expect(bars.map((b) => b[0]).sort()).toEqual(['AMD-Vi', 'Arm SMMUv3', 'Intel VT-d']);
+    expect(bars.every((b) => b[1] === b[2] && Number(b[1]) > 0)).toBe(true);
+    await page.getByRole('button', { name: 'Show in Compare' }).click();
+    await page.getByRole('heading', { name: 'Compare', level: 2 }).waitFor();
+    await ready();
+    const db = new Database(out, { readonly: true });
+    const runs = db.prepare('SELECT id, vendor FROM run ORDER BY id').all() as { id: number; vendor: string }[];
+    expect(await page.getByTestId('column').evaluateAll((els) => els.map((e) => e.getAttribute('data-vendor')))).toEqual(runs.map((r) => r.vendor));
+    for (const r of runs) {
+      const s = (db.prepare(`SELECT sum(c.value) AS s FROM counter c JOIN track t ON t.id = c.track_id WHERE t.run_id = ? AND t.name = 'dirty_pages'`).get(r.id) as { s: number }).s;
+      expect(Number(await page.getByTestId(`chart-dirty-${r.id}`).getAttribute('data-sum'))).toBe(s);
+      expect(Number(await page.getByTestId(`chart-rounds-${r.id}`).getAttribute('data-points'))).toBeGreaterThan(0);
+    }
+    db.close();
+    expect(await page.getByTestId('explanations').locator('li').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: `${ARTIFACTS}/compare-from-ui.png`, fullPage: true });
   });
 
   it('is honest about the page-table view and logs no errors', async () => {

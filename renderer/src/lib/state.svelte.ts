@@ -2,7 +2,7 @@
  * State shared by the views: the open database, its runs, the runs the Compare view shows,
  * the Compare zoom range and the time marker set by "jump to time" from the Events view.
  */
-import type { DatabaseInfo, RunSummary } from '../../../electron/api';
+import type { DatabaseInfo, ProgressEvent, RunSummary } from '../../../electron/api';
 import { api } from './api';
 
 export const VIEWS = [
@@ -33,6 +33,20 @@ export const app = $state({
   marker: null as number | null,
   /** Run shown in Events and Page table. */
   focusRun: null as number | null,
+});
+
+/** The comparison started from the Runs view (kept here so it survives switching views). */
+export const job = $state({
+  id: '',
+  running: false,
+  /** Latest progress per vendor title. */
+  progress: {} as Record<string, ProgressEvent>,
+  message: null as string | null,
+  runIds: [] as number[],
+});
+
+api.onProgress((ev) => {
+  if (ev.callId === job.id) job.progress[ev.label] = ev;
 });
 
 /** Most recent comparison group's runs (at most 4). */

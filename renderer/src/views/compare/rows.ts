@@ -30,14 +30,31 @@ export interface RoundRow {
   id: string;
   title: string;
   yLabel: string;
-  series: { label: string; arg: string; scale: number }[];
+  /** Per series: the migration_round arg (first present of `args`) and a display scale. */
+  series: { label: string; args: string[]; scale: number }[];
 }
 
 export type RowDef = TimeRow | RoundRow;
 
-const rate = (label: string, counter: string, scale = 1): SeriesDef => ({ label, counters: [counter], value: (s, sec) => (s[0] / sec) * scale });
 const has = (available: string[], name: string): boolean => available.includes(name);
-const invCounters = (available: string[]): string[] => available.filter((n) => n.startsWith('inv.') || n.startsWith('inv_'));
+const rate = (label: string, counter: string, scale = 1): SeriesDef => ({ label, counters: [counter], value: (s, sec) => (s[0] / sec) * scale });
+/** The first of `names` the run recorded (engine and store name some counters differently). */
+const first = (available: string[], ...names: string[]): string | null => names.find((n) => available.includes(n)) ?? null;
+const opt = (available: string[], label: string, names: string[], scale = 1): SeriesDef[] => {
+  const n = first(available, ...names);
+  return n ? [rate(label, n, scale)] : [];
+};
+
+/**
+ * Invalidations by type: architected command counters ('cmd:<NAME>') when the run has them,
+ * else per-event counters ('inv.<event>', without the generic qi_submit), else 'inv_<type>'.
+ */
+export function invCounters(available: string[]): string[] {
+  const cmd = available.filter((n) => n.startsWith('cmd:'));
+  if (cmd.length) return cmd;
+  const ev = available.filter((n) => n.startsWith('inv.') && n !== 'inv.qi_submit');
+  return ev.length ? ev : available.filter((n) => n.startsWith('inv_'));
+}
 
 export const ROWS: RowDef[] = [
   {
@@ -45,7 +62,7 @@ export const ROWS: RowDef[] = [
     id: 'dirty',
     title: 'Dirty pages reported (rate)',
     yLabel: 'pages / s',
-    series: (a) => (has(a, 'dirty_pages') ? [rate('dirty pages', 'dirty_pages')] : []),
+    series: (a) => opt(a, 'dirty pages', ['dirty_pages']),
     totalOf: () => ['dirty_pages'],
   },
   {
@@ -53,14 +70,14 @@ export const ROWS: RowDef[] = [
     id: 'rounds',
     title: 'Dirty pages per pre-copy round (convergence)',
     yLabel: 'pages',
-    series: [{ label: 'dirty pages', arg: 'dirty_pages', scale: 1 }],
+    series: [{ label: 'dirty pages', args: ['dirty_pages'], scale: 1 }],
   },
   {
     kind: 'time',
     id: 'inv',
     title: 'IOTLB and context/PASID/CD invalidations by type',
     yLabel: 'commands / s',
-    series: (a) => invCounters(a).map((n) => rate(n.replace(/^inv[._]/, ''), n)),
+    series: (a) => invCounters(a).map((n) => rate(n.replace(/^(inv[._]|cmd:)/, ''), n)),
     totalOf: (a) => invCounters(a),
   },
   {
@@ -68,8 +85,8 @@ export const ROWS: RowDef[] = [
     id: 'pte',
     title: 'IOPTE reads and writes',
     yLabel: 'accesses / s',
-    series: (a) => [...(has(a, 'pte_reads') ? [rate('PTE reads', 'pte_reads')] : []), ...(has(a, 'pte_writes') ? [rate('PTE writes', 'pte_writes')] : [])],
-    totalOf: () => ['pte_reads', 'pte_writes'],
+    series: (a) => [...opt(a, 'PTE reads', ['pte_reads', 'pte_read']), ...opt(a, 'PTE writes', ['pte_writes', 'pte_write_atomic'])],
+    totalOf: (a) => [first(a, 'pte_reads', 'pte_read'), first(a, 'pte_writes', 'pte_write_atomic')].filter((n): n is string => !!n),
   },
   {
     kind: 'time',
@@ -87,7 +104,7 @@ export const ROWS: RowDef[] = [
     id: 'faults',
     title: 'Faults',
     yLabel: 'faults / s',
-    series: (a) => (has(a, 'faults') ? [rate('faults', 'faults')] : []),
+    series: (a) => opt(a, 'faults', ['faults']),
     totalOf: () => ['faults'],
   },
   {
@@ -95,15 +112,30 @@ export const ROWS: RowDef[] = [
     id: 'dma',
     title: 'Device DMA traffic',
     yLabel: 'MiB / s',
-    series: (a) => (has(a, 'dma_bytes') ? [rate('DMA', 'dma_bytes', 1 / 2 ** 20)] : []),
-    totalOf: () => ['dma_bytes'],
+    series: (a) => opt(a, 'DMA', ['dma_bytes', 'dma_write_bytes'], 1 / 2 ** 20),
+    totalOf: (a) => [first(a, 'dma_bytes', 'dma_write_bytes')].filter((n): n is string => !!n),
+  },
+  {
+    kind: 'time',
+    id: 'migrate',
+    title: 'Migration bytes sent (rate)',
+    yLabel: 'MiB / s',
+    series: (a) => opt(a, 'bytes sent', ['migration_bytes'], 1 / 2 ** 20),
+    totalOf: () => ['migration_bytes'],
   },
   {
     kind: 'round',
     id: 'migbytes',
     title: 'Migration bytes sent per round',
     yLabel: 'MiB',
-    series: [{ label: 'bytes sent', arg: 'bytes', scale: 1 / 2 ** 20 }],
+    series: [{ label: 'bytes sent', args: ['bytes_sent', 'bytes'], scale: 1 / 2 ** 20 }],
+  },
+  {
+    kind: 'round',
+    id: 'bitmap',
+    title: 'Dirty bitmap read time per round (simulated)',
+    yLabel: 'ms',
+    series: [{ label: 'bitmap read', args: ['bitmap_read_ns'], scale: 1e-6 }],
   },
 ];
 
@@ -126,11 +158,20 @@ export function timeRowData(row: TimeRow, available: string[], cs: CounterSeries
   return { data: [x, ...ys], labels: defs.map((d) => d.label), total };
 }
 
-/** uPlot data of a round row from migration_round events. */
+/** uPlot data of a round row from migration_round events (total = sum of the first series, unscaled). */
 export function roundRowData(row: RoundRow, rounds: EventRow[]): { data: (number | null)[][]; labels: string[]; total: number } {
+  const arg = (r: EventRow, names: string[]): number | null => {
+    for (const n of names) if (typeof r.args[n] === 'number') return r.args[n] as number;
+    return null;
+  };
+  const present = row.series.some((s) => rounds.some((r) => arg(r, s.args) !== null));
+  if (!present) return { data: [[]], labels: [], total: 0 };
   const x = rounds.map((r, i) => Number(r.args.round ?? i + 1));
-  const ys = row.series.map((s) => rounds.map((r) => (typeof r.args[s.arg] === 'number' ? (r.args[s.arg] as number) * s.scale : null)));
-  const total = rounds.reduce((a, r) => a + (typeof r.args[row.series[0].arg] === 'number' ? (r.args[row.series[0].arg] as number) : 0), 0);
+  const ys = row.series.map((s) => rounds.map((r) => {
+    const v = arg(r, s.args);
+    return v === null ? null : v * s.scale;
+  }));
+  const total = rounds.reduce((a, r) => a + (arg(r, row.series[0].args) ?? 0), 0);
   return { data: [x, ...ys], labels: row.series.map((s) => s.label), total };
 }
 

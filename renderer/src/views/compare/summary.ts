@@ -3,6 +3,7 @@
  * each run's ratio to the cheapest run for that metric (1.00× = cheapest).
  */
 import type { CounterInfo, EventRow, RunSummary } from '../../../../electron/api';
+import { invCounters } from './rows';
 
 export interface Metric {
   id: string;
@@ -13,27 +14,25 @@ export interface Metric {
   value: (c: Map<string, number>, run: RunSummary, rounds: EventRow[]) => number | null;
 }
 
-const get = (c: Map<string, number>, n: string): number | null => (c.has(n) ? (c.get(n) as number) : null);
+/** The first of several counter names the run has (engine and store spell some differently). */
+const get = (c: Map<string, number>, ...names: string[]): number | null => {
+  for (const n of names) if (c.has(n)) return c.get(n) as number;
+  return null;
+};
 
 export const METRICS: Metric[] = [
   { id: 'dirty', label: 'Dirty pages reported', unit: 'pages', cost: false, value: (c) => get(c, 'dirty_pages') },
-  { id: 'pte_reads', label: 'PTE reads', unit: '', cost: true, value: (c) => get(c, 'pte_reads') },
-  { id: 'pte_writes', label: 'PTE writes', unit: '', cost: true, value: (c) => get(c, 'pte_writes') },
+  { id: 'pte_reads', label: 'PTE reads', unit: '', cost: true, value: (c) => get(c, 'pte_reads', 'pte_read') },
+  { id: 'pte_writes', label: 'PTE writes (incl. A/D updates)', unit: '', cost: true, value: (c) => get(c, 'pte_writes', 'pte_write_atomic') },
   {
     id: 'inv',
     label: 'Invalidation commands',
     unit: '',
     cost: true,
     value: (c) => {
-      if (c.has('invalidations')) return c.get('invalidations') as number;
-      let s = 0;
-      let any = false;
-      for (const [k, v] of c) {
-        if (!k.startsWith('inv.') && !k.startsWith('inv_')) continue;
-        s += v;
-        any = true;
-      }
-      return any ? s : null;
+      const names = invCounters([...c.keys()]);
+      if (names.length === 0) return get(c, 'invalidations');
+      return names.reduce((s, n) => s + (c.get(n) as number), 0);
     },
   },
   {
@@ -48,6 +47,7 @@ export const METRICS: Metric[] = [
     },
   },
   { id: 'faults', label: 'Faults', unit: '', cost: true, value: (c) => get(c, 'faults') },
+  { id: 'bytes', label: 'Migration bytes sent', unit: 'bytes', cost: true, value: (c) => get(c, 'migration_bytes') },
   { id: 'rounds', label: 'Pre-copy rounds', unit: '', cost: true, value: (_c, _r, rounds) => (rounds.length > 0 ? rounds.length : null) },
   { id: 'events', label: 'Events recorded', unit: '', cost: false, value: (_c, run) => run.events },
   { id: 'simtime', label: 'Simulated time', unit: 'ns', cost: true, value: (_c, run) => run.simEndNs },
