@@ -204,25 +204,54 @@ export function eventPage(db: Database, f: EventFilter, cursor: Cursor | null, l
   return { rows, next: rows.length === limit && last ? { ts: last.ts, id: last.id } : null };
 }
 
+/** Matching slices below this estimate are sorted; above it the dur index is walked. */
+const SORT_LIMIT = 200_000;
+
 /**
- * The `n` longest slices matching `f` (dur descending, then ts). A time window wider than
- * 5% of the run walks the (run_id, dur, ts) index from the top; narrower ones sort the window.
+ * Upper estimate of the slices matching the name/errno parts of `f`, from slice_name_stats
+ * (exact per name; errno filters use the per-name failure counts). 0 when the filter
+ * has an iova range (selective, served by its own index: always sort).
+ */
+function estimateMatches(db: Database, f: EventFilter): number {
+  if (f.iovaMin !== undefined || f.iovaMax !== undefined) return 0;
+  const rows = db.prepare('SELECT st.count, st.err_count AS err, e.name FROM slice_name_stats st JOIN event_name e ON e.id = st.name_id WHERE st.run_id = ?').all(f.runId) as {
+    count: number;
+    err: number;
+    name: string;
+  }[];
+  const sel = f.names ? rows.filter((r) => f.names!.includes(r.name)) : rows;
+  const failuresOnly = f.errno === 'any' || (typeof f.errno === 'number' && f.errno > 0);
+  return sel.reduce((a, r) => a + (failuresOnly ? r.err : r.count), 0);
+}
+
+/**
+ * The `n` longest slices matching `f` (dur descending, then ts). Plan choice: a single name
+ * walks the (run_id, name_id, dur DESC, ts) index; otherwise, when few
+ * slices can match (per-name statistics) or an iova range is given, the filter's own index
+ * finds them and they are sorted; otherwise the (run_id, dur DESC, ts, name_id) index is
+ * walked from the top (time bounds written as `+s.ts` when the window is wider than 5% of
+ * the run, so SQLite does not prefer sorting the whole window).
  */
 export function topSlices(db: Database, f: EventFilter, n = 20): EventRow[] {
+  // One name without other selective filters: (run_id, name_id, dur DESC, ts) answers directly.
+  const oneName = f.names?.length === 1 && f.errno === undefined && f.iovaMin === undefined && f.iovaMax === undefined;
+  const sortPath = !oneName && estimateMatches(db, f) <= SORT_LIMIT;
   let wide = false;
-  if (f.t0 !== undefined || f.t1 !== undefined) {
+  if (!sortPath && (f.t0 !== undefined || f.t1 !== undefined)) {
     // Two subqueries: SQLite answers a lone min() or max() from the index, not both together.
     const span = db
       .prepare('SELECT (SELECT min(ts) FROM slice_data WHERE run_id = @r) AS lo, (SELECT max(ts) FROM slice_data WHERE run_id = @r) AS hi')
       .get({ r: f.runId }) as { lo: number | null; hi: number | null };
     const lo = Math.max(f.t0 ?? -Infinity, span.lo ?? 0);
     const hi = Math.min(f.t1 ?? Infinity, span.hi ?? 0);
-    wide = (hi - lo) > 0.05 * ((span.hi ?? 0) - (span.lo ?? 0));
+    wide = hi - lo > 0.05 * ((span.hi ?? 0) - (span.lo ?? 0));
   }
   const w = whereClause(db, f, wide);
   if (!w) return [];
+  // `+s.dur` keeps SQLite from walking the dur index when the filter's index is better.
+  const order = sortPath ? '+s.dur DESC, s.ts' : 's.dur DESC, s.ts';
   return db
-    .prepare(`SELECT ${EVENT_COLS} FROM slice_data s JOIN event_name n ON n.id = s.name_id WHERE ${w.sql} ORDER BY s.dur DESC, s.ts LIMIT ${Math.max(1, Math.floor(n))}`)
+    .prepare(`SELECT ${EVENT_COLS} FROM slice_data s JOIN event_name n ON n.id = s.name_id WHERE ${w.sql} ORDER BY ${order} LIMIT ${Math.max(1, Math.floor(n))}`)
     .all(w.params) as EventRow[];
 }
 

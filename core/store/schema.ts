@@ -94,6 +94,7 @@ export const INDEXES: readonly string[] = [
   'CREATE INDEX IF NOT EXISTS slice_run_name_ts ON slice_data(run_id, name_id, ts)',
   'CREATE INDEX IF NOT EXISTS slice_track_ts ON slice_data(track_id, ts)',
   'CREATE INDEX IF NOT EXISTS slice_run_dur ON slice_data(run_id, dur DESC, ts, name_id)',
+  'CREATE INDEX IF NOT EXISTS slice_run_name_dur ON slice_data(run_id, name_id, dur DESC, ts)',
   'CREATE INDEX IF NOT EXISTS slice_run_iova ON slice_data(run_id, iova, ts) WHERE iova IS NOT NULL',
   'CREATE INDEX IF NOT EXISTS slice_run_errno ON slice_data(run_id, errno, ts) WHERE errno > 0',
   'CREATE INDEX IF NOT EXISTS args_set ON args(arg_set_id)',

@@ -122,7 +122,10 @@ function queryLatencies(path: string, n: number): Record<string, number> {
     eventPage_timeWindow_ms: time(() => eventPage(db, { runId, t0: end / 3, t1: end / 3 + 1_000_000 }, null, 100)),
     topSlices_timeWindow_1ms_ms: time(() => topSlices(db, { runId, t0: end / 3, t1: end / 3 + 1_000_000 }, 20)),
     topSlices_fullRange_ms: time(() => topSlices(db, { runId }, 20)),
-    topSlices_byName_ms: time(() => topSlices(db, { runId, names: ['IOMMU_IOAS_MAP'], errno: 'any' }, 20)),
+    topSlices_oneName_ms: time(() => topSlices(db, { runId, names: ['iommu:map'] }, 20)),
+    topSlices_twoNames_ms: time(() => topSlices(db, { runId, names: ['iommu:map', 'iommu:unmap'] }, 20)),
+    topSlices_errnoAny_ms: time(() => topSlices(db, { runId, errno: 'any' }, 20)),
+    topSlices_byNameAndErrno_ms: time(() => topSlices(db, { runId, names: ['IOMMU_IOAS_MAP'], errno: 'any' }, 20)),
     topNames_ms: time(() => topNames(db, runId, 20)),
   };
   db.close();
