@@ -232,10 +232,10 @@ function estimateMatches(db: Database, f: EventFilter): number {
  * walked from the top (time bounds written as `+s.ts` when the window is wider than 5% of
  * the run, so SQLite does not prefer sorting the whole window).
  */
-export function topSlices(db: Database, f: EventFilter, n = 20): EventRow[] {
+export function topSlices(db: Database, f: EventFilter, n = 20, opts: { sortLimit?: number } = {}): EventRow[] {
   // One name without other selective filters: (run_id, name_id, dur DESC, ts) answers directly.
   const oneName = f.names?.length === 1 && f.errno === undefined && f.iovaMin === undefined && f.iovaMax === undefined;
-  const sortPath = !oneName && estimateMatches(db, f) <= SORT_LIMIT;
+  const sortPath = !oneName && estimateMatches(db, f) <= (opts.sortLimit ?? SORT_LIMIT);
   let wide = false;
   if (!sortPath && (f.t0 !== undefined || f.t1 !== undefined)) {
     // Two subqueries: SQLite answers a lone min() or max() from the index, not both together.
