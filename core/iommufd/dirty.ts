@@ -10,7 +10,7 @@ import { ERRNO } from '../errno';
 import type { IommuDomain } from '../iommu/types';
 import { IOMMU_DIRTY_NO_CLEAR } from '../pt/types';
 import type { IommufdCtx } from './ctx';
-import { and53, newIotlbGather } from './iommu_core';
+import { newIotlbGather } from './iommu_core';
 import type { IoPagetable } from './io_pagetable';
 import { IOVA_MAX, areaLength } from './io_pagetable';
 import { IovaBitmap } from './iova_bitmap';
@@ -108,4 +108,3 @@ export function readAndClearDirtyData(ctx: IommufdCtx, iopt: IoPagetable, domain
   return ctx.options.propagateDirtyErrors ? rc : 0;
 }
 
-export { and53 };

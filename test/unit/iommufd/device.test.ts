@@ -179,3 +179,36 @@ describe('fault queues', () => {
     expect(h.rc('IOMMU_DESTROY', { id: f.out_fault_id })).toBe('OK');
   });
 });
+
+describe('reserved regions per device (T-FD-11)', () => {
+  it('a device MSI window is reserved while attached, blocks overlapping maps, and conflicts with existing mappings', () => {
+    const h = new H();
+    const MSI = MOCK_APERTURE_START + 0x100000;
+    h.ctx.platform.resvRegions = () => [{ start: MSI, length: 0x100000, type: 'MSI' }];
+    const A = h.ioasAlloc();
+    const buf = h.mmap(PAGE_SIZE);
+    h.map(A, buf, PAGE_SIZE, MSI + PAGE_SIZE);
+    const before = h.snapshot();
+    expect(h.testRc('IOMMU_TEST_OP_MOCK_DOMAIN', { id: A })).toBe('EADDRINUSE');
+    expect(h.snapshot()).toBe(before);
+    h.unmap(A, MSI + PAGE_SIZE, PAGE_SIZE);
+    const d = h.mockDomain(A);
+    expect(h.map(A, buf, PAGE_SIZE, MSI)).toBe('EINVAL');
+    const ranges = h.io('IOMMU_IOAS_IOVA_RANGES', { ioas_id: A, num_iovas: 4, allowed_iovas: h.mmap(PAGE_SIZE) });
+    expect(ranges.out.num_iovas).toBe(2);
+    h.ok('IOMMU_DESTROY', { id: d.stdev });
+    expect(h.ioas(A).iopt.reserved).toEqual([]);
+    expect(h.map(A, buf, PAGE_SIZE, MSI)).toBe(MSI);
+  });
+
+  it('a SW_MSI and an MSI region together are refused (EINVAL)', () => {
+    const h = new H();
+    h.ctx.platform.resvRegions = () => [
+      { start: 0x8000000, length: 0x100000, type: 'SW_MSI' },
+      { start: 0xfee00000, length: 0x100000, type: 'MSI' },
+    ];
+    const A = h.ioasAlloc();
+    expect(h.testRc('IOMMU_TEST_OP_MOCK_DOMAIN', { id: A })).toBe('EINVAL');
+    expect(h.ioas(A).iopt.reserved).toEqual([]);
+  });
+});
