@@ -34,21 +34,33 @@ export function createMockPlatform(opts: PlatformOptions): IommufdPlatform & { d
 
 /**
  * A vendor platform from core/iommu's registry. Devices get consecutive requester IDs from
- * 0x100 (own group unless groupId is given); MOCK_FLAGS_DEVICE_NO_DIRTY cannot be honoured
- * on one hardware instance (capabilities are per IOMMU) and returns -EOPNOTSUPP; the other
- * mock flags do not apply. Reserved regions come from the driver's optional resvRegions.
+ * 0x100 (own group unless groupId is given); the other mock flags do not apply. Dirty
+ * capability is per IOMMU instance, so MOCK_FLAGS_DEVICE_NO_DIRTY devices are created on a
+ * second instance built with `noDirtyCaps` (the caller's vendor capability switches that
+ * turn dirty tracking off); without them such devices return -EOPNOTSUPP. Reserved regions
+ * come from the driver's optional resvRegions.
  */
-export function createVendorPlatform(vendor: VendorName, opts: PlatformOptions & { pool?: TablePool; caps?: Record<string, number | boolean> }): IommufdPlatform & { system: IommuSystem } {
-  const system = createIommuSystem(vendor, { clock: opts.clock, recorder: opts.recorder ?? NULL_RECORDER, pool: opts.pool, caps: opts.caps });
+export function createVendorPlatform(
+  vendor: VendorName,
+  opts: PlatformOptions & { pool?: TablePool; caps?: Record<string, number | boolean>; noDirtyCaps?: Record<string, number | boolean> },
+): IommufdPlatform & { system: IommuSystem } {
+  const make = (caps?: Record<string, number | boolean>) => createIommuSystem(vendor, { clock: opts.clock, recorder: opts.recorder ?? NULL_RECORDER, pool: opts.pool, caps });
+  const system = make(opts.caps);
+  let noDirty: IommuSystem | null = null;
   let nextSid = 0x100;
   return {
     driver: system.driver,
     system,
     createDevice(flags: number, groupId?: number): IommuDevice | number {
-      if (flags & MOCK_FLAGS_DEVICE_NO_DIRTY) return -ERRNO.EOPNOTSUPP;
+      let sys = system;
+      if (flags & MOCK_FLAGS_DEVICE_NO_DIRTY) {
+        if (!opts.noDirtyCaps) return -ERRNO.EOPNOTSUPP;
+        noDirty ??= make({ ...opts.caps, ...opts.noDirtyCaps });
+        sys = noDirty;
+      }
       const sid = nextSid++;
-      return system.addDevice({ sid, groupId: groupId ?? sid });
+      return sys.addDevice({ sid, groupId: groupId ?? sid });
     },
-    resvRegions: (dev: IommuDevice) => system.driver.resvRegions?.(dev) ?? [],
+    resvRegions: (dev: IommuDevice) => dev.iommu.resvRegions?.(dev) ?? [],
   };
 }

@@ -19,6 +19,9 @@ import { FailNth, TablePool } from '../../../core/pt';
 import type { HwptPaging, Ioas } from '../../../core/iommufd/objects';
 
 export const PAGE_SIZE = 4096;
+
+/** Vendor capability switches of an IOMMU without dirty tracking (AMD EFR.HDSup, VT-d ECAP.SLADS, SMMU IDR0.HTTU=1). */
+export const NO_DIRTY_CAPS: Partial<Record<VendorName, Record<string, number | boolean>>> = { amd: { hdsup: false }, intel: { slads: false }, smmuv3: { httu: 1 } };
 export { MOCK_APERTURE_START };
 
 /** A ctx plus helpers. */
@@ -29,7 +32,8 @@ export class H {
   readonly clock = new SimClock();
 
   constructor(readonly vendor: VendorName = 'mock', options: Partial<IommufdOptions> = {}) {
-    const platform = vendor === 'mock' ? createMockPlatform({ clock: this.clock, fail: this.fail }) : createVendorPlatform(vendor, { clock: this.clock, pool: this.pool });
+    const noDirtyCaps = NO_DIRTY_CAPS[vendor];
+    const platform = vendor === 'mock' ? createMockPlatform({ clock: this.clock, fail: this.fail }) : createVendorPlatform(vendor, { clock: this.clock, pool: this.pool, noDirtyCaps });
     this.ctx = createIommufd({ platform, clock: this.clock, fail: this.fail, options });
   }
 

@@ -66,6 +66,17 @@ for (const vendor of ['amd', 'intel', 'smmuv3'] as const) {
       });
     }
 
+    it('enforce_dirty: a device behind a non-dirty IOMMU cannot join a dirty HWPT nor allocate one', () => {
+      const h = new H(vendor);
+      const ioas = h.ioasAlloc();
+      const md = h.mockDomain(ioas);
+      const hw = h.ok('IOMMU_HWPT_ALLOC', { dev_id: md.idev, pt_id: ioas, flags: 2 }).out_hwpt_id!;
+      expect(h.testRc('IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS', { id: hw, dev_flags: 1 })).toBe('EINVAL');
+      const nd = h.mockDomain(h.ioasAlloc(), 1);
+      expect(h.ok('IOMMU_GET_HW_INFO', { dev_id: nd.idev }).out_capabilities & 1).toBe(0);
+      expect(h.rc('IOMMU_HWPT_ALLOC', { dev_id: nd.idev, pt_id: ioas, flags: 2 })).toBe('EOPNOTSUPP');
+    });
+
     it('device_dirty_capability and set_dirty_tracking', () => {
       const h = new H(vendor);
       const ioas = h.ioasAlloc();
