@@ -34,17 +34,22 @@ export function hwptAlloc(ctx: IommufdCtx, cmd: Cmd): number {
   const pt = ctx.table.get(Number(cmd.pt_id));
   if (!pt) return -ERRNO.EINVAL;
   const flags = Number(cmd.flags);
-  let fault: Fault | null = null;
   if (pt.type === 'IOAS') {
     // Paging path. User data on a paging HWPT is refused by every modelled driver.
-    if (!dataNone) return -ERRNO.EOPNOTSUPP;
+    const valid = IOMMU_HWPT_FAULT_ID_VALID | 0xb; // NEST_PARENT | DIRTY_TRACKING | PASID
+    if (flags & ~valid || !dataNone) return -ERRNO.EOPNOTSUPP;
+    const hwpt = hwptPagingAlloc(ctx, pt, idev, flags & ~IOMMU_HWPT_FAULT_ID_VALID, false, null);
+    if (typeof hwpt === 'number') return hwpt;
+    // As the kernel: the fault object is looked up after the HWPT exists (abort on error).
     if (flags & IOMMU_HWPT_FAULT_ID_VALID) {
       const f = ctx.getObj<Fault>(Number(cmd.fault_id), 'FAULT');
-      if (typeof f === 'number') return f;
-      fault = f;
+      if (typeof f === 'number') {
+        ctx.destroyObj(hwpt);
+        return f;
+      }
+      hwpt.fault = f;
+      f.users++;
     }
-    const hwpt = hwptPagingAlloc(ctx, pt, idev, flags & ~IOMMU_HWPT_FAULT_ID_VALID, false, fault);
-    if (typeof hwpt === 'number') return hwpt;
     ctx.table.finalize(hwpt);
     cmd.out_hwpt_id = BigInt(hwpt.id);
     return 0;

@@ -22,7 +22,7 @@ import { iommufdIoctl, toU } from './ioctl';
 import { PAGE_SIZE } from './mm';
 import type { Fault } from './objects';
 import { createMockPlatform, createVendorPlatform } from './platform';
-import { IOCTL, TEST_OP } from './uapi';
+import { IOCTL, STRUCTS, TEST_OP } from './uapi';
 import type { IoctlName, TestOpName } from './uapi';
 
 const Value = z.union([z.number(), z.string(), z.boolean()]);
@@ -176,6 +176,13 @@ function execCall(ctx: IommufdCtx, call: ScriptCall, vars: Map<string, bigint>):
   }
   const nr = IOCTL[call.ioctl as IoctlName] ?? (/^(0x[0-9a-f]+|\d+)$/i.test(call.ioctl) ? Number(call.ioctl) : undefined);
   if (nr === undefined) return { r: bad('ENOTTY', `unknown ioctl ${call.ioctl}`) };
+  const def = STRUCTS[call.ioctl as IoctlName];
+  if (def) {
+    // A misspelt field would silently read as zero: refuse it.
+    const known = new Set([...def.fields.map((f) => f[0]), '__tail', 'data_offset']);
+    const bad = Object.keys(args).filter((k) => !known.has(k));
+    if (bad.length) throw new Error(`unknown field(s) ${bad.join(', ')} of struct ${def.name}`);
+  }
   let bitmap: { data: number; nbits: number } | null = null;
   if (call.ioctl === 'IOMMU_TEST_CMD') {
     args.op = opNumber(call.op);

@@ -118,6 +118,31 @@ const PATHS: Path[] = [
   },
   { name: 'FAULT_QUEUE_ALLOC', setup: () => ({}), run: (h) => h.rc('IOMMU_FAULT_QUEUE_ALLOC') },
   {
+    name: 'IOAS_ALLOW_IOVAS',
+    setup: (h) => {
+      const ioas = h.ioasAlloc();
+      const rv = h.mmap(PAGE_SIZE);
+      const dv = new DataView(new ArrayBuffer(32));
+      dv.setBigUint64(0, BigInt(IOVA), true);
+      dv.setBigUint64(8, BigInt(IOVA + 1024 * K - 1), true);
+      dv.setBigUint64(16, BigInt(IOVA + 4096 * K), true);
+      dv.setBigUint64(24, BigInt(IOVA + 8192 * K - 1), true);
+      h.ctx.mm.write(rv, new Uint8Array(dv.buffer));
+      return { ioas, rv };
+    },
+    run: (h, s) => h.rc('IOMMU_IOAS_ALLOW_IOVAS', { ioas_id: s.ioas, num_iovas: 2, allowed_iovas: s.rv }),
+  },
+  {
+    name: 'attach by HWPT id + destroy of the last device',
+    setup: (h) => {
+      const ioas = h.ioasAlloc();
+      const d = h.mockDomain(ioas);
+      h.map(ioas, h.mmap(16 * K), 16 * K, IOVA);
+      return { hwpt: d.hwpt };
+    },
+    run: (h, s) => h.testRc('IOMMU_TEST_OP_MOCK_DOMAIN', { id: s.hwpt }),
+  },
+  {
     name: 'ADD_RESERVED',
     setup: (h) => ({ ioas: h.ioasAlloc() }),
     run: (h, s) => h.testRc('IOMMU_TEST_OP_ADD_RESERVED', { id: s.ioas, start: PAGE_SIZE, length: PAGE_SIZE }),

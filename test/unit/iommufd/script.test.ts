@@ -58,6 +58,7 @@ describe('runIoctlScript', () => {
     expect(parseScript('{nope')).toMatchObject({ errno: 'EINVAL' });
     expect(runIoctlScript({ calls: [{ args: {} }] })).toMatchObject({ errno: 'EINVAL' });
     expect(runIoctlScript([{ ioctl: 'IOMMU_DESTROY', args: { id: '$missing' } }])).toMatchObject({ errno: 'EINVAL', message: expect.stringMatching(/unknown reference/) });
+    expect(runIoctlScript([{ ioctl: 'IOMMU_DESTROY', args: { idd: 1 } }])).toMatchObject({ errno: 'EINVAL', message: expect.stringMatching(/unknown field\(s\) idd of struct iommu_destroy/) });
     const r = ok(runIoctlScript([{ ioctl: 'NOT_AN_IOCTL' }]));
     expect(r.results[0]!.errno).toBe('ENOTTY');
   });
