@@ -258,16 +258,45 @@ export interface ExportRequest {
   overwrite?: boolean;
 }
 
-/** One level of a page-table walk. */
+/** One level of a page-table walk (core/pt walk()). */
 export interface WalkLevel {
   level: number;
-  /** Physical address of the entry, hex. */
-  entryAddr: string;
-  /** Raw entry, hex (64-bit). */
+  /** Physical address of the table read at this level, hex. */
+  tablePhys: string;
+  /** Index of the entry in that table. */
+  index: number;
+  /** Raw 64-bit entry, 16 hex digits. */
   raw: string;
-  /** Decoded fields named as the manual names them. */
-  fields: { name: string; bits: string; value: string }[];
-  kind: 'table' | 'leaf' | 'empty';
+  kind: 'EMPTY' | 'TABLE' | 'OA';
+  /** Decoded fields named as the vendor manual names them (PR, IR, IW, NextLevel, A, D, DBM, AP, ...). */
+  fields: { name: string; value: string }[];
+}
+
+/** A run's page table rebuilt at the end of the run (re-simulated from its scenario and seed). */
+export interface PageTableInfo {
+  runId: number;
+  vendor: string;
+  /** Page-table format: amdv1 | vtdss | armv8. */
+  format: string;
+  guestBytes: number;
+  /** Wall time the rebuild took, ms. */
+  rebuiltMs: number;
+  /** Whether the re-simulation's dirty pages per round equal the recording (null: nothing recorded). */
+  matchesRecording: boolean | null;
+}
+
+/** The IOVA space [start, end) in equal cells: leaf size (lg2 bytes, 0 = unmapped) and dirty fraction of sampled pages. */
+export interface PageTableMap extends PageTableInfo {
+  start: number;
+  end: number;
+  cellBytes: number;
+  sizeLg2: number[];
+  dirty: number[];
+}
+
+export interface PageTableWalk extends PageTableInfo {
+  iova: number;
+  levels: WalkLevel[];
 }
 
 /** Request/response types per method. */
@@ -287,6 +316,8 @@ export interface ApiMethods {
   cancelJob: { req: { jobId: string }; res: { cancelled: boolean } };
   comparisonNotes: { req: { runIds: number[] }; res: ComparisonNotes | null };
   exportDatabase: { req: ExportRequest; res: { path: string; bytes: number } };
+  pageTableMap: { req: { runId: number; start: number; end: number; cells: number }; res: PageTableMap };
+  pageTableWalk: { req: { runId: number; iova: number }; res: PageTableWalk };
 }
 
 export type ApiMethod = keyof ApiMethods;
@@ -308,6 +339,8 @@ export const API_METHODS: readonly ApiMethod[] = [
   'cancelJob',
   'comparisonNotes',
   'exportDatabase',
+  'pageTableMap',
+  'pageTableWalk',
 ];
 
 /** The object the renderer talks to (exposed by the preload, or built over WebSocket). */

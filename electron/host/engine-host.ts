@@ -15,6 +15,7 @@ import { faultsReport } from './faults';
 import { exportDatabase } from './exports';
 import { Jobs, listPresets } from './jobs';
 import { readNotes, saveNotes } from './notes';
+import { PageTables } from './pagetables';
 
 /** Messages the host sends back to its transport. */
 export type HostOutbound =
@@ -31,6 +32,7 @@ export interface EngineHostOptions {
 export class EngineHost {
   private readonly db = new OpenDatabase();
   private readonly jobs: Jobs;
+  private readonly pageTables = new PageTables();
 
   constructor(private readonly opts: EngineHostOptions) {
     this.jobs = new Jobs(
@@ -84,6 +86,7 @@ export class EngineHost {
       case 'openDatabase':
         return this.db.open(req as Parameters<OpenDatabase['open']>[0]);
       case 'closeDatabase':
+        this.pageTables.clear();
         this.db.close();
         return { ok: true, value: null };
       case 'databaseInfo':
@@ -104,6 +107,14 @@ export class EngineHost {
         return { ok: true, value: listPresets() };
       case 'runComparison':
         return this.jobs.runComparison(q);
+      case 'pageTableMap': {
+        const r = this.runDb();
+        return r.ok ? this.pageTables.map(r.value, this.db.filePath, q) : r;
+      }
+      case 'pageTableWalk': {
+        const r = this.runDb();
+        return r.ok ? this.pageTables.walk(r.value, this.db.filePath, q) : r;
+      }
       case 'comparisonNotes':
         return this.withDb((db) => readNotes(db, (q as ApiMethods['comparisonNotes']['req']).runIds));
       case 'cancelJob':
@@ -127,12 +138,13 @@ export class EngineHost {
       electron: this.opts.electronVersion,
       shell: this.opts.shell,
       vendors: Object.entries(VENDOR_TITLES).map(([name, title]) => ({ name, title })),
-      features: this.jobs.features(),
+      features: [...this.jobs.features(), 'pageTable'],
     };
   }
 
   /** Release resources (the open database). */
   dispose(): void {
+    this.pageTables.clear();
     this.db.close();
   }
 }

@@ -63,6 +63,11 @@ export const REQUEST_SCHEMAS: { [M in ApiMethod]: z.ZodType } = {
     .strict()
     .refine((r) => (r.preset === undefined) !== (r.scenarioText === undefined), 'give exactly one of preset and scenarioText'),
   cancelJob: z.object({ jobId }).strict(),
+  pageTableMap: z
+    .object({ runId, start: ns, end: ns, cells: z.number().int().min(1).max(4096) })
+    .strict()
+    .refine((r) => r.end > r.start, 'end must be greater than start'),
+  pageTableWalk: z.object({ runId, iova: ns }).strict(),
   comparisonNotes: z.object({ runIds: z.array(runId).min(1).max(64) }).strict(),
   exportDatabase: z
     .object({

@@ -3,21 +3,57 @@
  * host in a utilityProcess. App content is served from the app:// protocol (never file://);
  * the renderer is sandboxed with context isolation; IPC senders are validated.
  */
-import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron';
-import { join } from 'node:path';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { existsSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
 import { installMenu } from './menu';
 import { EngineProcess } from './engine-process';
 import { registerAppProtocol, APP_ORIGIN, isAppUrl } from './app-protocol';
+import { loadWindowState, trackWindowState } from './window-state';
 
 protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
 let win: BrowserWindow | null = null;
 const engine = new EngineProcess((msg) => win?.webContents.send('workbench:event', msg));
 
+/** Database files to open once the window has loaded (command line, macOS open-file). */
+const DB_EXT = new Set(['.sqlite', '.sqlite3', '.db']);
+let pendingOpen: string | null = null;
+function fileArg(argv: string[]): string | null {
+  for (const a of argv.slice(1).reverse()) {
+    if (a.startsWith('-') || !DB_EXT.has(extname(a).toLowerCase())) continue;
+    const p = resolve(a);
+    if (existsSync(p) && statSync(p).isFile()) return p;
+  }
+  return null;
+}
+function openFile(path: string): void {
+  if (win && !win.webContents.isLoading()) win.webContents.send('workbench:event', { type: 'open-file', path });
+  else pendingOpen = path;
+}
+pendingOpen = fileArg(process.argv);
+app.on('open-file', (e, path) => {
+  e.preventDefault();
+  openFile(path);
+});
+// A second launch with a file opens it in the running window.
+if (!app.requestSingleInstanceLock()) app.quit();
+app.on('second-instance', (_e, argv) => {
+  const p = fileArg(argv);
+  if (p) openFile(p);
+  if (win?.isMinimized()) win.restore();
+  win?.focus();
+});
+
+/** Only our own top-level frame may use IPC. */
+function trustedSender(event: IpcMainInvokeEvent): boolean {
+  return !!event.senderFrame && isAppUrl(event.senderFrame.url) && event.senderFrame === event.sender.mainFrame;
+}
+
 function createWindow(): void {
+  const state = loadWindowState();
   win = new BrowserWindow({
-    width: 1400,
-    height: 900,
+    ...state.bounds,
     title: 'IOMMU Workbench',
     show: false,
     webPreferences: {
@@ -28,7 +64,15 @@ function createWindow(): void {
       webSecurity: true,
     },
   });
-  win.once('ready-to-show', () => win?.show());
+  trackWindowState(win);
+  win.once('ready-to-show', () => {
+    if (state.maximized) win?.maximize();
+    win?.show();
+  });
+  win.webContents.on('did-finish-load', () => {
+    if (pendingOpen) win?.webContents.send('workbench:event', { type: 'open-file', path: pendingOpen });
+    pendingOpen = null;
+  });
   // No navigation away from the app and no new windows; external links open in the browser.
   win.webContents.on('will-navigate', (e, url) => {
     if (!isAppUrl(url)) e.preventDefault();
@@ -45,14 +89,24 @@ app.whenReady().then(() => {
   registerAppProtocol(join(import.meta.dirname, '../renderer'));
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
   ipcMain.handle('workbench:call', async (event, id: unknown, method: unknown, req: unknown) => {
-    // Only our own top-level frame may call the engine.
-    if (!event.senderFrame || !isAppUrl(event.senderFrame.url) || event.senderFrame !== event.sender.mainFrame) {
-      return { ok: false, error: { code: 'EPERM', message: 'IPC sender not allowed' } };
-    }
+    if (!trustedSender(event)) return { ok: false, error: { code: 'EPERM', message: 'IPC sender not allowed' } };
     if (typeof id !== 'string' || typeof method !== 'string') {
       return { ok: false, error: { code: 'EINVAL', message: 'bad IPC call' } };
     }
     return engine.call(id, method, req);
+  });
+  // Native open/save dialog (Electron only; browser mode types a path instead).
+  ipcMain.handle('workbench:pick-file', async (event, opts: unknown) => {
+    if (!trustedSender(event) || !win) return null;
+    const o = (typeof opts === 'object' && opts ? opts : {}) as { save?: unknown; title?: unknown };
+    const title = typeof o.title === 'string' && o.title ? o.title.slice(0, 100) : undefined;
+    const filters = [{ name: 'Trace databases', extensions: ['sqlite', 'sqlite3', 'db'] }, { name: 'All files', extensions: ['*'] }];
+    if (o.save === true) {
+      const r = await dialog.showSaveDialog(win, { title, filters: [{ name: 'All files', extensions: ['*'] }] });
+      return r.canceled || !r.filePath ? null : r.filePath;
+    }
+    const r = await dialog.showOpenDialog(win, { title, filters, properties: ['openFile', 'promptToCreate'] });
+    return r.canceled ? null : (r.filePaths[0] ?? null);
   });
   engine.start();
   installMenu(() => win);

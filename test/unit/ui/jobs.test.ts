@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { ComparisonNotes, ComparisonResult, ProgressEvent, RunSummary } from '../../../electron/api';
+import type { ComparisonNotes, ComparisonResult, PageTableMap, PageTableWalk, ProgressEvent, RunSummary } from '../../../electron/api';
 import { EngineHost, type HostOutbound } from '../../../electron/host/engine-host';
 import { SMALL_SCENARIO } from './scenarios';
 
@@ -46,6 +46,24 @@ describe('runComparison job (worker thread, progress, cancel)', () => {
     ]);
     const notes = (await host.handle('4', 'comparisonNotes', { runIds: v.runIds.slice(0, 2) })) as { ok: true; value: ComparisonNotes | null };
     expect(notes.value?.explanations).toEqual(v.explanations);
+
+    // Page tables at the end of each run, rebuilt by re-simulation and checked against the recording.
+    const formats: string[] = [];
+    for (const id of v.runIds) {
+      const w = (await host.handle('5', 'pageTableWalk', { runId: id, iova: 0x1000 })) as { ok: true; value: PageTableWalk };
+      expect(w.ok).toBe(true);
+      expect(w.value.matchesRecording).toBe(true);
+      formats.push(w.value.format);
+      const leaf = w.value.levels.at(-1)!;
+      expect(leaf.kind).toBe('OA');
+      expect(w.value.levels.slice(0, -1).every((l) => l.kind === 'TABLE')).toBe(true);
+      const m = (await host.handle('6', 'pageTableMap', { runId: id, start: 0, end: w.value.guestBytes, cells: 16 })) as { ok: true; value: PageTableMap };
+      expect(m.value.sizeLg2).toEqual(new Array(16).fill(12));
+      expect(m.value.cellBytes).toBe(w.value.guestBytes / 16);
+      const out = (await host.handle('7', 'pageTableMap', { runId: id, start: w.value.guestBytes, end: w.value.guestBytes * 2, cells: 4 })) as { ok: true; value: PageTableMap };
+      expect(out.value.sizeLg2).toEqual([0, 0, 0, 0]);
+    }
+    expect(formats).toEqual(['amdv1', 'vtdss', 'armv8']);
     host.dispose();
   }, 60_000);
 
@@ -67,6 +85,16 @@ describe('runComparison job (worker thread, progress, cancel)', () => {
     expect(runs).toEqual(['amd', 'intel', 'smmuv3'].map((vendor) => ({ vendor, status: 'failed' })));
     host.dispose();
   }, 60_000);
+
+  it('refuses a page-table rebuild for a run without a complete scenario', async () => {
+    const { host } = hostWithEvents();
+    const { writeFixture } = await import('./fixture');
+    const fx = await writeFixture(join(dir, 'fx.sqlite'), { steps: 50, vendors: ['amd'] });
+    await host.handle('1', 'openDatabase', { path: fx.path });
+    expect(await host.handle('2', 'pageTableWalk', { runId: fx.runIds[0], iova: 0 })).toMatchObject({ ok: false, error: { code: 'EMEDIUMTYPE' } });
+    expect(await host.handle('3', 'pageTableWalk', { runId: 99, iova: 0 })).toMatchObject({ ok: false, error: { code: 'ENOENT' } });
+    host.dispose();
+  });
 
   it('refuses a bad scenario with its line and column, and an unknown preset', async () => {
     const { host } = hostWithEvents();

@@ -1,0 +1,118 @@
+/**
+ * API methods pageTableMap and pageTableWalk: a run's IO page table at the end of the run,
+ * rebuilt in a worker thread (./pagetable-worker.ts) by re-simulating the run from the
+ * scenario and seed stored in its `run` row. Rebuilt tables stay cached (a few runs) so
+ * zooming the map and walking IOVAs answer immediately after the first call.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Database } from 'better-sqlite3';
+import type { ApiResult, PageTableInfo, PageTableMap, PageTableWalk, WalkLevel } from '../api';
+import { scenarioSchema } from '../../core/scenario/schema';
+import type { VendorName } from '../../core/iommu/types';
+import type { PtWalkStep } from '../../core/pt/types';
+import type { PageTableQuery, PageTableReply, PageTableRequest, PageTableWorkerData } from './pagetable-worker';
+
+interface Built {
+  worker: Worker;
+  ready: Promise<ApiResult<PageTableInfo>>;
+  pending: Map<number, (v: unknown) => void>;
+}
+
+/** Rebuilt runs kept alive (one comparison's vendors). */
+const CACHE_RUNS = 3;
+
+const hex = (v: number): string => `0x${v.toString(16)}`;
+
+export class PageTables {
+  private readonly cache = new Map<string, Built>();
+  private nextId = 0;
+
+  private build(db: Database, dbPath: string, runId: number): Built | ApiResult<never> {
+    const key = `${dbPath}\u0000${runId}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const row = db.prepare('SELECT vendor, scenario FROM run WHERE id = ?').get(runId) as { vendor: string; scenario: string } | undefined;
+    if (!row) return { ok: false, error: { code: 'ENOENT', message: `no run ${runId}` } };
+    let parsed;
+    try {
+      parsed = scenarioSchema.safeParse(JSON.parse(row.scenario));
+    } catch {
+      parsed = null;
+    }
+    if (!parsed?.success) return { ok: false, error: { code: 'EMEDIUMTYPE', message: `run ${runId} does not carry a complete scenario, so its page table cannot be rebuilt` } };
+    const recordedRounds = (
+      db.prepare(`SELECT a.int_value FROM slice s JOIN args a ON a.arg_set_id = s.id AND a.key = 'dirty_pages' WHERE s.run_id = ? AND s.name = 'migration_round' ORDER BY s.ts`).pluck().all(runId) as number[]
+    );
+    const entry = new URL(import.meta.url.endsWith('.ts') ? './pagetable-worker.ts' : './pagetable-worker.js', import.meta.url).href;
+    const data: PageTableWorkerData & { entry: string } = { scenario: parsed.data, vendor: row.vendor as VendorName, recordedRounds, entry };
+    const worker = new Worker(new URL('./comparison-boot.mjs', import.meta.url), { workerData: data });
+    const pending = new Map<number, (v: unknown) => void>();
+    const ready = new Promise<ApiResult<PageTableInfo>>((resolve) => {
+      worker.on('message', (m: PageTableReply) => {
+        if (m.type === 'ready') {
+          const matches = recordedRounds.length === 0 ? null : recordedRounds.length === m.simulatedRounds.length && recordedRounds.every((v, i) => v === m.simulatedRounds[i]);
+          resolve({ ok: true, value: { runId, vendor: row.vendor, format: m.format, guestBytes: m.guestBytes, rebuiltMs: m.rebuiltMs, matchesRecording: matches } });
+        } else if (m.type === 'failed') resolve({ ok: false, error: { code: 'EIO', message: `rebuilding run ${runId}: ${m.message}` } });
+        else {
+          pending.get(m.id)?.(m.value);
+          pending.delete(m.id);
+        }
+      });
+      worker.on('error', (e) => resolve({ ok: false, error: { code: 'EIO', message: `rebuilding run ${runId}: ${e.message}` } }));
+      worker.on('exit', () => {
+        resolve({ ok: false, error: { code: 'EIO', message: 'page-table worker exited' } });
+        this.cache.delete(key);
+        for (const [, done] of pending) done(null);
+      });
+    });
+    const built = { worker, ready, pending };
+    this.cache.set(key, built);
+    while (this.cache.size > CACHE_RUNS) {
+      const [oldKey, old] = this.cache.entries().next().value as [string, Built];
+      this.cache.delete(oldKey);
+      void old.worker.terminate();
+    }
+    return built;
+  }
+
+  private async ask<T>(db: Database, dbPath: string, runId: number, q: PageTableQuery): Promise<ApiResult<{ info: PageTableInfo; value: T }>> {
+    const b = this.build(db, dbPath, runId);
+    if ('ok' in b) return b;
+    const info = await b.ready;
+    if (!info.ok) return info;
+    const id = ++this.nextId;
+    const value = await new Promise<unknown>((resolve) => {
+      b.pending.set(id, resolve);
+      b.worker.postMessage({ ...q, id } as PageTableRequest);
+    });
+    if (value === null) return { ok: false, error: { code: 'EIO', message: 'page-table worker exited' } };
+    return { ok: true, value: { info: info.value, value: value as T } };
+  }
+
+  /** The IOVA map of [start, end) in `cells` cells. */
+  async map(db: Database, dbPath: string, req: { runId: number; start: number; end: number; cells: number }): Promise<ApiResult<PageTableMap>> {
+    const r = await this.ask<Omit<PageTableMap, keyof PageTableInfo>>(db, dbPath, req.runId, { op: 'map', start: req.start, end: req.end, cells: req.cells });
+    return r.ok ? { ok: true, value: { ...r.value.info, ...r.value.value } } : r;
+  }
+
+  /** The walk of one IOVA: each level's raw entry and decoded fields. */
+  async walk(db: Database, dbPath: string, req: { runId: number; iova: number }): Promise<ApiResult<PageTableWalk>> {
+    const r = await this.ask<PtWalkStep[]>(db, dbPath, req.runId, { op: 'walk', iova: req.iova });
+    if (!r.ok) return r;
+    const levels: WalkLevel[] = r.value.value.map((s) => ({
+      level: s.level,
+      tablePhys: hex(s.tablePhys),
+      index: s.index,
+      raw: s.raw,
+      kind: s.kind,
+      fields: Object.entries(s.fields).map(([name, v]) => ({ name, value: typeof v === 'number' && (v > 9 || name.toLowerCase().includes('addr')) ? hex(v) : String(v) })),
+    }));
+    return { ok: true, value: { ...r.value.info, iova: req.iova, levels } };
+  }
+
+  /** Stop every rebuild worker (database closed or host disposed). */
+  clear(): void {
+    for (const b of this.cache.values()) void b.worker.terminate();
+    this.cache.clear();
+  }
+}
