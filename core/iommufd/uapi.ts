@@ -68,7 +68,7 @@ export const STRUCTS: Partial<Record<IoctlName, StructDef>> = {
   IOMMU_OPTION: S('iommu_option', 'val64', [['size', 4], ['option_id', 4], ['op', 2], ['__reserved', 2], ['object_id', 4], ['val64', 8]]),
   IOMMU_VFIO_IOAS: S('iommu_vfio_ioas', '__reserved', [['size', 4], ['ioas_id', 4], ['op', 2], ['__reserved', 2]]),
   IOMMU_HWPT_ALLOC: S('iommu_hwpt_alloc', '__reserved', [['size', 4], ['flags', 4], ['dev_id', 4], ['pt_id', 4], ['out_hwpt_id', 4], ['__reserved', 4], ['data_type', 4], ['data_len', 4], ['data_uptr', 8], ['fault_id', 4], ['__reserved2', 4]]),
-  IOMMU_GET_HW_INFO: S('iommu_hw_info', '__reserved', [['size', 4], ['flags', 4], ['dev_id', 4], ['data_len', 4], ['data_uptr', 8], ['out_data_type', 4], ['out_max_pasid_log2', 1], ['__reserved', 1], ['__reserved_1', 1], ['__reserved_2', 1], ['out_capabilities', 8]]),
+  IOMMU_GET_HW_INFO: S('iommu_hw_info', '__reserved_2', [['size', 4], ['flags', 4], ['dev_id', 4], ['data_len', 4], ['data_uptr', 8], ['out_data_type', 4], ['out_max_pasid_log2', 1], ['__reserved', 1], ['__reserved_1', 1], ['__reserved_2', 1], ['out_capabilities', 8]]),
   IOMMU_HWPT_SET_DIRTY_TRACKING: S('iommu_hwpt_set_dirty_tracking', '__reserved', [['size', 4], ['flags', 4], ['hwpt_id', 4], ['__reserved', 4]]),
   IOMMU_HWPT_GET_DIRTY_BITMAP: S('iommu_hwpt_get_dirty_bitmap', 'data', [['size', 4], ['hwpt_id', 4], ['flags', 4], ['__reserved', 4], ['iova', 8], ['length', 8], ['page_size', 8], ['data', 8]]),
   IOMMU_HWPT_INVALIDATE: S('iommu_hwpt_invalidate', '__reserved', [['size', 4], ['hwpt_id', 4], ['data_uptr', 8], ['data_type', 4], ['entry_len', 4], ['entry_num', 4], ['__reserved', 4]]),

@@ -37,6 +37,24 @@ describe('ioctl numbers', () => {
   });
 });
 
+describe('minimum sizes (offset-end of the last required field)', () => {
+  it('match the selftest cmd_length list', () => {
+    const min = (n: IoctlName) => layoutOf(STRUCTS[n]!).minSize;
+    expect(min('IOMMU_DESTROY')).toBe(8);
+    expect(min('IOMMU_GET_HW_INFO')).toBe(32);
+    expect(min('IOMMU_HWPT_ALLOC')).toBe(24);
+    expect(min('IOMMU_HWPT_INVALIDATE')).toBe(32);
+    expect(min('IOMMU_IOAS_ALLOC')).toBe(12);
+    expect(min('IOMMU_IOAS_IOVA_RANGES')).toBe(32);
+    expect(min('IOMMU_IOAS_ALLOW_IOVAS')).toBe(24);
+    expect(min('IOMMU_IOAS_MAP')).toBe(40);
+    expect(min('IOMMU_IOAS_COPY')).toBe(40);
+    expect(min('IOMMU_IOAS_UNMAP')).toBe(24);
+    expect(min('IOMMU_OPTION')).toBe(24);
+    expect(min('IOMMU_VFIO_IOAS')).toBe(12);
+  });
+});
+
 describe('cmd_fail', () => {
   it('destroy id 0 is ENOENT, NULL arg EFAULT, unknown nr ENOTTY', () => {
     const h = new H();
