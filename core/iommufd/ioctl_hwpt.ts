@@ -17,6 +17,7 @@ import { faultAlloc } from './fault';
 import type { Fault, HwptPaging, Idev } from './objects';
 import {
   HW_INFO_DATA_LEN,
+  hwInfoBytes,
   IOMMU_HWPT_DATA_NONE,
   IOMMU_HWPT_DIRTY_TRACKING_ENABLE,
   IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR,
@@ -76,6 +77,11 @@ export function getHwInfo(ctx: IommufdCtx, cmd: Cmd, extra: Extra): number {
   const kernelLen = HW_INFO_DATA_LEN[info.outDataType] ?? 0;
   const userLen = Number(cmd.data_len);
   // Copy min(user, kernel) bytes; a larger user buffer gets its tail zeroed.
+  if (userLen) {
+    const bytes = new Uint8Array(userLen);
+    bytes.set(hwInfoBytes(info.outDataType, info.data).subarray(0, userLen));
+    if (ctx.mm.write(num(cmd.data_uptr), bytes)) return -ERRNO.EFAULT;
+  }
   extra.data = info.data;
   extra.data_copied = Math.min(userLen, kernelLen);
   cmd.data_len = BigInt(kernelLen);

@@ -122,8 +122,41 @@ export const IOMMU_HW_CAP_DIRTY_TRACKING = 1 << 0;
 export const IOMMU_HWPT_DIRTY_TRACKING_ENABLE = 1;
 export const IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR = 1;
 
+/**
+ * Vendor hw_info payloads by out_data_type: struct iommu_hw_info_vtd (1), _arm_smmuv3 (2),
+ * _tegra241_cmdqv (3), _amd (4) and the selftest's iommu_test_hw_info (0xfeedbeef).
+ * u64 fields are taken from `<name>_lo` / `<name>_hi` when the driver supplies them.
+ */
+export const HW_INFO_LAYOUT: Record<number, readonly Field[]> = {
+  0: [],
+  1: [['flags', 4], ['__reserved', 4], ['cap_reg', 8], ['ecap_reg', 8]],
+  2: [['flags', 4], ['__reserved', 4], ['idr0', 4], ['idr1', 4], ['idr2', 4], ['idr3', 4], ['idr4', 4], ['idr5', 4], ['iidr', 4], ['aidr', 4]],
+  3: [['flags', 4], ['version', 1], ['log2vcmdqs', 1], ['log2vsids', 1], ['__reserved', 1]],
+  4: [['efr', 8], ['efr2', 8]],
+  0xfeedbeef: [['flags', 4], ['test_reg', 4]],
+};
+
 /** Size of the vendor hw_info payload by out_data_type (bytes). */
-export const HW_INFO_DATA_LEN: Record<number, number> = { 0: 0, 1: 24, 2: 40, 3: 8, 4: 16, 0xfeedbeef: 8 };
+export const HW_INFO_DATA_LEN: Record<number, number> = Object.fromEntries(Object.entries(HW_INFO_LAYOUT).map(([k, f]) => [k, f.reduce((a, x) => a + x[1], 0)]));
+
+/** Serialize a driver's hw_info data into its little-endian struct bytes. */
+export function hwInfoBytes(type: number, data: Record<string, number>): Uint8Array {
+  const fields = HW_INFO_LAYOUT[type] ?? [];
+  const out = new Uint8Array(HW_INFO_DATA_LEN[type] ?? 0);
+  const dv = new DataView(out.buffer);
+  let off = 0;
+  for (const [name, bytes] of fields) {
+    const lo = data[`${name}_lo`];
+    const hi = data[`${name}_hi`];
+    const v = lo !== undefined && hi !== undefined ? (BigInt(hi) << 32n) | BigInt(lo) : BigInt(Math.trunc(data[name] ?? 0));
+    if (bytes === 8) dv.setBigUint64(off, BigInt.asUintN(64, v), true);
+    else if (bytes === 4) dv.setUint32(off, Number(BigInt.asUintN(32, v)), true);
+    else if (bytes === 2) dv.setUint16(off, Number(BigInt.asUintN(16, v)), true);
+    else dv.setUint8(off, Number(BigInt.asUintN(8, v)));
+    off += bytes;
+  }
+  return out;
+}
 
 /** U64_MAX. */
 export const U64_MAX = (1n << 64n) - 1n;

@@ -144,7 +144,15 @@ describe('attach / detach (T-FD-*)', () => {
     const d = h.mockDomain(A);
     const p = h.mockDomain(A, MOCK_FLAGS_DEVICE_PASID);
     expect(h.ok('IOMMU_GET_HW_INFO', { dev_id: d.idev }).out_max_pasid_log2).toBe(0);
-    const i = h.io('IOMMU_GET_HW_INFO', { dev_id: p.idev, data_len: 4 });
+    const ub = h.mmap(PAGE_SIZE);
+    h.ctx.mm.write(ub, new Uint8Array(16).fill(0xaa));
+    const big = h.io('IOMMU_GET_HW_INFO', { dev_id: p.idev, data_len: 16, data_uptr: ub });
+    expect(big.out.data_len).toBe(8);
+    expect([...(h.ctx.mm.read(ub, 16) as Uint8Array)]).toEqual([0, 0, 0, 0, 0xef, 0xbe, 0xad, 0xde, 0, 0, 0, 0, 0, 0, 0, 0]);
+    h.ctx.mm.write(ub, new Uint8Array(16).fill(0xaa));
+    const i = h.io('IOMMU_GET_HW_INFO', { dev_id: p.idev, data_len: 4, data_uptr: ub });
+    expect([...(h.ctx.mm.read(ub, 8) as Uint8Array)]).toEqual([0, 0, 0, 0, 0xaa, 0xaa, 0xaa, 0xaa]);
+    expect(h.rc('IOMMU_GET_HW_INFO', { dev_id: p.idev, data_len: 4, data_uptr: 0 })).toBe('EFAULT');
     expect(i.out.out_max_pasid_log2).toBe(20);
     expect(i.out.data_len).toBe(8);
     expect(i.extra.data_copied).toBe(4);

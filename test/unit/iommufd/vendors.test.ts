@@ -84,6 +84,14 @@ for (const vendor of ['amd', 'intel', 'smmuv3'] as const) {
       const info = h.ok('IOMMU_GET_HW_INFO', { dev_id: md.idev });
       expect(info.out_capabilities & 1).toBe(1);
       expect(info.out_data_type).toBe({ amd: 4, intel: 1, smmuv3: 2 }[vendor]);
+      expect(info.data_len).toBe({ amd: 16, intel: 24, smmuv3: 40 }[vendor]);
+      // The payload carries the dirty capability bit of each architecture.
+      const ub = h.mmap(PAGE_SIZE);
+      h.ok('IOMMU_GET_HW_INFO', { dev_id: md.idev, data_len: 64, data_uptr: ub });
+      const dv = new DataView((h.ctx.mm.read(ub, 64) as Uint8Array).buffer);
+      if (vendor === 'amd') expect((dv.getBigUint64(0, true) >> 52n) & 1n).toBe(1n); // EFR HDSup
+      if (vendor === 'intel') expect((dv.getBigUint64(16, true) >> 45n) & 1n).toBe(1n); // ECAP SLADS
+      if (vendor === 'smmuv3') expect((dv.getUint32(8, true) >> 6) & 3).toBe(2); // IDR0.HTTU
       const hw = h.ok('IOMMU_HWPT_ALLOC', { dev_id: md.idev, pt_id: ioas, flags: 2 }).out_hwpt_id!;
       expect(h.rc('IOMMU_HWPT_SET_DIRTY_TRACKING', { hwpt_id: hw, flags: 1 })).toBe('OK');
       expect(h.rc('IOMMU_HWPT_SET_DIRTY_TRACKING', { hwpt_id: hw, flags: 0 })).toBe('OK');
