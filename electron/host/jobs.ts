@@ -13,6 +13,7 @@ import { formatScenarioErrors, parseScenario } from '../../core/scenario/load';
 import type { Scenario } from '../../core/scenario/schema';
 import { VENDOR_TITLES } from '../../core/iommu/vendors';
 import type { ComparisonWorkerMessage } from './comparison-worker';
+import { workerFiles } from './worker-files';
 
 /** Presets shipped with the engine, with their description and vendors. */
 export function listPresets(): PresetInfo[] {
@@ -79,9 +80,8 @@ export class Jobs {
     // An empty file (made by "create if missing") holds nothing: let the writer create the schema.
     if (existsSync(dbPath) && statSync(dbPath).isFile() && statSync(dbPath).size === 0) unlinkSync(dbPath);
     const cancel = new Int32Array(new SharedArrayBuffer(4));
-    const fromSource = import.meta.url.endsWith('.ts');
-    const entry = new URL(fromSource ? './comparison-worker.ts' : './comparison-worker.js', import.meta.url).href;
-    const worker = new Worker(new URL('./comparison-boot.mjs', import.meta.url), { workerData: { scenario: sc.value, dbPath, cancel, entry } });
+    const { boot, entry } = workerFiles('comparison-worker.ts');
+    const worker = new Worker(boot, { workerData: { scenario: sc.value, dbPath, cancel, entry } });
     this.running.set(req.jobId, { worker, cancel });
     const titles = VENDOR_TITLES as Record<string, string>;
     return new Promise((done) => {

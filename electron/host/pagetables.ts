@@ -10,6 +10,7 @@ import type { ApiResult, PageTableInfo, PageTableMap, PageTableWalk, WalkLevel }
 import { scenarioSchema } from '../../core/scenario/schema';
 import type { VendorName } from '../../core/iommu/types';
 import type { PtWalkStep } from '../../core/pt/types';
+import { workerFiles } from './worker-files';
 import type { PageTableQuery, PageTableReply, PageTableRequest, PageTableWorkerData } from './pagetable-worker';
 
 interface Built {
@@ -43,9 +44,9 @@ export class PageTables {
     const recordedRounds = (
       db.prepare(`SELECT a.int_value FROM slice s JOIN args a ON a.arg_set_id = s.id AND a.key = 'dirty_pages' WHERE s.run_id = ? AND s.name = 'migration_round' ORDER BY s.ts`).pluck().all(runId) as number[]
     );
-    const entry = new URL(import.meta.url.endsWith('.ts') ? './pagetable-worker.ts' : './pagetable-worker.js', import.meta.url).href;
+    const { boot, entry } = workerFiles('pagetable-worker.ts');
     const data: PageTableWorkerData & { entry: string } = { scenario: parsed.data, vendor: row.vendor as VendorName, recordedRounds, entry };
-    const worker = new Worker(new URL('./comparison-boot.mjs', import.meta.url), { workerData: data });
+    const worker = new Worker(boot, { workerData: data });
     const pending = new Map<number, (v: unknown) => void>();
     const ready = new Promise<ApiResult<PageTableInfo>>((resolve) => {
       worker.on('message', (m: PageTableReply) => {
