@@ -77,6 +77,26 @@ for (const vendor of ['amd', 'intel', 'smmuv3'] as const) {
       expect(h.rc('IOMMU_HWPT_ALLOC', { dev_id: nd.idev, pt_id: ioas, flags: 2 })).toBe('EOPNOTSUPP');
     });
 
+    it('one IOTLB invalidation per GET_DIRTY_BITMAP request, over several bitmap windows; none with NO_CLEAR', () => {
+      const h = new H(vendor, { bitmapWindowPages: 1 });
+      const ioas = h.ioasAlloc();
+      const md = h.mockDomain(ioas);
+      const hw = h.ok('IOMMU_HWPT_ALLOC', { dev_id: md.idev, pt_id: ioas, flags: 2 }).out_hwpt_id!;
+      h.ok('IOMMU_TEST_CMD', { op: 10, id: md.stdev, pt_id: hw });
+      const size = 256 * M; // 65536 bits = 8 KiB of bitmap, windows of one page (+1 for the offset)
+      h.map(ioas, h.mmap(size, true), size, MOCK_APERTURE_START);
+      h.ok('IOMMU_HWPT_SET_DIRTY_TRACKING', { hwpt_id: hw, flags: 1 });
+      for (const off of [0, 100 * M, 250 * M]) h.ok('IOMMU_TEST_CMD', { op: 0x100, id: md.stdev, iova: MOCK_APERTURE_START + off, length: 8, flags: 1 });
+      const stats = () => (h.ctx.platform as unknown as { system: { stats(): Record<string, number> } }).system.stats().inv_iotlb ?? 0;
+      const bm = h.bitmapBuf(3 * PAGE_SIZE) + 0xff1;
+      for (const [flags, want] of [[1, 0], [0, 1]] as const) {
+        const before = stats();
+        const r = h.io('IOMMU_HWPT_GET_DIRTY_BITMAP', { hwpt_id: hw, iova: MOCK_APERTURE_START, length: size, page_size: PAGE_SIZE, data: bm, flags });
+        expect((r.extra.stats as { windows: number }).windows).toBeGreaterThan(1);
+        expect(stats() - before).toBe(want);
+      }
+    });
+
     it('device_dirty_capability and set_dirty_tracking', () => {
       const h = new H(vendor);
       const ioas = h.ioasAlloc();
