@@ -49,13 +49,17 @@ export class BatchInserter {
   private readonly argStmts = new Map<number, Statement>();
   private readonly runs = new Map<number, RunState>();
   private nextSliceId: number;
-  private readonly params: number[] = new Array<number>(ROWS_PER_STMT * SLICE_COLS);
+  private readonly per: number;
+  private readonly params: number[];
   private readonly q;
   /** Rows committed so far (slices), over all runs. */
   committedSlices = 0;
 
-  constructor(db: Database) {
+  /** `rowsPerStmt`: rows per multi-row slice INSERT (default ROWS_PER_STMT). */
+  constructor(db: Database, rowsPerStmt = ROWS_PER_STMT) {
     this.db = db;
+    this.per = rowsPerStmt;
+    this.params = new Array<number>(rowsPerStmt * SLICE_COLS);
     this.nextSliceId = (db.prepare('SELECT coalesce(max(id), 0) + 1 AS n FROM slice_data').get() as { n: number }).n;
     this.q = {
       run: db.prepare(
@@ -125,7 +129,7 @@ export class BatchInserter {
     let i = 0;
     const n = b.count;
     while (i < n) {
-      const rows = Math.min(ROWS_PER_STMT, n - i);
+      const rows = Math.min(this.per, n - i);
       const stmt = this.stmtFor(rows);
       let k = 0;
       for (let r = 0; r < rows; r++, i++) {
@@ -142,7 +146,7 @@ export class BatchInserter {
         p[k++] = b.length[i];
         p[k++] = b.errno[i];
       }
-      if (rows === ROWS_PER_STMT) stmt.run(p);
+      if (rows === this.per) stmt.run(p);
       else stmt.run(p.slice(0, k));
     }
   }
