@@ -84,6 +84,8 @@ export class EngineHost {
       case 'engineInfo':
         return { ok: true, value: this.engineInfo() };
       case 'openDatabase':
+        // Rebuilt page tables belong to the previous file (a path may now hold another database).
+        this.pageTables.clear();
         return this.db.open(req as Parameters<OpenDatabase['open']>[0]);
       case 'closeDatabase':
         this.pageTables.clear();

@@ -37,7 +37,8 @@ app.on('open-file', (e, path) => {
   openFile(path);
 });
 // A second launch with a file opens it in the running window.
-if (!app.requestSingleInstanceLock()) app.quit();
+const primary = app.requestSingleInstanceLock();
+if (!primary) app.quit();
 app.on('second-instance', (_e, argv) => {
   const p = fileArg(argv);
   if (p) openFile(p);
@@ -86,6 +87,7 @@ function createWindow(): void {
 }
 
 app.whenReady().then(() => {
+  if (!primary) return;
   registerAppProtocol(join(import.meta.dirname, '../renderer'));
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
   ipcMain.handle('workbench:call', async (event, id: unknown, method: unknown, req: unknown) => {
