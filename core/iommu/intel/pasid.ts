@@ -8,7 +8,7 @@
 import { ERRNO } from '../../errno';
 import { bit, fget, fset } from '../../hw/bits';
 import type { VtdIommuHw } from '../../hw/intel/model';
-import { GRAN, PC_GRAN, PE, PGTT, qiDevIotlb, qiIotlb, qiPasidCache } from '../../hw/intel/regs';
+import { CAP, GRAN, PC_GRAN, PE, PGTT, qiDevIotlb, qiIotlb, qiPasidCache } from '../../hw/intel/regs';
 import type { IommuDevice } from '../types';
 
 /** AW for a 4-level (48-bit) second-stage table (AGAW 2). */
@@ -47,7 +47,8 @@ export function readPasidEntry(hw: VtdIommuHw, dir: number, pasid: number): { pa
 /**
  * intel_pasid_setup_second_level / _replace_second_level: program PGTT = second stage,
  * SLPTPTR, AW, DID and SSADE (when the domain tracks dirty). A previously present entry is
- * replaced and flushed with its old DID; a new entry needs no invalidation (CAP.CM = 0).
+ * replaced and flushed with its old DID; a new entry needs no invalidation unless CAP.CM = 1
+ * (pasid_flush_caches: PASID cache + DSI IOTLB).
  */
 export function setupSecondLevel(hw: VtdIommuHw, dev: IommuDevice, dir: number, pasid: number, slptptr: number, did: number, ssade: boolean): void {
   const pa = hw.pasidEntryAddr(dir, pasid, true);
@@ -61,6 +62,11 @@ export function setupSecondLevel(hw: VtdIommuHw, dev: IommuDevice, dir: number, 
   hw.writeQword(pa + 8, fset(0n, PE.DID_HI, PE.DID_LO, did), 'pasid.qw1');
   hw.writeQword(pa, q0, 'pasid.qw0');
   if (bit(old, PE.P)) flushPresent(hw, dev, oldDid, pasid);
+  else if (((hw.cap >> BigInt(CAP.CM)) & 1n) === 1n) {
+    // pasid_flush_caches: caching mode may have cached the not-present entry.
+    flushPasidCache(hw, did, pasid);
+    flushIotlbDsi(hw, did);
+  }
 }
 
 /** intel_pasid_tear_down_entry: clear P, then PASID-cache, IOTLB (DSI) and device-TLB flushes. */

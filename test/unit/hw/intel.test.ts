@@ -103,4 +103,21 @@ describe('Intel VT-d', () => {
     dom.ops.iotlbSync(dom, { start: 0, end: 2 ** 40 - 1, pgsize: 4096, freelist: [], queued: false });
     expect(cmdNames(sys, c1)[0]).toBe('QI_IOTLB_DSI');
   });
+
+  it('caching mode (CAP.CM): a new PASID entry and every map are flushed', () => {
+    const sys = makeSystem('intel', { caps: { cachingMode: true } });
+    const dev = sys.addDevice({ sid: 0x10 });
+    const dom = sys.driver.domainAllocPagingFlags(dev, 0) as PagingDomain;
+    const c0 = sys.hw!.commands.length;
+    expect(dom.ops.attachDev(dom, dev)).toBe(0);
+    expect(cmdNames(sys, c0)).toEqual(['QI_PC_PASID_SEL', 'QI_IWD', 'QI_IOTLB_DSI', 'QI_IWD']);
+    map(dom, 0x8000, 0x1000, 0x1000);
+    const c1 = sys.hw!.commands.length;
+    expect(dom.ops.iotlbSyncMap(dom, 0x8000, 0x1000)).toBe(0);
+    expect(cmdNames(sys, c1)).toEqual(['QI_IOTLB_PSI', 'QI_IWD']);
+    const plain = setup('intel');
+    const c2 = plain.sys.hw!.commands.length;
+    expect(plain.dom.ops.iotlbSyncMap(plain.dom, 0, 0x1000)).toBe(0);
+    expect(plain.sys.hw!.commands.length).toBe(c2);
+  });
 });
