@@ -132,13 +132,27 @@ export const EVENTS: readonly EventSpec[] = [
   ev('iotlb_gather_add', 'driver', 'driver', K, ['iova', 'length', 'pgsize'], 'iommu_iotlb_gather_add_page'),
   ev('flush_queue_add', 'driver', 'driver', K, ['iova', 'length'], 'lazy mode: IOVA queued for deferred flush (iova_queue_insert)'),
   ev('flush_queue_flush', 'driver', 'driver', K, ['entries'], 'lazy mode: fq_flush_timeout / queue full → domain-wide flush'),
+  // Vendor driver steps as the engine's drivers record them (kernel function names, core/hw/driver).
+  ...(
+    [
+      ['amd_iommu_attach_device', A],
+      ['amd_iommu_domain_flush_pages', A],
+      ['amd_iommu_set_dirty_tracking', A],
+      ['intel_iommu_attach_device', I],
+      ['intel_flush_range', I],
+      ['intel_iommu_set_dirty_tracking', I],
+      ['arm_smmu_attach_dev', M],
+      ['arm_smmu_tlb_inv_range', M],
+      ['arm_smmu_set_dirty_tracking', M],
+    ] as const
+  ).map(([n, fam]) => ev(n, 'driver', 'driver', K, ['tag', 'iova', 'size'], `vendor driver step ${n}()`, fam)),
+  ev('unmap_read_dirty', 'driver', 'driver', S, ['tag', 'iova', 'size', 'bytes', 'dirty_leaves'], 'unmap with IOMMU_HWPT_UNMAP_READ_DIRTY-style dirty collection'),
+  ev('write_protect_and_clear', 'driver', 'driver', S, ['tag', 'iova', 'size', 'dirty_leaves'], 'switch-over what-if: write-protect and clear dirty'),
 
-  // Table entry updates.
-  ev('dte_update', 'table_update', 'hw.table', S, ['devid', 'qw0', 'qw1', 'had'], 'AMD device table entry write (amd_iommu_update_dte)', A),
-  ev('context_entry_update', 'table_update', 'hw.table', S, ['bus', 'devfn', 'lo', 'hi'], 'VT-d context entry write', I),
-  ev('pasid_entry_update', 'table_update', 'hw.table', S, ['sid', 'pasid', 'ssade', 'pgtt'], 'VT-d PASID table entry write (SSADE = bit 9)', I),
-  ev('ste_update', 'table_update', 'hw.table', S, ['sid', 'config', 's1ctxptr'], 'SMMUv3 stream table entry write (arm_smmu_write_ste)', M),
-  ev('cd_update', 'table_update', 'hw.table', S, ['sid', 'ssid', 'asid', 'ha', 'hd'], 'SMMUv3 context descriptor write (HA bit 43, HD bit 42)', M),
+  // Table entry updates (CPU writes of context-structure qwords, as the hardware models record them).
+  ev('amdvi_dte_write', 'table_update', 'hw.table', S, ['devid', 'qword', 'value'], 'AMD device table entry qword write (DTE HAD = bits 8:7)', A),
+  ev('vtd_table_write', 'table_update', 'hw.table', S, ['what', 'pa', 'value'], 'VT-d root/context/PASID entry write (what names the structure; PASID SSADE = bit 9)', I),
+  ev('smmuv3_table_write', 'table_update', 'hw.table', S, ['what', 'pa', 'value'], 'SMMUv3 STE / CD qword write (CD.HA bit 43, CD.HD bit 42)', M),
 
   // Invalidation commands, VT-d (kernel qi_submit; QEMU vtd_inv_desc_*).
   ev('qi_submit', 'invalidation', 'hw.cmdq', K, ['qw0', 'qw1', 'qw2', 'qw3'], 'intel/trace.h qi_submit: one queued-invalidation descriptor', I),
@@ -150,7 +164,8 @@ export const EVENTS: readonly EventSpec[] = [
   ev('vtd_inv_desc_cc_global', 'invalidation', 'hw.cmdq', Q, [], 'context-cache global invalidation', I),
   ev('vtd_inv_desc_pasid_cache', 'invalidation', 'hw.cmdq', Q, ['domain', 'pasid'], 'PASID-cache invalidation', I),
   ev('vtd_inv_desc_piotlb', 'invalidation', 'hw.cmdq', Q, ['domain', 'pasid', 'iova', 'mask'], 'PASID-based IOTLB invalidation', I),
-  ev('vtd_inv_desc_dev_tlb', 'invalidation', 'hw.cmdq', Q, ['sid', 'iova', 'size'], 'device-TLB (ATS) invalidation', I),
+  ev('vtd_inv_desc_dev_iotlb', 'invalidation', 'hw.cmdq', Q, ['sid', 'iova', 'size'], 'device-TLB (ATS) invalidation', I),
+  ev('vtd_inv_desc', 'invalidation', 'hw.cmdq', Q, ['type'], 'a descriptor of another type (QEMU vtd_inv_desc)', I),
   ev('vtd_inv_desc_iec', 'invalidation', 'hw.cmdq', Q, ['granularity', 'index', 'mask'], 'interrupt entry cache invalidation', I),
   ev('vtd_inv_desc_wait_sw', 'invalidation', 'hw.cmdq', Q, ['addr', 'data'], 'invalidation wait descriptor (status write)', I),
 
@@ -163,16 +178,24 @@ export const EVENTS: readonly EventSpec[] = [
   ev('smmuv3_cmdq_cfgi_ste', 'invalidation', 'hw.cmdq', Q, ['sid'], 'CMD_CFGI_STE', M),
   ev('smmuv3_cmdq_cfgi_ste_range', 'invalidation', 'hw.cmdq', Q, ['start', 'end'], 'CMD_CFGI_STE_RANGE', M),
   ev('smmuv3_cmdq_cfgi_cd', 'invalidation', 'hw.cmdq', Q, ['sid', 'ssid'], 'CMD_CFGI_CD', M),
+  ev('smmuv3_cmdq_cfgi_cd_all', 'invalidation', 'hw.cmdq', Q, ['sid'], 'CMD_CFGI_CD_ALL', M),
   ev('smmuv3_cmdq_prefetch_config', 'invalidation', 'hw.cmdq', Q, ['sid'], 'CMD_PREFETCH_CONFIG', M),
   ev('smmuv3_cmdq_atc_inv', 'invalidation', 'hw.cmdq', Q, ['sid', 'ssid', 'iova', 'size'], 'CMD_ATC_INV', M),
   ev('smmuv3_cmdq_sync', 'invalidation', 'hw.cmdq', Q, [], 'CMD_SYNC (completion)', M),
 
-  // Invalidation commands, AMD-Vi (QEMU amdvi_*; AMD IOMMU spec command names).
-  ev('amdvi_pages_inval', 'invalidation', 'hw.cmdq', Q, ['domid', 'iova', 'length', 's', 'pde'], 'INVALIDATE_IOMMU_PAGES', A),
-  ev('amdvi_devtab_inval', 'invalidation', 'hw.cmdq', Q, ['devid'], 'INVALIDATE_DEVTAB_ENTRY', A),
-  ev('amdvi_iotlb_inval', 'invalidation', 'hw.cmdq', Q, ['devid', 'iova', 'length'], 'INVALIDATE_IOTLB_PAGES (device ATS TLB)', A),
-  ev('amdvi_all_inval', 'invalidation', 'hw.cmdq', Q, [], 'INVALIDATE_IOMMU_ALL', A),
-  ev('amdvi_completion_wait', 'invalidation', 'hw.cmdq', Q, ['addr', 'data'], 'COMPLETION_WAIT', A),
+  // Invalidation commands, AMD-Vi: amdvi_<command> as the model records them; QEMU's trace
+  // names are amdvi_devtab_inval, amdvi_pages_inval, amdvi_iotlb_inval, amdvi_all_inval,
+  // amdvi_completion_wait (core/trace/qemu.ts maps them to these names).
+  ev('amdvi_invalidate_iommu_pages', 'invalidation', 'hw.cmdq', Q, ['DomainID', 'start', 'size', 'S', 'PDE'], 'INVALIDATE_IOMMU_PAGES', A),
+  ev('amdvi_invalidate_devtab_entry', 'invalidation', 'hw.cmdq', Q, ['DeviceID'], 'INVALIDATE_DEVTAB_ENTRY', A),
+  ev('amdvi_invalidate_iotlb_pages', 'invalidation', 'hw.cmdq', Q, ['DeviceID', 'start', 'size'], 'INVALIDATE_IOTLB_PAGES (device ATS TLB)', A),
+  ev('amdvi_invalidate_iommu_all', 'invalidation', 'hw.cmdq', Q, [], 'INVALIDATE_IOMMU_ALL', A),
+  ev('amdvi_completion_wait', 'invalidation', 'hw.cmdq', Q, ['S', 'StoreAddress'], 'COMPLETION_WAIT', A),
+  // QEMU's own names for the same commands (imports and hand-written traces use them).
+  ev('amdvi_pages_inval', 'invalidation', 'hw.cmdq', Q, ['domid', 'iova', 'length'], 'QEMU name of INVALIDATE_IOMMU_PAGES', A),
+  ev('amdvi_devtab_inval', 'invalidation', 'hw.cmdq', Q, ['devid'], 'QEMU name of INVALIDATE_DEVTAB_ENTRY', A),
+  ev('amdvi_iotlb_inval', 'invalidation', 'hw.cmdq', Q, ['devid', 'iova'], 'QEMU name of INVALIDATE_IOTLB_PAGES', A),
+  ev('amdvi_all_inval', 'invalidation', 'hw.cmdq', Q, [], 'QEMU name of INVALIDATE_IOMMU_ALL', A),
 
   // IOTLB, page walks, A/D updates (per event only when full DMA tracing is on; otherwise counters).
   ev('iotlb_hit', 'iotlb', 'hw.iotlb', S, ['iova', 'sid'], 'IOTLB lookup hit (cf. vtd_iotlb_page_hit, smmu_iotlb_lookup_hit)'),
@@ -181,19 +204,42 @@ export const EVENTS: readonly EventSpec[] = [
   ev('page_walk', 'page_walk', 'hw.walk', S, ['iova', 'levels', 'pte', 'errno'], 'a full table walk (cf. smmu_ptw_page_pte)'),
   ev('page_walk_level', 'page_walk', 'hw.walk', S, ['iova', 'level', 'pte_addr', 'pte'], 'one level of a walk (cf. smmu_ptw_level, vtd_page_walk_level)'),
   ev('ad_update', 'ad_update', 'hw.walk', S, ['iova', 'pte_addr', 'old', 'new', 'dirty'], 'hardware atomic A/D bit set in an IOPTE'),
-  ev('dma', 'dma', 'dma', S, ['iova', 'length', 'write', 'errno'], 'one device DMA access (only with full DMA tracing)'),
+  ev('dma_read', 'dma', 'hw.dma', S, ['sid', 'pasid', 'iova', 'length'], 'one device DMA read (only with full DMA tracing)'),
+  ev('dma_write', 'dma', 'hw.dma', S, ['sid', 'pasid', 'iova', 'length'], 'one device DMA write (only with full DMA tracing)'),
 
   // Faults and page requests.
   ev('vtd_dmar_fault', 'fault', 'hw.fault', Q, ['sid', 'fault', 'iova', 'write'], 'VT-d DMA remapping fault record', I),
   ev('amdvi_page_fault', 'fault', 'hw.fault', Q, ['devid', 'iova', 'flags'], 'AMD IO_PAGE_FAULT event log entry', A),
   ev('smmuv3_record_event', 'fault', 'hw.fault', Q, ['type', 'sid', 'iova'], 'SMMUv3 event queue record (F_TRANSLATION, F_ACCESS, F_PERMISSION, ...)', M),
+  ev('io_page_fault', 'fault', 'hw.fault', S, ['sid', 'iova', 'write'], 'mock driver fault report'),
+  // Hardware fault records, named by the architected codes the models use (core/hw/<vendor>).
+  ...['IO_PAGE_FAULT', 'ILLEGAL_DEV_TABLE_ENTRY', 'INVALID_DEVICE_REQUEST'].map((n) =>
+    ev(n, 'fault', 'hw.fault', S, ['code', 'sid', 'pasid', 'iova', 'write', 'flags'], `AMD-Vi event log: ${n}`, A),
+  ),
+  ...['C_BAD_STREAMID', 'C_BAD_STE', 'F_STREAM_DISABLED', 'C_BAD_SUBSTREAMID', 'F_CD_FETCH', 'C_BAD_CD', 'F_TRANSLATION', 'F_ADDR_SIZE', 'F_ACCESS', 'F_PERMISSION'].map((n) =>
+    ev(n, 'fault', 'hw.fault', S, ['code', 'sid', 'pasid', 'iova', 'write', 'flags'], `SMMUv3 event queue: ${n}`, M),
+  ),
+  // VT-d scalable-mode fault reasons (copy of core/hw/intel/regs.ts SM_FAULT_NAMES).
+  ...[
+    'SM: Present bit in Context Entry is clear',
+    'SM: PASID is larger than the max in Context Entry',
+    'SM: Error attempting to access the PASID Directory Entry',
+    'SM: Present bit in Directory Entry is clear',
+    'SM: Error attempting to access PASID Table Entry',
+    'SM: Present bit in PASID Table Entry is clear',
+    'SM: Invalid Scalable-Mode PASID Table Entry',
+    'SM: Error attempting to access second-level paging entry',
+    'SM: Read/Write permission error in second-level paging entry',
+    'SM: No write permission for Write/AtomicOp request',
+    'SM: No read permission for Read/AtomicOp request',
+  ].map((n) => ev(n, 'fault', 'hw.fault', S, ['code', 'sid', 'pasid', 'iova', 'write', 'flags'], `VT-d fault record: ${n}`, I)),
   ev('prq_report', 'page_request', 'hw.fault', K, ['sid', 'pasid', 'iova', 'grpid'], 'intel/trace.h prq_report: page request received', I),
   ev('page_request', 'page_request', 'hw.fault', S, ['device', 'pasid', 'iova', 'grpid', 'perm'], 'iopf page request delivered to the fault queue'),
   ev('page_response', 'page_request', 'hw.fault', S, ['device', 'pasid', 'grpid', 'code'], 'iopf page response'),
 
   // Live migration (no upstream trace point).
   ev('migration_round', 'migration', 'migration', S, ['round', 'dirty_pages', 'bytes', 'converged'], 'one pre-copy round (bitmap read + copy)'),
-  ev('migration_downtime', 'migration', 'migration', S, ['dirty_pages', 'bytes'], 'stop-and-copy phase'),
+  ev('switchover', 'migration', 'migration', S, ['dirty_pages', 'bytes'], 'stop-and-copy phase (downtime)'),
 ];
 
 /** All event names, in catalogue order (for UI filters). */
@@ -213,20 +259,39 @@ export interface CounterSpec {
   readonly doc: string;
 }
 
-/** Counter catalogue. Per-type invalidation counters are `inv.<event name>`. */
+/**
+ * Counter catalogue: the engine's exact hardware/driver counters (core/hw/counters.ts
+ * HwCounters, sampled per interval by the scenario runner; architected commands also as
+ * `cmd:<NAME>`), migration counters, and the recorder's derived `inv.<event>` series.
+ */
 export const COUNTERS: readonly CounterSpec[] = [
-  { name: 'dirty_pages', unit: 'pages', doc: 'pages reported dirty by read_and_clear_dirty' },
-  { name: 'pte_reads', unit: 'count', doc: 'IOPTE reads by hardware walks and the driver' },
-  { name: 'pte_writes', unit: 'count', doc: 'IOPTE writes (driver updates and hardware A/D updates)' },
-  { name: 'ad_updates', unit: 'count', doc: 'hardware A/D bit updates' },
+  { name: 'dirty_pages', unit: 'pages', doc: 'pages reported dirty by the dirty bitmap reads' },
+  { name: 'missed_pages', unit: 'pages', doc: 'pages written but not reported dirty (lost dirtying)' },
+  { name: 'migration_bytes', unit: 'bytes', doc: 'bytes sent by live migration' },
+  { name: 'bitmap_read_ns', unit: 'ns', doc: 'simulated time spent reading dirty bitmaps' },
+  { name: 'dma_read', unit: 'count', doc: 'device DMA reads' },
+  { name: 'dma_write', unit: 'count', doc: 'device DMA writes' },
+  { name: 'dma_bytes', unit: 'bytes', doc: 'bytes moved by device DMA' },
+  { name: 'dma_read_bytes', unit: 'bytes', doc: 'bytes read by device DMA' },
+  { name: 'dma_write_bytes', unit: 'bytes', doc: 'bytes written by device DMA' },
+  { name: 'translations', unit: 'count', doc: 'page translations' },
   { name: 'iotlb_hit', unit: 'count', doc: 'IOTLB lookups that hit' },
   { name: 'iotlb_miss', unit: 'count', doc: 'IOTLB lookups that missed' },
-  { name: 'invalidations', unit: 'count', doc: 'invalidation commands of any type' },
+  { name: 'iotlb_dirty_upgrade', unit: 'count', doc: 'writes hitting an IOTLB entry not known dirty (walk to set D)' },
+  { name: 'pte_read', unit: 'count', doc: 'IOPTE reads by hardware walks' },
+  { name: 'pte_write_atomic', unit: 'count', doc: 'hardware atomic A/D (or AP[2]) IOPTE updates' },
+  { name: 'ctx_fetch', unit: 'count', doc: 'context-structure fetches (DTE, context/PASID entry, STE, CD)' },
+  { name: 'table_entry_write', unit: 'count', doc: 'CPU writes of context-structure qwords' },
+  { name: 'inv_iotlb', unit: 'count', doc: 'IOTLB invalidations' },
+  { name: 'inv_context', unit: 'count', doc: 'context-cache invalidations' },
+  { name: 'inv_pasid', unit: 'count', doc: 'PASID-cache invalidations' },
+  { name: 'inv_devtlb', unit: 'count', doc: 'device-TLB (ATS) invalidations' },
+  { name: 'inv_wait', unit: 'count', doc: 'invalidation waits (wait descriptor, COMPLETION_WAIT, CMD_SYNC)' },
   { name: 'faults', unit: 'count', doc: 'translation faults' },
-  { name: 'dma_bytes', unit: 'bytes', doc: 'bytes moved by device DMA' },
-  { name: 'dma_accesses', unit: 'count', doc: 'device DMA accesses' },
+  { name: 'page_requests', unit: 'count', doc: 'page requests (PRI)' },
+  { name: 'invalidations', unit: 'count', doc: 'invalidation commands of any type (derived by the recorder)' },
   ...EVENTS.filter((e) => e.category === 'invalidation').map(
-    (e): CounterSpec => ({ name: `inv.${e.name}`, unit: 'count', doc: `${e.name} commands issued` }),
+    (e): CounterSpec => ({ name: `inv.${e.name}`, unit: 'count', doc: `${e.name} commands issued (derived by the recorder)` }),
   ),
 ];
 

@@ -12,7 +12,7 @@
  *   - SMMUv3: each `smmuv3_cmdq_opcode <--- SMMU_CMD_<X>` line is one command →
  *     `smmuv3_cmdq_<x>`.
  *   - AMD-Vi: the amdvi_* command events (pages_inval, devtab_inval, completion_wait,
- *     iotlb_inval, all_inval) as they are.
+ *     iotlb_inval, all_inval) → amdvi_<command> (amdvi_invalidate_iommu_pages, ...).
  * parseQemuXlate (*.qemu-xlate.txt): the DMA translations in order (which IOVAs the device
  * touched) and the leaf PTE values QEMU read (ground truth for the vtdss / armv8 encoders).
  * Both never throw; malformed lines are returned as {line, message} errors.
@@ -46,7 +46,14 @@ const VTD_DESC: Record<string, string> = {
   vtd_inv_desc_pasid_cache_psi: 'vtd_inv_desc_pasid_cache',
   vtd_inv_desc_pasid_cache_gsi: 'vtd_inv_desc_pasid_cache',
 };
-const AMD_CMDS = new Set(['amdvi_pages_inval', 'amdvi_devtab_inval', 'amdvi_completion_wait', 'amdvi_iotlb_inval', 'amdvi_all_inval']);
+/** QEMU's AMD-Vi command trace points → catalogue names (amdvi_<AMD command name>). */
+const AMD_CMDS: Record<string, string> = {
+  amdvi_pages_inval: 'amdvi_invalidate_iommu_pages',
+  amdvi_devtab_inval: 'amdvi_invalidate_devtab_entry',
+  amdvi_iotlb_inval: 'amdvi_invalidate_iotlb_pages',
+  amdvi_all_inval: 'amdvi_invalidate_iommu_all',
+  amdvi_completion_wait: 'amdvi_completion_wait',
+};
 const SMMU_OPCODE = /^<--- SMMU_CMD_([A-Z0-9_]+)$/;
 const VTD_TYPE = /^invalidate desc type (\w+)/;
 
@@ -83,7 +90,7 @@ export function parseQemuTrace(text: string): QemuTraceSummary {
       const o = SMMU_OPCODE.exec(rest);
       if (o) cmd = `smmuv3_cmdq_${o[1].toLowerCase()}`;
       else out.errors.push({ line: i + 1, message: 'smmuv3_cmdq_opcode without "<--- SMMU_CMD_<X>"' });
-    } else if (AMD_CMDS.has(ev)) cmd = ev;
+    } else if (ev in AMD_CMDS) cmd = AMD_CMDS[ev];
     if (cmd !== undefined) {
       add(out.commands, cmd);
       out.totalCommands++;

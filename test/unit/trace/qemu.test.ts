@@ -42,6 +42,12 @@ describe('QEMU trace parsers', () => {
     expect(s.iotlbHits + s.iotlbMisses).toBe(310 + 3775);
   });
 
+  test('AMD-Vi command trace points map to the catalogue names the model records', () => {
+    const r = parseQemuTrace('1@2.3:amdvi_pages_inval domain 0x1 addr 0x1000\n1@2.4:amdvi_completion_wait addr 0x10 data 0x1\n1@2.5:amdvi_devtab_inval devid 0x10\n');
+    expect(r.commands).toEqual({ amdvi_invalidate_iommu_pages: 1, amdvi_completion_wait: 1, amdvi_invalidate_devtab_entry: 1 });
+    expect(r.totalCommands).toBe(3);
+  });
+
   test('malformed lines are reported with line numbers', () => {
     const r = parseQemuTrace('1@2.3:smmuv3_cmdq_opcode <--- SMMU_CMD_SYNC\nnot a line\n1@2.4:smmuv3_cmdq_opcode junk\n');
     expect(r.errors.map((e) => e.line)).toEqual([2, 3]);

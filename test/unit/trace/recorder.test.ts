@@ -12,6 +12,12 @@ describe('event catalogue', () => {
     }
     expect(eventSpec('IOMMU_IOAS_MAP')?.args).toEqual(['flags', 'ioas_id', 'user_va', 'length', 'iova', 'errno']);
     expect(COUNTER_NAMES).toContain('inv.smmuv3_cmdq_sync');
+    // Names the hardware models emit are catalogued (so UI filters and inv.* counters cover them).
+    for (const n of ['amdvi_invalidate_iommu_pages', 'amdvi_completion_wait', 'vtd_inv_desc_dev_iotlb', 'smmuv3_cmdq_cfgi_cd_all', 'amdvi_dte_write', 'F_TRANSLATION', 'IO_PAGE_FAULT', 'dma_write', 'switchover', 'intel_flush_range']) {
+      expect(eventSpec(n), n).toBeDefined();
+    }
+    expect(eventSpec('amdvi_invalidate_iommu_pages')?.category).toBe('invalidation');
+    expect(eventSpec('F_PERMISSION')?.category).toBe('fault');
     expect(EVENTS.filter((e) => e.category === 'invalidation').every((e) => e.track === 'hw.cmdq')).toBe(true);
   });
 });
