@@ -27,6 +27,8 @@ export class HwCounters {
   inv_wait = 0;
   faults = 0;
   page_requests = 0;
+  /** Page responses the hardware consumed (COMPLETE_PPR_REQUEST, page group response, CMD_PRI_RESP). */
+  page_responses = 0;
   /** Count of each architected command / descriptor by name. */
   readonly cmd: Record<string, number> = {};
 

@@ -92,6 +92,20 @@ export abstract class IommuHwModel {
   private readonly pasidCtxCache = new Map<number, Map<number, HwContext>>();
   private readonly ref: LeafRef = { page: 0, index: 0, level: 0, sizeLg2: 12, oa: 0, levelsWalked: 0 };
   private prgi = 0;
+  /** Outstanding page requests by sid * 512 + group index. */
+  private readonly pendingPrq = new Set<number>();
+
+  /**
+   * The hardware consumed a page response for (sid, grpid): 0, or -EINVAL when no such
+   * request is outstanding (a late or duplicate response). Charges the fault-handling cost
+   * (#32) once per completed request.
+   */
+  protected completePageRequest(sid: number, grpid: number): number {
+    if (!this.pendingPrq.delete(sid * 512 + grpid)) return -ERRNO.EINVAL;
+    this.counters.page_responses++;
+    this.cost.charge('prq_handle');
+    return 0;
+  }
 
   protected constructor(o: HwModelOptions) {
     this.clock = o.clock;
@@ -277,7 +291,8 @@ export abstract class IommuHwModel {
     if (kind === FAULT_KIND.TRANSLATION && this.priSids.has(sid)) {
       c.page_requests++;
       this.cost.charge('fault_record');
-      this.pageRequests.push({ ts: this.clock.now, sid, pasid, iova, write, grpid: this.prgi++ & 0x1ff });
+      const grpid = this.prgi++ & 0x1ff;
+      if (this.pageRequests.push({ ts: this.clock.now, sid, pasid, iova, write, grpid })) this.pendingPrq.add(sid * 512 + grpid);
       if (this.rec.enabled) this.rec.instant('hw.fault', 'page_request', this.clock.now, { sid, pasid, iova, write });
       return -ERRNO.EFAULT;
     }

@@ -115,6 +115,13 @@ export class AmdIommuHw extends IommuHwModel {
         this.counters.inv_iotlb++;
         this.notePending('inv_wait_domain');
         break;
+      case CMD.COMPLETE_PPR_REQUEST: {
+        const devid = fget(q0, 15, 0);
+        const tag = fget(q1, 40, 32);
+        Object.assign(fields, { DeviceID: devid, PASID: fget(q0, 51, 32), Tag: tag, Status: fget(q1, 47, 44) });
+        fields.rc = this.completePageRequest(devid, tag);
+        break;
+      }
       case CMD.COMPLETION_WAIT:
         fields.S = bit(q0, 0);
         fields.StoreAddress = Number(q0 & 0x000f_ffff_ffff_fff8n);

@@ -143,3 +143,14 @@ export function cmdInvIotlbPages(devid: number, qdep: number, address: number, s
 export function cmdOpcode(q0: bigint): number {
   return fget(q0, 63, 60);
 }
+
+/** COMPLETE_PPR_REQUEST (build_complete_ppr): DeviceID, PASID, PPR tag (PRG index) and status (0 success, 1 invalid, 0xf failure). */
+export function cmdCompletePpr(devid: number, pasid: number, tag: number, status: number): bigint[] {
+  let q0 = BigInt(devid & 0xffff);
+  q0 = fset(q0, 51, 32, pasid);
+  q0 = fset(q0, 63, 60, CMD.COMPLETE_PPR_REQUEST);
+  let q1 = fset(0n, 40, 32, tag & 0x1ff);
+  q1 = fset(q1, 47, 44, status);
+  if (pasid !== 0) q1 |= 1n << BigInt(INV_GN);
+  return [q0, q1];
+}

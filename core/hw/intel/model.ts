@@ -215,6 +215,15 @@ export class VtdIommuHw extends IommuHwModel {
         this.counters.inv_devtlb++;
         this.notePending('inv_wait_devtlb');
         break;
+      case QI.PGRP_RESP: {
+        const rid = fget(q0, 31, 16);
+        const prgi = fget(q1, 11, 3);
+        Object.assign(fields, { rid, pasid: fget(q0, 51, 32), code: fget(q0, 15, 12), prgi });
+        name = 'QI_PGRP_RESP';
+        trace = 'vtd_inv_desc_page_response';
+        fields.rc = this.completePageRequest(rid, prgi);
+        break;
+      }
       case QI.IWD:
         Object.assign(fields, { sw: bit(q0, 5), fn: bit(q0, 6), data: fget(q0, 63, 32) });
         name = 'QI_IWD';

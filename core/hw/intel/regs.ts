@@ -153,3 +153,15 @@ export function qiWait(statusAddr: number, data: number): bigint[] {
 export function qiType(q0: bigint): number {
   return fget(q0, 3, 0) | (fget(q0, 11, 9) << 4);
 }
+
+/** Page group response descriptor (QI_PGRP_RESP): RID, PASID (+P), response code, PRG index, LPIG. */
+export function qiPageGroupResponse(rid: number, pasid: number, prgi: number, code: number): bigint[] {
+  let q0 = BigInt(QI.PGRP_RESP);
+  if (pasid !== 0) q0 |= 1n << 4n;
+  q0 = fset(q0, 15, 12, code);
+  q0 = fset(q0, 31, 16, rid);
+  q0 = fset(q0, 51, 32, pasid);
+  let q1 = fset(0n, 11, 3, prgi);
+  q1 |= 1n << 2n; // LPIG: last page in group
+  return [q0, q1];
+}

@@ -187,6 +187,13 @@ export class SmmuV3Hw extends IommuHwModel {
         this.counters.inv_devtlb++;
         this.notePending('inv_wait_devtlb');
         break;
+      case CMDQ_OP.PRI_RESP: {
+        const sid = fget(q0, 63, 32);
+        const grpid = fget(q1, 8, 0);
+        Object.assign(fields, { sid, ssid: fget(q0, 31, 12), grpid, resp: fget(q1, 13, 12) });
+        fields.rc = this.completePageRequest(sid, grpid);
+        break;
+      }
       case CMDQ_OP.CMD_SYNC:
         fields.cs = fget(q0, 13, 12);
         this.completeWait();

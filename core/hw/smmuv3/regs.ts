@@ -105,3 +105,10 @@ export function cmdSync(): bigint[] {
 export function cmdOp(q0: bigint): number {
   return fget(q0, 7, 0);
 }
+
+/** CMD_PRI_RESP for (sid, ssid): PRG index GRPID[8:0], RESP[13:12] (0 deny, 1 fail, 2 success). */
+export function cmdPriResp(sid: number, ssid: number, grpid: number, resp: number): bigint[] {
+  let q0 = fset(op(CMDQ_OP.PRI_RESP), 63, 32, sid);
+  if (ssid !== 0) q0 = fset(q0 | (1n << 11n), 31, 12, ssid);
+  return [q0, fset(fset(0n, 8, 0, grpid), 13, 12, resp)];
+}

@@ -15,7 +15,7 @@ import { fset } from '../../hw/bits';
 import { AmdIommuHw } from '../../hw/amd/model';
 import type { AmdHwCaps } from '../../hw/amd/model';
 import { AMD_COSTS } from '../../hw/amd/cost';
-import { DTE, cmdCompletionWait, cmdInvDevtabEntry, cmdInvIommuPages, cmdInvIotlbPages } from '../../hw/amd/regs';
+import { DTE, cmdCompletePpr, cmdCompletionWait, cmdInvDevtabEntry, cmdInvIommuPages, cmdInvIotlbPages } from '../../hw/amd/regs';
 import { SimDevice } from '../../hw/driver/device';
 import type { DeviceSpec } from '../../hw/driver/device';
 import { PagingDomain } from '../../hw/driver/paging-domain';
@@ -205,6 +205,16 @@ export class AmdIommuDriver implements IommuDriver, VendorDomainHooks {
   release(domain: PagingDomain): void {
     for (const d of [...domain.devices]) this.blockDevice(d);
     this.freeDomids.push(domain.tag);
+  }
+
+  /**
+   * Page response for a PPR-log request (COMPLETE_PPR_REQUEST): code 0 = success, 1 = invalid
+   * (IOMMUFD_PAGE_RESP_*). 0, -ENODEV, or -EINVAL when no such request is outstanding.
+   */
+  pageResponse(dev: IommuDevice, pasid: number, grpid: number, code: number): number {
+    if (!this.devices.has(dev.sid)) return -ERRNO.ENODEV;
+    this.hw.submit([cmdCompletePpr(dev.sid, pasid, grpid, code === 0 ? 0 : 1)]);
+    return Number(this.hw.commands.toArray().at(-1)!.fields.rc);
   }
 
   dma(dev: IommuDevice, pasid: number, iova: number, length: number, write: boolean): number {

@@ -19,7 +19,7 @@ import type { VendorDomainHooks } from '../../hw/driver/paging-domain';
 import { VTD_COSTS } from '../../hw/intel/cost';
 import { VtdIommuHw } from '../../hw/intel/model';
 import type { VtdHwCaps } from '../../hw/intel/model';
-import { CAP, ECAP, GRAN, PC_GRAN, qiContextCache, qiDevIotlb, qiIotlb, qiPasidCache } from '../../hw/intel/regs';
+import { CAP, ECAP, GRAN, PC_GRAN, qiContextCache, qiDevIotlb, qiIotlb, qiPageGroupResponse, qiPasidCache } from '../../hw/intel/regs';
 import { IOMMU_MODEL, validatePasidTableConfig } from '../../hw/driver/pasid-table';
 import type { PasidTableConfig } from '../../hw/driver/pasid-table';
 import { TablePool, createPtIommu } from '../../pt';
@@ -238,6 +238,18 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
   release(domain: PagingDomain): void {
     for (const d of [...domain.devices]) this.blockDevice(d);
     this.freeDids.push(domain.tag);
+  }
+
+  /**
+   * Page response (intel_iommu_page_response): one page group response descriptor + wait;
+   * code 0 = success, 1 = invalid. 0, -ENODEV, or -EINVAL when no such request is outstanding.
+   */
+  pageResponse(dev: IommuDevice, pasid: number, grpid: number, code: number): number {
+    if (!this.devices.has(dev.sid)) return -ERRNO.ENODEV;
+    const n = this.hw.commands.total;
+    this.hw.qiSubmitSync([qiPageGroupResponse(dev.sid, pasid, grpid, code === 0 ? 0 : 1)]);
+    const cmds = this.hw.commands.toArray();
+    return Number(cmds[cmds.length - (this.hw.commands.total - n)]!.fields.rc);
   }
 
   dma(dev: IommuDevice, pasid: number, iova: number, length: number, write: boolean): number {

@@ -20,7 +20,7 @@ import type { VendorDomainHooks } from '../../hw/driver/paging-domain';
 import { SMMUV3_COSTS } from '../../hw/smmuv3/cost';
 import { SmmuV3Hw } from '../../hw/smmuv3/model';
 import type { SmmuHwCaps } from '../../hw/smmuv3/model';
-import { CD, HTTU, STE, STE_CFG, cmdAtcInv, cmdCfgiCd, cmdCfgiSte, cmdSync, cmdTlbiNhAsid, cmdTlbiNhVa } from '../../hw/smmuv3/regs';
+import { CD, HTTU, STE, STE_CFG, cmdAtcInv, cmdCfgiCd, cmdCfgiSte, cmdPriResp, cmdSync, cmdTlbiNhAsid, cmdTlbiNhVa } from '../../hw/smmuv3/regs';
 import { IOMMU_MODEL, validatePasidTableConfig } from '../../hw/driver/pasid-table';
 import type { PasidTableConfig } from '../../hw/driver/pasid-table';
 import { TablePool, createPtIommu } from '../../pt';
@@ -276,6 +276,16 @@ export class SmmuV3Driver implements IommuDriver, VendorDomainHooks {
   release(domain: PagingDomain): void {
     for (const d of [...domain.devices]) this.blockDevice(d);
     this.freeAsids.push(domain.tag);
+  }
+
+  /**
+   * Page response (arm_smmu_page_response): CMD_PRI_RESP with RESP success (2) or deny (0).
+   * 0, -ENODEV, or -EINVAL when no such request is outstanding.
+   */
+  pageResponse(dev: IommuDevice, pasid: number, grpid: number, code: number): number {
+    if (!this.devices.has(dev.sid)) return -ERRNO.ENODEV;
+    this.hw.submit([cmdPriResp(dev.sid, pasid, grpid, code === 0 ? 2 : 0)]);
+    return Number(this.hw.commands.toArray().at(-1)!.fields.rc);
   }
 
   dma(dev: IommuDevice, pasid: number, iova: number, length: number, write: boolean): number {

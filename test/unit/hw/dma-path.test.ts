@@ -58,6 +58,15 @@ describe.each(HW_VENDORS)('%s: DMA path', (vendor) => {
     expect(sys.driver.dma(dev, 0, 0x5000, 4, true)).toBe(-ERRNO.EFAULT);
     expect(sys.hw!.pageRequests.toArray().map((p) => [p.sid, p.iova, p.write])).toEqual([[0x10, 0x5000, true]]);
     expect(sys.hw!.events.length).toBe(0);
+    // The page response completes the request exactly once.
+    const drv = sys.driver as unknown as { pageResponse(d: typeof dev, pasid: number, grpid: number, code: number): number };
+    const grpid = sys.hw!.pageRequests.toArray()[0]!.grpid;
+    expect(drv.pageResponse(dev, 0, grpid, 0)).toBe(0);
+    const name = { amd: 'COMPLETE_PPR_REQUEST', intel: 'QI_PGRP_RESP', smmuv3: 'CMD_PRI_RESP' }[vendor];
+    expect(sys.hw!.commands.toArray().some((c) => c.name === name && c.fields.rc === 0)).toBe(true);
+    expect(sys.stats().page_responses).toBe(1);
+    expect(drv.pageResponse(dev, 0, grpid, 0)).toBe(-ERRNO.EINVAL);
+    expect(sys.stats().page_responses).toBe(1);
   });
 
   it('records driver steps, invalidation commands, table writes and faults', () => {
