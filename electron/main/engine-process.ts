@@ -39,7 +39,8 @@ export class EngineProcess {
       this.start();
     });
     this.child = child;
-    this.emit({ type: 'status', status: { state: 'ready', message: 'engine ready' } });
+    // After a restart the 'restarting' notice stays up (the renderer reopens its database).
+    if (this.restarts === 0) this.emit({ type: 'status', status: { state: 'ready', message: 'engine ready' } });
   }
 
   call(id: string, method: string, req: unknown): Promise<ApiResult<unknown>> {

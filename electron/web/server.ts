@@ -40,6 +40,8 @@ export interface WebHost {
   token: string;
   port: number;
   close(): Promise<void>;
+  /** Stop the engine worker the way a crash would (it is restarted; clients get a status event). For tests. */
+  crashEngine(): Promise<void>;
 }
 
 function tokenFrom(req: IncomingMessage): string | null {
@@ -63,18 +65,37 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   if (!existsSync(join(root, 'index.html'))) {
     throw new Error(`built renderer not found in ${root}: run \`npx electron-vite build\` first`);
   }
-  const worker = new Worker(new URL('./worker.ts', import.meta.url));
   const pending = new Map<string, WebSocket>();
   const sockets = new Set<WebSocket>();
-  worker.on('message', (m: HostOutbound) => {
-    if (m.type === 'result') {
-      const ws = pending.get(m.id);
-      pending.delete(m.id);
-      if (ws?.readyState === ws?.OPEN) ws?.send(JSON.stringify({ ...m, id: m.id.slice(m.id.indexOf(':') + 1) }));
-    } else {
-      for (const ws of sockets) ws.send(JSON.stringify(m));
-    }
-  });
+  const broadcast = (m: unknown): void => {
+    for (const ws of sockets) ws.send(JSON.stringify(m));
+  };
+  // The engine host worker; restarted if it dies (calls in flight fail with EIO, the UI is told).
+  let worker: Worker;
+  let closing = false;
+  let restarts = 0;
+  const startWorker = (): void => {
+    worker = new Worker(new URL('./worker.ts', import.meta.url));
+    worker.on('message', (m: HostOutbound) => {
+      if (m.type === 'result') {
+        const ws = pending.get(m.id);
+        pending.delete(m.id);
+        if (ws?.readyState === ws?.OPEN) ws?.send(JSON.stringify({ ...m, id: m.id.slice(m.id.indexOf(':') + 1) }));
+      } else broadcast(m);
+    });
+    worker.on('error', (e) => console.error(`engine host worker failed: ${e.message}`));
+    worker.on('exit', (code) => {
+      if (closing) return;
+      for (const [id, ws] of pending) {
+        ws.send(JSON.stringify({ type: 'result', id: id.slice(id.indexOf(':') + 1), result: { ok: false, error: { code: 'EIO', message: `engine exited (code ${code})` } } }));
+      }
+      pending.clear();
+      restarts++;
+      broadcast({ type: 'status', status: { state: 'restarting', message: `engine host exited (code ${code}); restarted (${restarts})` } });
+      startWorker();
+    });
+  };
+  startWorker();
 
   const headers = {
     'Content-Security-Policy': CSP,
@@ -143,10 +164,14 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     token,
     port,
+    async crashEngine() {
+      await worker.terminate();
+    },
     async close() {
       for (const ws of sockets) ws.terminate();
       wss.close();
       await new Promise<void>((ok) => server.close(() => ok()));
+      closing = true;
       await worker.terminate();
     },
   };

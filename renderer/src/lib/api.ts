@@ -46,12 +46,14 @@ class WebSocketApi implements WorkbenchApi {
   }
 
   private receive(text: string): void {
-    const m = JSON.parse(text) as { type: string; id?: string; result?: ApiResult<unknown>; event?: ProgressEvent };
+    const m = JSON.parse(text) as { type: string; id?: string; result?: ApiResult<unknown>; event?: ProgressEvent; status?: HostStatus };
     if (m.type === 'result' && m.id && m.result) {
       this.pending.get(m.id)?.(m.result);
       this.pending.delete(m.id);
     } else if (m.type === 'progress' && m.event) {
       for (const l of this.progress) l(m.event);
+    } else if (m.type === 'status' && m.status) {
+      for (const l of this.status) l(m.status);
     }
   }
 
