@@ -197,7 +197,7 @@ describe('workbench UI in browser mode', () => {
       expect(Number(await page.getByTestId(`chart-rounds-${r.id}`).getAttribute('data-points'))).toBeGreaterThan(0);
     }
     db.close();
-    expect(await page.getByTestId('explanations').locator('li').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('explanations').locator('li').count()).toBeGreaterThan(0);
     await page.screenshot({ path: `${ARTIFACTS}/compare-from-ui.png`, fullPage: true });
   });
 
