@@ -13,6 +13,7 @@ import type { GenericPt, TablePool } from '../../pt';
 import { iotlbGatherInit, iotlbGatherIsEmpty, iotlbGatherReleaseFreelist } from '../../pt';
 import type { IommuDirtyBitmap, IotlbGather, IovaBitmapSink } from '../../pt/types';
 import type { IommuDevice, IommuDirtyOps, IommuDomain, IommuDomainGeometry, IommuDomainOps, IommuDriver } from '../../iommu/types';
+import { ERRNO } from '../../errno';
 import type { IommuHwModel } from '../engine';
 
 /** What a vendor driver provides to a {@link PagingDomain}. */
@@ -88,11 +89,12 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
   }
 
   attachDev(domain: IommuDomain, dev: IommuDevice): number {
-    if (this.freed) return -22;
+    if (this.freed) return -ERRNO.EINVAL;
     return this.hooks.attachDev(domain as PagingDomain, dev);
   }
 
   mapPages(_d: IommuDomain, iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, mapped: { bytes: number }): number {
+    if (this.freed) return -ERRNO.EINVAL;
     const cost = this.hw.cost;
     cost.charge('sw_map_leaf');
     if (pgcount > 1) cost.charge('sw_map_extra', pgcount - 1);
@@ -100,6 +102,7 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
   }
 
   unmapPages(_d: IommuDomain, iova: number, pgsize: number, pgcount: number, gather: IotlbGather): number {
+    if (this.freed) return 0;
     const cost = this.hw.cost;
     cost.charge('sw_unmap_leaf');
     if (pgcount > 1) cost.charge('sw_unmap_extra', pgcount - 1);
@@ -131,6 +134,7 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
   }
 
   iovaToPhys(_d: IommuDomain, iova: number): number {
+    if (this.freed) return 0;
     return this.pt.iovaToPhys(iova);
   }
 
@@ -143,6 +147,7 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
    * cleared ranges are in dirty.gather for the caller's single iotlb_sync.
    */
   readAndClearDirty(iova: number, size: number, flags: number, dirty: IommuDirtyBitmap): number {
+    if (this.freed) return -ERRNO.EINVAL;
     const rc = this.hooks.readDirtyCheck(this, dirty);
     if (rc) return rc;
     const ts = this.hw.clock.now;
@@ -170,7 +175,7 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
     const sink = new CountingSink(dirty.bitmap);
     // The RFC's dirty bitmap in this path has no gather of its own: records go to the unmap gather.
     const rc = this.pt.readAndClearDirty(iova, size, 0, { bitmap: sink, gather });
-    if (rc < 0 && rc !== -95) return 0;
+    if (rc < 0 && rc !== -ERRNO.EOPNOTSUPP) return 0;
     this.chargeDirty(sink.n, true);
     const bytes = this.unmapPages(this, iova, size, 1, gather);
     this.trace('unmap_read_dirty', ts, { iova, size, bytes, dirty_leaves: sink.n });

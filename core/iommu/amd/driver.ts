@@ -129,10 +129,13 @@ export class AmdIommuDriver implements IommuDriver, VendorDomainHooks {
     return 0;
   }
 
+  /** do_detach: drop the device from its domain and flush that domain's TLB (entries tagged with its DomainID). */
   private detachFromCurrent(dev: SimDevice): void {
     const old = dev.domain as PagingDomain | null;
-    if (old) old.devices.delete(dev);
     dev.domain = null;
+    if (!old) return;
+    old.devices.delete(dev);
+    this.flushAll(old);
   }
 
   /** device_flush_dte: INVALIDATE_DEVTAB_ENTRY, plus a whole device-IOTLB flush for ATS devices. */

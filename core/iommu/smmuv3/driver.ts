@@ -273,8 +273,10 @@ export class SmmuV3Driver implements IommuDriver, VendorDomainHooks {
     return 0;
   }
 
+  /** arm_smmu_domain_free: block the masters, then TLBI_NH_ASID before the ASID is reused. */
   release(domain: PagingDomain): void {
     for (const d of [...domain.devices]) this.blockDevice(d);
+    this.flushAll(domain);
     this.freeAsids.push(domain.tag);
   }
 

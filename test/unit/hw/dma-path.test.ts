@@ -98,3 +98,31 @@ describe('IOTLB entry sizes', () => {
     expect([arm.sys.stats().translations, arm.sys.stats().iotlb_entries]).toEqual([1, 1]);
   });
 });
+
+describe('domain lifetime', () => {
+  it.each(HW_VENDORS)('%s: free blocks attached devices, releases tables, and later ops fail cleanly', (vendor) => {
+    const { sys, dev, dom } = setup(vendor);
+    map(dom, 0, 0x10_0000_0000, 0x4000);
+    expect(sys.driver.dma(dev, 0, 0, 8, true)).toBe(0);
+    dom.ops.free(dom);
+    expect(dom.devices.size).toBe(0);
+    expect(sys.driver.dma(dev, 0, 0, 8, true)).toBeLessThan(0); // blocked now
+    expect(dom.ops.mapPages(dom, 0, 0, 4096, 1, 3, { bytes: 0 })).toBe(-ERRNO.EINVAL);
+    expect(dom.ops.iovaToPhys(dom, 0)).toBe(0);
+    expect(dom.ops.attachDev(dom, dev)).toBe(-ERRNO.EINVAL);
+  });
+});
+
+describe('tag reuse', () => {
+  it.each(HW_VENDORS)('%s: a freed domain tag reused by a new domain never hits the old translations', (vendor) => {
+    const { sys, dev, dom } = setup(vendor);
+    map(dom, 0x7000, 0x10_0000_0000, 0x1000);
+    expect(sys.driver.dma(dev, 0, 0x7000, 8, false)).toBe(0);
+    const tag = dom.tag;
+    dom.ops.free(dom);
+    const b = sys.driver.domainAllocPagingFlags(dev, 0) as typeof dom;
+    expect(b.tag).toBe(tag);
+    expect(b.ops.attachDev(b, dev)).toBe(0);
+    expect(sys.driver.dma(dev, 0, 0x7000, 8, false)).toBe(-ERRNO.EFAULT);
+  });
+});
