@@ -20,6 +20,9 @@ export class HwCounters {
   ctx_fetch = 0;
   /** CPU writes of context-structure qwords (DTE, PASID entry, STE, CD). */
   table_entry_write = 0;
+  /** IOPTEs read / atomically cleared by software dirty walks (core/pt work counters). */
+  dirty_entries_read = 0;
+  dirty_entries_cleared = 0;
   inv_iotlb = 0;
   inv_context = 0;
   inv_pasid = 0;

@@ -152,17 +152,30 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
     if (rc) return rc;
     const ts = this.hw.clock.now;
     const sink = new CountingSink(dirty.bitmap);
+    const read0 = this.pt.stats.dirtyEntriesRead;
+    const clr0 = this.pt.stats.dirtyEntriesCleared;
     const r = this.pt.readAndClearDirty(iova, size, flags, { bitmap: sink, gather: dirty.gather });
-    this.chargeDirty(sink.n, (flags & 1) === 0);
-    this.trace('read_and_clear_dirty', ts, { iova, size, flags, dirty_leaves: sink.n, rc: r });
+    this.chargeWalk(this.pt.stats.dirtyEntriesRead - read0, this.pt.stats.dirtyEntriesCleared - clr0);
+    this.trace('pt_read_and_clear_dirty', ts, { iova, size, flags, dirty_leaves: sink.n, rc: r });
     return r;
   }
 
-  private chargeDirty(records: number, cleared: boolean): void {
-    // Per dirty leaf: the walk step and (when clearing) one atomic test-and-clear (#26, #28).
-    // Clean-leaf traversal is not charged: core/pt does not report leaves visited.
+  /**
+   * Charge a dirty walk from core/pt's work counters: every entry read (#26, per present
+   * leaf of a dense table) and every entry atomically cleared, replicas included (#28).
+   */
+  private chargeWalk(read: number, cleared: number): void {
+    const c = this.hw.counters;
+    c.dirty_entries_read += read;
+    c.dirty_entries_cleared += cleared;
+    this.hw.cost.charge('dirty_leaf_walk', read);
+    this.hw.cost.charge('dirty_clear_atomic', cleared);
+  }
+
+  /** Charge a walk core/pt does not count (write-protect): per leaf changed. */
+  private chargeDirty(records: number): void {
     this.hw.cost.charge('dirty_leaf_walk', records);
-    if (cleared) this.hw.cost.charge('dirty_clear_atomic', records);
+    this.hw.cost.charge('dirty_clear_atomic', records);
   }
 
   /**
@@ -174,9 +187,11 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
     const ts = this.hw.clock.now;
     const sink = new CountingSink(dirty.bitmap);
     // The RFC's dirty bitmap in this path has no gather of its own: records go to the unmap gather.
+    const read0 = this.pt.stats.dirtyEntriesRead;
+    const clr0 = this.pt.stats.dirtyEntriesCleared;
     const rc = this.pt.readAndClearDirty(iova, size, 0, { bitmap: sink, gather });
     if (rc < 0 && rc !== -ERRNO.EOPNOTSUPP) return 0;
-    this.chargeDirty(sink.n, true);
+    this.chargeWalk(this.pt.stats.dirtyEntriesRead - read0, this.pt.stats.dirtyEntriesCleared - clr0);
     const bytes = this.unmapPages(this, iova, size, 1, gather);
     this.trace('unmap_read_dirty', ts, { iova, size, bytes, dirty_leaves: sink.n });
     return bytes;
@@ -193,7 +208,7 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
     const g = iotlbGatherInit();
     const rc = this.pt.writeProtectAndClear(iova, size, { bitmap: sink, gather: g });
     if (rc) return rc;
-    this.chargeDirty(sink.n, true);
+    this.chargeDirty(sink.n);
     this.iotlbSync(this, g);
     this.trace('write_protect_and_clear', ts, { iova, size, dirty_leaves: sink.n });
     return 0;

@@ -58,8 +58,13 @@ describe('AMD-Vi', () => {
     // Hardware set D only in the replicas it fetched.
     expect(raw(dom, 0x101000) & (1n << 6n)).not.toBe(0n);
     expect(raw(dom, 0x102000) & (1n << 6n)).toBe(0n);
+    const before = sys.stats();
     const r = readDirty(dom, 0x100000, 0x10000, true);
     expect(r).toEqual({ rc: 0, records: [[0x100000, 0x10000]] });
+    // Work charged from core/pt's counters: every replica cleared atomically.
+    const after = sys.stats();
+    expect(after.dirty_entries_cleared! - before.dirty_entries_cleared!).toBe(16);
+    expect(after.dirty_entries_read! - before.dirty_entries_read!).toBeGreaterThanOrEqual(16);
     for (let a = 0x100000; a < 0x110000; a += 0x1000) expect(raw(dom, a) & (1n << 6n)).toBe(0n);
     expect(readDirty(dom, 0x100000, 0x10000, true).records).toEqual([]);
   });
