@@ -21,6 +21,7 @@ import { POW2 } from './bits';
 const EMPTY = -1;
 /** 2^-n, exact, so iova * INV_POW2[s] equals iova / 2^s. */
 const INV_POW2 = POW2.map((v) => 1 / v);
+const INV_2_32 = 1 / 4294967296;
 
 export class Iotlb {
   readonly capacity: number;
@@ -84,7 +85,7 @@ export class Iotlb {
       const s = cls[c]!;
       const vpn = Math.floor(iova * INV_POW2[s]!);
       const lo = vpn >>> 0;
-      const hi = (vpn / 4294967296) >>> 0;
+      const hi = (vpn * INV_2_32) >>> 0;
       let h = Iotlb.hash(lo, hi, tag, s) & this.mask;
       for (;;) {
         const slot = this.index[h]!;
