@@ -17,7 +17,7 @@ const noDomGlobals = ['window', 'document', 'navigator', 'localStorage', 'HTMLEl
 }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'test/e2e/artifacts/**', 'core/**/examples/**'] },
+  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'tmp/**', 'test/e2e/artifacts/**', 'core/**/examples/**'] },
   ...tseslint.configs.recommended,
   ...svelte.configs['flat/recommended'],
   {

@@ -43,6 +43,8 @@ async function main(): Promise<void> {
   let r: Awaited<ReturnType<typeof runComparison>>;
   try {
     r = await runComparison(data.scenario, { sink: sink.sink, signal, onProgress: (p) => post({ type: 'progress', p }), executor: parallelExecutor(sink.sink) });
+    // Stored in the `comparison` table on close, like `compare --db` does.
+    sink.sink.saveComparison(r.summary);
   } finally {
     clearInterval(poll);
     // Close (indexes built, writer gone) before reporting, so the host can write and read at once.

@@ -14,7 +14,7 @@ import { counterSeries, eventNames, eventsPage, hasRunTables, listCounters, list
 import { faultsReport } from './faults';
 import { exportDatabase } from './exports';
 import { Jobs, listPresets } from './jobs';
-import { readNotes, saveNotes } from './notes';
+import { readNotes } from './notes';
 import { PageTables } from './pagetables';
 
 /** Messages the host sends back to its transport. */
@@ -35,16 +35,7 @@ export class EngineHost {
   private readonly pageTables = new PageTables();
 
   constructor(private readonly opts: EngineHostOptions) {
-    this.jobs = new Jobs(
-      (event) => opts.post({ type: 'progress', event }),
-      (dbPath, runIds, explanations, summary) => {
-        try {
-          saveNotes(dbPath, runIds, explanations, summary);
-        } catch (e) {
-          console.error(`engine host: could not store comparison notes in ${dbPath}: ${(e as Error).message}`);
-        }
-      },
-    );
+    this.jobs = new Jobs((event) => opts.post({ type: 'progress', event }));
   }
 
   /** The open database with our run tables, or an error value. */

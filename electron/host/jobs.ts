@@ -34,11 +34,7 @@ const CANCEL_GRACE_MS = 30_000;
 export class Jobs {
   private readonly running = new Map<string, Job>();
 
-  constructor(
-    private readonly progress: (ev: ProgressEvent) => void,
-    /** Called after a job wrote runs into a database (the host refreshes its open handle). */
-    private readonly wrote: (dbPath: string, runIds: number[], explanations: string[], summary: unknown) => void = () => {},
-  ) {}
+  constructor(private readonly progress: (ev: ProgressEvent) => void) {}
 
   /** Optional features this build serves (EngineInfo.features). */
   features(): string[] {
@@ -100,7 +96,6 @@ export class Jobs {
           const total = p.phase === 'done' ? p.round : p.maxRounds;
           this.progress({ callId: req.jobId, label, done: Math.min(p.round, total), total });
         } else if (m.type === 'done') {
-          this.wrote(dbPath, m.runIds, m.explanations, m.summary);
           const failed = m.failed.map((f) => `${titles[f.vendor] ?? f.vendor}: ${f.message}`);
           finish({ ok: true, value: { runIds: m.runIds, cancelled: m.cancelled, explanations: m.explanations, failed, dbPath } });
         } else finish({ ok: false, error: { code: m.code === 'ENOENT' ? 'ENOENT' : 'EIO', message: `${m.code}: ${m.message}` } });
