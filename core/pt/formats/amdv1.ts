@@ -160,7 +160,8 @@ export const amdv1: PtFormat = {
     let nlo = lo;
     if (setA) nlo |= AMDV1_A;
     if (setD && write) nlo |= AMDV1_D;
-    if (nlo === lo) return HW_OK;
+    // `|` yields a signed int32: compare as unsigned, or an OA with bit 31 set always "updates".
+    if (nlo >>> 0 === lo) return HW_OK;
     t[2 * i] = nlo >>> 0;
     return HW_UPDATED;
   },

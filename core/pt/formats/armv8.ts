@@ -153,7 +153,8 @@ export const armv8: PtFormat = {
       if ((hi & ARMV8_HI_DBM) === 0 || !setD) return HW_PERM_FAULT;
       nlo &= ~ARMV8_AP2;
     }
-    if (nlo === lo) return HW_OK;
+    // `|` yields a signed int32: compare as unsigned, or an OA with bit 31 set always "updates".
+    if (nlo >>> 0 === lo) return HW_OK;
     t[2 * i] = nlo >>> 0;
     return HW_UPDATED;
   },

@@ -98,7 +98,8 @@ export const vtdss: PtFormat = {
     let nlo = lo;
     if (setA) nlo |= VTDSS_A;
     if (setD && write) nlo |= VTDSS_D;
-    if (nlo === lo) return HW_OK;
+    // `|` yields a signed int32: compare as unsigned, or an OA with bit 31 set always "updates".
+    if (nlo >>> 0 === lo) return HW_OK;
     t[2 * i] = nlo >>> 0;
     return HW_UPDATED;
   },
