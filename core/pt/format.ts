@@ -9,7 +9,7 @@
  * table page `t` (Uint32Array(1024)) at t[2i], t[2i+1]. All three formats use a 4 KiB granule
  * with 512-entry tables, so item sizes are shared: level L items span 2^(12 + 9L) bytes.
  */
-import type { HwAccess, PtFormatName, PtWalkStep } from './types';
+import { HW_ACCESS, type HwAccess, type PtFormatName, type PtWalkStep } from './types';
 
 /** pt_entry_type values. */
 export const ENTRY_EMPTY = 0;
@@ -141,4 +141,17 @@ export interface PtFormat {
   hwAccess(t: Uint32Array, i: number, write: boolean, setA: boolean, setD: boolean): HwAccess;
   /** Fields named as the manual names them, for the inspector. */
   describe(lo: number, hi: number, level: number): { kind: PtWalkStep['kind']; fields: PtWalkStep['fields'] };
+}
+
+/**
+ * Atomically OR `bits` into the low word of item i (whose current low word is `lo`), as
+ * hardware A/D updates do: HW_ACCESS.OK when they were already set, else UPDATED.
+ * `|` yields a signed int32, so the comparison is done unsigned (an OA with bit 31 set
+ * would otherwise always look like an update).
+ */
+export function hwSetLoBits(t: Uint32Array, i: number, lo: number, bits: number): HwAccess {
+  const nlo = (lo | bits) >>> 0;
+  if (nlo === lo) return HW_ACCESS.OK;
+  t[2 * i] = nlo;
+  return HW_ACCESS.UPDATED;
 }

@@ -265,36 +265,14 @@ export class GenericPt implements PtIommu {
   // ---------------------------------------------------------------- lookups
 
   iovaToPhys(iova: number): number {
-    if (!(iova >= 0 && iova < this.vaLimit)) return 0;
-    const chunks = this.pool.chunks;
-    const present = this.presentLo;
-    const shift = this.typeShift;
-    const mask = this.typeMask;
-    const hiMask = this.oaHiMask;
-    const basePfn = this.pool.basePfn;
-    let page = this.rootPage;
-    for (let level = this.topLevel; level >= 0; level--) {
-      const t = chunks[page >>> CH_LG2]!;
-      const i = (iova * this.invItem[level]!) & 511;
-      const w = ((page & CHUNK_MASK) << 10) + 2 * i;
-      const lo = t[w]!;
-      if ((lo & present) === 0) return 0;
-      const hi = t[w + 1]!;
-      const type = this.typeLut[level]![(lo >>> shift) & mask]!;
-      if (type === TABLE) {
-        page = (hi & hiMask) * 1048576 + (lo >>> 12) - basePfn;
-        continue;
-      }
-      if (type !== OA) return 0;
-      if (this.maybeGrouped(lo, hi)) {
-        const size = this.itemSize[level]! * (1 << this.fmt.contigLg2(lo, hi, level));
-        return this.fmt.leafOa(lo, hi, level) + (size <= 2147483648 ? (iova >>> 0) & (size - 1) : iova % size);
-      }
-      const size = this.itemSize[level]!;
-      return (hi & hiMask) * TWO32 + ((lo & 0xfffff000) >>> 0) + (size <= 2147483648 ? (iova >>> 0) & (size - 1) : iova % size);
-    }
-    return 0;
+    const ref = this.scratchRef;
+    if (!this.lookupLeaf(iova, ref)) return 0;
+    const size = 2 ** ref.sizeLg2;
+    return ref.oa + (size <= 2147483648 ? (iova >>> 0) & (size - 1) : iova % size);
   }
+
+  /** Reused by iovaToPhys so translation allocates nothing. */
+  private readonly scratchRef: LeafRef = { page: 0, index: 0, level: 0, sizeLg2: 0, oa: 0, levelsWalked: 0 };
 
   lookupLeaf(iova: number, out: LeafRef): boolean {
     if (!(iova >= 0 && iova < this.vaLimit)) return false;

@@ -21,15 +21,13 @@
  */
 import { HW_ACCESS, type HwAccess } from '../types';
 import {
-  ENTRY_EMPTY, ENTRY_OA, ENTRY_TABLE, PT_ATTR, TWO32, hex, itemLg2, oa52,
+  ENTRY_EMPTY, ENTRY_OA, ENTRY_TABLE, PT_ATTR, TWO32, hex, hwSetLoBits, itemLg2, oa52,
   type EntryType, type PtFormat,
 } from '../format';
 
 
 // Local copies of imported constants: imported bindings may compile to getters (tsx/vite),
 // and hwAccess runs on the DMA hot path.
-const HW_OK: HwAccess = HW_ACCESS.OK;
-const HW_UPDATED: HwAccess = HW_ACCESS.UPDATED;
 const HW_PERM_FAULT: HwAccess = HW_ACCESS.PERM_FAULT;
 
 export const AMDV1_PR = 1 << 0;
@@ -157,13 +155,7 @@ export const amdv1: PtFormat = {
     if ((lo & AMDV1_PR) === 0) return HW_PERM_FAULT;
     if (write ? (hi & AMDV1_HI_IW) === 0 : (hi & AMDV1_HI_IR) === 0) return HW_PERM_FAULT;
     // AMD spec 2.2.3.1/2.2.3.2: with DTE.HAD, A on any access, D on a write; 64-bit atomic update.
-    let nlo = lo;
-    if (setA) nlo |= AMDV1_A;
-    if (setD && write) nlo |= AMDV1_D;
-    // `|` yields a signed int32: compare as unsigned, or an OA with bit 31 set always "updates".
-    if (nlo >>> 0 === lo) return HW_OK;
-    t[2 * i] = nlo >>> 0;
-    return HW_UPDATED;
+    return hwSetLoBits(t, i, lo, (setA ? AMDV1_A : 0) | (setD && write ? AMDV1_D : 0));
   },
 
   describe(lo, hi, level) {

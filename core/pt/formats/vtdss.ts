@@ -15,15 +15,13 @@
  */
 import { HW_ACCESS, type HwAccess } from '../types';
 import {
-  ENTRY_EMPTY, ENTRY_OA, ENTRY_TABLE, PT_ATTR, TWO32, hex, itemLg2, oa52,
+  ENTRY_EMPTY, ENTRY_OA, ENTRY_TABLE, PT_ATTR, TWO32, hex, hwSetLoBits, itemLg2, oa52,
   type EntryType, type PtFormat,
 } from '../format';
 
 
 // Local copies of imported constants: imported bindings may compile to getters (tsx/vite),
 // and hwAccess runs on the DMA hot path.
-const HW_OK: HwAccess = HW_ACCESS.OK;
-const HW_UPDATED: HwAccess = HW_ACCESS.UPDATED;
 const HW_PERM_FAULT: HwAccess = HW_ACCESS.PERM_FAULT;
 
 export const VTDSS_R = 1 << 0;
@@ -95,13 +93,7 @@ export const vtdss: PtFormat = {
     const lo = t[2 * i]!;
     if (write ? (lo & VTDSS_W) === 0 : (lo & VTDSS_R) === 0) return HW_PERM_FAULT;
     // VT-d 3.7.2: with SSADE the remapping hardware atomically sets A on access, D on write.
-    let nlo = lo;
-    if (setA) nlo |= VTDSS_A;
-    if (setD && write) nlo |= VTDSS_D;
-    // `|` yields a signed int32: compare as unsigned, or an OA with bit 31 set always "updates".
-    if (nlo >>> 0 === lo) return HW_OK;
-    t[2 * i] = nlo >>> 0;
-    return HW_UPDATED;
+    return hwSetLoBits(t, i, lo, (setA ? VTDSS_A : 0) | (setD && write ? VTDSS_D : 0));
   },
 
   describe(lo, hi, level) {
