@@ -12,9 +12,8 @@ import { ARTIFACTS, launchChromium, startWebHost, type WebHostProcess } from './
 import { writeFixture } from '../unit/ui/fixture';
 
 const PATH = `${ARTIFACTS}/perf-10m.sqlite`;
-const run = process.env.WB_PERF === '1' ? describe : describe.skip;
-
-run('10 M-event database (WB_PERF=1)', () => {
+// Excluded from `npm test` by vitest.config.ts unless WB_PERF=1.
+describe('10 M-event database (WB_PERF=1)', () => {
   let host: WebHostProcess;
   let browser: Browser;
   let page: Page;

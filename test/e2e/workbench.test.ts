@@ -67,7 +67,7 @@ describe('workbench UI in browser mode', () => {
     const t = Date.now();
     await page.getByRole('button', { name: 'Open', exact: true }).click();
     await page.getByTestId('runs-table').waitFor();
-    expect(await page.getByTestId('runs-table').locator('tbody tr').count()).toBe(3);
+    await expect.poll(() => page.getByTestId('runs-table').locator('tbody tr').count()).toBe(3);
     await view('Compare');
     await ready();
     console.log(`[timing] open → Compare ready: ${Date.now() - t} ms (fixture, ${fx.events.reduce((a, b) => a + b, 0)} events)`);
@@ -162,7 +162,7 @@ describe('workbench UI in browser mode', () => {
       expect(Number(await col.getByTestId('fault-total').getAttribute('data-total'))).toBe(fx.faults[i]);
       const counts = await col.locator('.hist li').evaluateAll((li) => li.map((l) => Number(l.getAttribute('data-count'))));
       expect(counts.reduce((a, b) => a + b, 0)).toBe(fx.faults[i]);
-      expect(await col.getByTestId('page-requests').locator('tbody tr').count()).toBe(60);
+      await expect.poll(() => col.getByTestId('page-requests').locator('tbody tr').count()).toBe(60);
     }
     await page.screenshot({ path: `${ARTIFACTS}/faults.png`, fullPage: true });
   });
@@ -224,7 +224,7 @@ describe('workbench UI in browser mode', () => {
     for (const vendor of ['amd', 'intel', 'smmuv3']) {
       await page.getByLabel('Run').selectOption(String(ids[vendor]));
       await page.getByTestId('pt-info').waitFor({ timeout: 60_000 });
-      expect(await page.getByTestId('pt-map').locator('.cell.s4k').count()).toBe(256);
+      await expect.poll(() => page.getByTestId('pt-map').locator('.cell.s4k').count()).toBe(256);
       await page.getByLabel('IOVA', { exact: true }).fill('0x1000');
       await page.getByRole('button', { name: 'Walk' }).click();
       const leaf = page.getByTestId('pt-walk').locator('tr[data-kind=OA]');
