@@ -110,7 +110,7 @@ const METRICS: { key: keyof VendorTotals; phrase: string; unit: 'ns' | 'count' |
 function fmt(v: number, unit: string): string {
   if (unit === 'ns') return v >= 1e6 ? `${(v / 1e6).toFixed(2)} ms` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} µs` : `${v} ns`;
   if (unit === 'rate') return `${(v * 100).toFixed(1)}%`;
-  if (unit === 'bytes') return `${(v / 2 ** 20).toFixed(1)} MiB`;
+  if (unit === 'bytes') return v >= 2 ** 30 ? `${(v / 2 ** 30).toFixed(1)} GiB` : `${(v / 2 ** 20).toFixed(1)} MiB`;
   return v.toLocaleString('en-US');
 }
 
@@ -130,6 +130,7 @@ function cause(key: keyof VendorTotals, hi: VendorResult, lo: VendorResult): str
     case 'pteReads': {
       const perDirty = t.dirtyPages ? t.pteReads / t.dirtyPages : 0;
       const loPer = lo.totals.dirtyPages ? lo.totals.pteReads / lo.totals.dirtyPages : 0;
+      if (perDirty < 0.1) return `hardware walks over ${fmt(t.dmaAccesses, 'count')} DMA accesses (IOTLB miss rate ${fmt(t.iotlbMissRate, 'rate')} vs ${fmt(lo.totals.iotlbMissRate, 'rate')})`;
       return `${perDirty.toFixed(1)} PTE reads per dirty page vs ${loPer.toFixed(1)}`;
     }
     case 'pteWritesAtomic':
@@ -142,8 +143,12 @@ function cause(key: keyof VendorTotals, hi: VendorResult, lo: VendorResult): str
       return `writes that hit an IOTLB entry caching "already dirty" after an unflushed clear never set D again`;
     case 'dirtyPages':
       return 'dirty state is recorded per leaf, so larger or replicated leaves report more 4 KiB pages';
-    default:
-      return `${fmt(t[key] as number, 'ns')} vs ${fmt(lo.totals[key] as number, 'ns')}`;
+    default: {
+      // Downtime and migration time follow from what is sent and how long the reads take.
+      const more = t.bytesSent - lo.totals.bytesSent;
+      const sent = more > 0 ? `it sends ${fmt(more, 'bytes')} more (${t.rounds} vs ${lo.totals.rounds} rounds)` : `${t.rounds} vs ${lo.totals.rounds} rounds`;
+      return `${sent}; dirty reads ${fmt(t.bitmapReadNs, 'ns')} vs ${fmt(lo.totals.bitmapReadNs, 'ns')}`;
+    }
   }
 }
 
