@@ -122,6 +122,19 @@ describe('workbench UI in browser mode', () => {
     await until('compare', 'data-range', (v) => v === before);
   });
 
+  it('zooms and pans with the keyboard, then resets', async () => {
+    const before = await page.getByTestId('compare').getAttribute('data-range');
+    await page.locator('body').focus();
+    await page.keyboard.press('+');
+    await until('compare', 'data-range', (v) => v !== before);
+    const [a0, a1] = (await page.getByTestId('compare').getAttribute('data-range'))!.split('-').map(Number);
+    expect(a1 - a0).toBeLessThan(fx.simEndNs * 0.6);
+    await page.keyboard.press(']');
+    await until('compare', 'data-range', (v) => Number(v!.split('-')[0]) > a0);
+    await page.keyboard.press('0');
+    await until('compare', 'data-range', (v) => v === before);
+  });
+
   it('filters events on the host and jumps from an event to Compare', async () => {
     await view('Events');
     await page.getByRole('row').nth(1).waitFor();
