@@ -14,7 +14,7 @@ import { createIommufd, iommufdIoctl, IOCTL, type IommufdCtx } from '../iommufd'
 import { deviceAttach, deviceBind } from '../iommufd/device';
 import { IOMMU_HWPT_DIRTY_TRACKING_ENABLE, IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from '../iommufd/uapi';
 import type { HwptPaging } from '../iommufd/objects';
-import { iommuUnmap, newIotlbGather } from '../iommufd/iommu_core';
+import { newIotlbGather } from '../iommufd/iommu_core';
 import type { IovaBitmapSink, LeafRef } from '../pt/types';
 import type { Recorder } from '../trace/types';
 import { BITMAP_PAGE, type DirtyRead, type MigrationTarget, type SwitchoverMethod } from '../workload/migration';
@@ -207,11 +207,6 @@ export class VendorTarget implements MigrationTarget {
 
   counters(): Record<string, number> {
     return this.system.stats();
-  }
-
-  /** Unmap everything from the domain (for tests that check occupancy). */
-  unmapAll(): number {
-    return iommuUnmap(this.domain, 0, this.guestBytes);
   }
 }
 

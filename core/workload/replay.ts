@@ -17,8 +17,9 @@ import { IOMMU_READ, IOMMU_WRITE } from '../pt/types';
 import type { IommuDevice, IommuDriver } from '../iommu/types';
 import { iommuMap, iommuUnmap, newIotlbGather } from '../iommufd/iommu_core';
 import type { FtraceEvent } from '../trace/ftrace';
+import { FTRACE_TRACK } from '../trace/ftrace-record';
 import type { QemuTranslation } from '../trace/qemu';
-import type { Recorder } from '../trace/types';
+import { NULL_RECORDER, type Recorder } from '../trace/types';
 
 export type FlushPolicy = 'strict' | 'lazy' | 'caching';
 export type ReplayDma = 'none' | 'mapped' | 'xlate';
@@ -34,6 +35,7 @@ export interface ReplayOptions {
   dma: ReplayDma;
   /** QEMU translations (from parseQemuXlate) for dma = 'xlate'. */
   xlate?: QemuTranslation[];
+  /** Records each replayed event as the kernel's iommu:map / iommu:unmap slice (core/trace/ftrace-record.ts layout). */
   recorder?: Recorder;
   /** Called every `progressEvery` events. */
   onProgress?: (done: number, total: number) => void;
@@ -68,6 +70,7 @@ export function replayTrace(driver: IommuDriver, dev: IommuDevice, events: Ftrac
   if (rc !== 0) throw new Error(`attach_dev failed: ${rc}`);
   const stats: ReplayStats = { maps: 0, mapLists: 0, unmaps: 0, mappedBytes: 0, unmappedBytes: 0, errors: {}, syncs: 0, flushAll: 0, dmaAccesses: 0, dmaFaults: 0, endNs: 0 };
   const clock = driver.clock;
+  const rec = o.recorder ?? NULL_RECORDER;
   const t0 = events.find((e) => e.event === 'map' || e.event === 'unmap')?.ts ?? 0;
   const base = clock.now;
   const fail = (errno: number): void => {
@@ -119,6 +122,7 @@ export function replayTrace(driver: IommuDriver, dev: IommuDevice, events: Ftrac
       if (groupLen === 0) groupStart = e.iova;
       groupLen += e.size;
       stats.mappedBytes += e.size;
+      if (rec.enabled) rec.slice(FTRACE_TRACK, 'iommu:map', ts, clock.now - ts, { iova: e.iova, length: e.size, paddr: e.paddr });
       if (o.dma === 'mapped') for (let a = e.iova; a < e.iova + e.size; a += PAGE) dma(a, Math.min(PAGE, e.iova + e.size - a), true);
       if (o.dma === 'xlate') {
         for (let a = e.iova - (e.iova % PAGE); a < e.iova + e.size; a += PAGE) live.add(a);
@@ -135,6 +139,7 @@ export function replayTrace(driver: IommuDriver, dev: IommuDevice, events: Ftrac
       const n = iommuUnmap(domain, e.iova, e.size, gather);
       if (n !== e.size) fail(n === 0 ? -2 : -22);
       stats.unmappedBytes += n;
+      if (rec.enabled) rec.slice(FTRACE_TRACK, 'iommu:unmap', ts, clock.now - ts, { iova: e.iova, length: e.size, unmapped_size: n });
       if (o.dma === 'xlate') for (let a = e.iova - (e.iova % PAGE); a < e.iova + e.size; a += PAGE) live.delete(a);
       if (o.flushPolicy === 'lazy') {
         if (fqCount === 0) fqStart = clock.now;
