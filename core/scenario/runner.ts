@@ -47,7 +47,7 @@ export interface CompareOptions {
 const HW_TIMED_COUNTERS = new Set(['faults']);
 
 /** Seed of device `i`'s workload: the same on every vendor (the comparison is paired). */
-function deviceSeed(seed: number, i: number): number {
+export function deviceSeed(seed: number, i: number): number {
   return (seed * 1_000_003 + i * 7919) >>> 0;
 }
 

@@ -7,6 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createVendorTarget } from '../../core/scenario/target';
+import { deviceSeed } from '../../core/scenario/runner';
 import type { Scenario } from '../../core/scenario/schema';
 import type { VendorName } from '../../core/iommu/types';
 import type { LeafRef } from '../../core/pt/types';
@@ -34,8 +35,6 @@ const port = parentPort;
 if (!port) throw new Error('pagetable-worker must run in a worker_thread');
 const data = workerData as PageTableWorkerData;
 
-/** Device workload seed, as core/scenario/runner.ts deviceSeed (checked against the recording). */
-const deviceSeed = (seed: number, i: number): number => (seed * 1_000_003 + i * 7919) >>> 0;
 
 /** Samples per map cell: enough to see mixed cells, few enough for 2048 cells to stay fast. */
 const SAMPLES = 8;
