@@ -58,6 +58,16 @@ export function mapPages(pt: GenericPt, iova: number, paddr: number, size: numbe
     }
     pt.tplAttrs = attrs;
   }
+  if (size === 4096 && pt.l0Frees === pt.pool.frees && iova >= pt.l0Base && iova < pt.l0Base + 2097152) {
+    // Single 4 KiB page into the level-0 table of the previous map (see GenericPt.l0Page).
+    const t = pt.pool.pages[pt.l0Page]!;
+    const i = (iova - pt.l0Base) / 4096;
+    if ((t[2 * i]! & pt.presentLo) !== 0) return -ERRNO.EADDRINUSE;
+    t[2 * i] = (pt.tplLo[0]! | ((paddr >>> 0) & 0xfffff000)) >>> 0;
+    t[2 * i + 1] = (pt.tplHi[0]! | ((paddr / TWO32) & pt.oaHiMask)) >>> 0;
+    if (mapped) mapped.bytes += size;
+    return 0;
+  }
   sVa = iova;
   sLast = iova + size - 1;
   sOa = paddr;
@@ -75,6 +85,11 @@ export function mapPages(pt: GenericPt, iova: number, paddr: number, size: numbe
 }
 
 function mapLevel(pt: GenericPt, level: number, page: number): number {
+  if (level === 0) {
+    pt.l0Page = page;
+    pt.l0Base = sVa - pt.index(sVa, 0) * 4096;
+    pt.l0Frees = pt.pool.frees;
+  }
   const fmt = pt.fmt;
   const t = pt.pool.pages[page]!;
   const isz = pt.itemSize[level]!;

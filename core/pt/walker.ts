@@ -116,6 +116,14 @@ export class GenericPt implements PtIommu {
   readonly tplLo: Float64Array;
   readonly tplHi: Float64Array;
   tplAttrs = -1;
+  /**
+   * The level-0 table the last map wrote into (pool page, first IOVA it covers) and the
+   * pool's free count then: valid while no table has been freed since, so runs of
+   * single-page maps (iommufd's batch_iommu_map_small) skip the walk from the root.
+   */
+  l0Page = -1;
+  l0Base = 0;
+  l0Frees = -1;
   private held = 1;
 
   constructor(fmt: PtFormat, opts: GenericPtOptions) {
