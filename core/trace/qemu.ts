@@ -63,6 +63,22 @@ function splitLines(text: string): string[] {
   return lines;
 }
 
+/**
+ * Call `each(line, event, rest)` for every `<tid>@<sec.usec>:<event> <text>` line (line
+ * 1-based); blank lines are skipped and other lines are reported in `errors`.
+ */
+function forEachQemuLine(lines: string[], errors: FtraceError[], each: (line: number, ev: string, rest: string) => void): void {
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].trim() === '') continue;
+    const m = LINE.exec(lines[i]);
+    if (!m) {
+      errors.push({ line: i + 1, message: 'not a QEMU trace line ("<tid>@<sec.usec>:<event> <text>")' });
+      continue;
+    }
+    each(i + 1, m[3], (m[4] ?? '').trim());
+  }
+}
+
 /** Summarise a QEMU trace (see module comment). */
 export function parseQemuTrace(text: string): QemuTraceSummary {
   const lines = splitLines(text);
@@ -70,32 +86,24 @@ export function parseQemuTrace(text: string): QemuTraceSummary {
   const add = (rec: Record<string, number>, k: string): void => {
     rec[k] = (rec[k] ?? 0) + 1;
   };
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i].trim() === '') continue;
-    const m = LINE.exec(lines[i]);
-    if (!m) {
-      out.errors.push({ line: i + 1, message: 'not a QEMU trace line ("<tid>@<sec.usec>:<event> <text>")' });
-      continue;
-    }
-    const ev = m[3];
-    const rest = (m[4] ?? '').trim();
+  forEachQemuLine(lines, out.errors, (line, ev, rest) => {
     add(out.events, ev);
     let cmd: string | undefined;
     if (ev === 'vtd_inv_desc') {
       const t = VTD_TYPE.exec(rest);
-      if (!t) out.errors.push({ line: i + 1, message: 'vtd_inv_desc without "invalidate desc type <t>"' });
+      if (!t) out.errors.push({ line: line, message: 'vtd_inv_desc without "invalidate desc type <t>"' });
       else if (t[1] === 'wait') cmd = 'vtd_inv_desc_wait_sw';
     } else if (ev in VTD_DESC) cmd = VTD_DESC[ev];
     else if (ev === 'smmuv3_cmdq_opcode') {
       const o = SMMU_OPCODE.exec(rest);
       if (o) cmd = `smmuv3_cmdq_${o[1].toLowerCase()}`;
-      else out.errors.push({ line: i + 1, message: 'smmuv3_cmdq_opcode without "<--- SMMU_CMD_<X>"' });
+      else out.errors.push({ line: line, message: 'smmuv3_cmdq_opcode without "<--- SMMU_CMD_<X>"' });
     } else if (ev in AMD_CMDS) cmd = AMD_CMDS[ev];
     if (cmd !== undefined) {
       add(out.commands, cmd);
       out.totalCommands++;
     }
-  }
+  });
   return out;
 }
 
@@ -139,34 +147,26 @@ export function parseQemuXlate(text: string): QemuXlate {
   const lines = splitLines(text);
   const out: QemuXlate = { translations: [], leafPtes: [], iotlbHits: 0, iotlbMisses: 0, errors: [], lines: lines.length };
   const h = (s: string): number => parseInt(s, 16);
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i].trim() === '') continue;
-    const m = LINE.exec(lines[i]);
-    if (!m) {
-      out.errors.push({ line: i + 1, message: 'not a QEMU trace line ("<tid>@<sec.usec>:<event> <text>")' });
-      continue;
-    }
-    const ev = m[3];
-    const rest = (m[4] ?? '').trim();
+  forEachQemuLine(lines, out.errors, (line, ev, rest) => {
     let r: RegExpExecArray | null = null;
-    const bad = (): void => void out.errors.push({ line: i + 1, message: `${ev}: unexpected fields "${rest.slice(0, 80)}"` });
+    const bad = (): void => void out.errors.push({ line: line, message: `${ev}: unexpected fields "${rest.slice(0, 80)}"` });
     if (ev === 'vtd_dmar_translate') {
-      if ((r = VTD_XLATE.exec(rest))) out.translations.push({ line: i + 1, device: r[1], iova: h(r[2]), out: h(r[3]), perm: null });
+      if ((r = VTD_XLATE.exec(rest))) out.translations.push({ line: line, device: r[1], iova: h(r[2]), out: h(r[3]), perm: null });
       else bad();
     } else if (ev === 'vtd_iotlb_page_update' || ev === 'vtd_iotlb_page_hit') {
       if (ev === 'vtd_iotlb_page_hit') out.iotlbHits++;
       else out.iotlbMisses++;
       if ((r = VTD_PTE.exec(rest))) {
-        if (ev === 'vtd_iotlb_page_update') out.leafPtes.push({ line: i + 1, iova: h(r[2]), pte: h(r[3]), level: null });
+        if (ev === 'vtd_iotlb_page_update') out.leafPtes.push({ line: line, iova: h(r[2]), pte: h(r[3]), level: null });
       } else bad();
     } else if (ev === 'smmuv3_translate_success') {
-      if ((r = SMMU_XLATE.exec(rest))) out.translations.push({ line: i + 1, device: `sid=0x${r[1]}`, iova: h(r[2]), out: h(r[3]), perm: h(r[4]) });
+      if ((r = SMMU_XLATE.exec(rest))) out.translations.push({ line: line, device: `sid=0x${r[1]}`, iova: h(r[2]), out: h(r[3]), perm: h(r[4]) });
       else bad();
     } else if (ev === 'smmu_ptw_page_pte') {
-      if ((r = SMMU_PTE.exec(rest))) out.leafPtes.push({ line: i + 1, iova: h(r[2]), pte: h(r[5]), level: Number(r[1]) });
+      if ((r = SMMU_PTE.exec(rest))) out.leafPtes.push({ line: line, iova: h(r[2]), pte: h(r[5]), level: Number(r[1]) });
       else bad();
     } else if (ev === 'smmu_iotlb_lookup_hit') out.iotlbHits++;
     else if (ev === 'smmu_iotlb_lookup_miss') out.iotlbMisses++;
-  }
+  });
   return out;
 }
