@@ -8,7 +8,7 @@
  */
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { APP_ID, INDEXES, MIGRATIONS, REBUILD_STATS_SQL, SCHEMA_VERSION, WRITER_PRAGMAS } from './schema';
+import { APP_ID, INDEXES, MIGRATIONS, PAGE_SIZE, REBUILD_STATS_SQL, SCHEMA_VERSION, WRITER_PRAGMAS } from './schema';
 
 /** Why a database could not be opened. */
 export type StoreErrorCode = 'ENOENT' | 'NOT_SQLITE' | 'CORRUPT' | 'FOREIGN' | 'SCHEMA_TOO_OLD' | 'SCHEMA_TOO_NEW' | 'IO';
@@ -151,6 +151,8 @@ export function openStore(path: string, opts: OpenOptions = {}): OpenResult {
     if (!existsSync(path)) {
       if (mode !== 'write' || opts.create === false) return fail('ENOENT', `${path}: no such file`);
       const db = new Database(path);
+      // Must precede WAL mode and the first table: afterwards the page size is fixed.
+      db.pragma(`page_size = ${PAGE_SIZE}`);
       for (const p of WRITER_PRAGMAS) db.pragma(p);
       migrate(db, 0);
       return { ok: true, db, version: SCHEMA_VERSION, readOnly: false };

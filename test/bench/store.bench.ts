@@ -7,7 +7,8 @@
  *   run.finish() has committed everything (index creation at close is reported separately).
  * Baseline: the same rows (same schema, same pragmas, same values) inserted on one thread
  *   with multi-row INSERT statements inside ONE transaction, no recorder and no worker; the
- *   fastest of several rows-per-statement choices is taken. Row values are generated before
+ *   fastest of several statement shapes is taken: the writer's own (7 bound values per row,
+ *   run id literal) at 100/200/400 rows per statement, and all 9 columns bound at 400. Row values are generated before
  *   timing; the timed loop only copies them into the statement's parameter array and runs it.
  * Env: STORE_BENCH_EVENTS (default 2,000,000), STORE_BENCH_DB_EVENTS (default 10,000,000).
  */
@@ -16,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openWriter } from '../../core/store/writer';
 import { openStore } from '../../core/store/db';
-import { multiRowInsertSql } from '../../core/store/insert';
+import { multiRowInsertSql, sliceInsertSql } from '../../core/store/insert';
 import { counterBuckets, eventPage, topNames, topSlices, type Cursor } from '../../core/store/queries';
 
 const NAMES = ['iommu:map', 'iommu:unmap', 'vtd_inv_desc_iotlb_pages', 'vtd_inv_desc_wait_sw', 'map_pages', 'unmap_pages', 'iotlb_sync', 'IOMMU_IOAS_MAP'];
@@ -47,8 +48,12 @@ async function writerRun(path: string, n: number): Promise<{ eventsPerSec: numbe
   return { eventsPerSec: Math.round((n / (t1 - t0)) * 1000), closeMs: Math.round(t2 - t1), seconds: (t1 - t0) / 1000 };
 }
 
-/** Bare insert of the same rows: one transaction, `per` rows per statement. Returns rows/s. */
-function bareInsert(path: string, n: number, per: number): number {
+/**
+ * Bare insert of the same rows: one transaction, `per` rows per statement, either the
+ * writer's statement shape ('writer': 7 bound values, rowid assigned by SQLite) or all 9
+ * columns bound ('all9'). Returns rows/s.
+ */
+function bareInsert(path: string, n: number, per: number, shape: 'writer' | 'all9'): number {
   const o = openStore(path, { mode: 'write' });
   if (!o.ok) throw new Error(o.error.message);
   const db = o.db;
@@ -57,19 +62,20 @@ function bareInsert(path: string, n: number, per: number): number {
   // Same values as the writer gets, precomputed into columns (the writer's batches are columns too).
   const ts = new Float64Array(n), dur = new Float64Array(n), name = new Int32Array(n), iova = new Float64Array(n), len = new Float64Array(n), err = new Float64Array(n);
   for (let i = 0; i < n; i++) [ts[i], dur[i], name[i], iova[i], len[i], err[i]] = eventOf(i);
-  const stmt = db.prepare(multiRowInsertSql('slice_data', 9, per));
-  const p = new Array<number>(per * 9);
+  const all9 = shape === 'all9';
+  const stmt = db.prepare(all9 ? multiRowInsertSql('slice_data', 9, per) : sliceInsertSql(1, per));
+  const p = new Array<number>(per * (all9 ? 9 : 7));
   const t0 = performance.now();
   db.exec('BEGIN');
   let i = 0;
   for (; i + per <= n; ) {
     let k = 0;
     for (let r = 0; r < per; r++, i++) {
-      p[k++] = i + 1;
+      if (all9) p[k++] = i + 1;
       p[k++] = ts[i];
       p[k++] = dur[i];
       p[k++] = name[i] + 1;
-      p[k++] = 1;
+      if (all9) p[k++] = 1;
       p[k++] = name[i] + 1;
       p[k++] = iova[i];
       p[k++] = len[i];
@@ -139,13 +145,19 @@ export async function run(): Promise<Record<string, unknown>> {
   try {
     // This machine is shared (2 cores): alternate baseline and writer over several rounds
     // and compare best with best, so both sides get their quietest moment.
-    const baseline: Record<string, number[]> = { rowsPerStatement_100: [], rowsPerStatement_200: [], rowsPerStatement_400: [] };
+    const shapes = [
+      ['writerShape_100', 100, 'writer'],
+      ['writerShape_200', 200, 'writer'],
+      ['writerShape_400', 400, 'writer'],
+      ['all9Columns_400', 400, 'all9'],
+    ] as const;
+    const baseline: Record<string, number[]> = Object.fromEntries(shapes.map(([k]) => [k, []]));
     const writer: number[] = [];
     const rounds = Number(process.env.STORE_BENCH_ROUNDS ?? 3);
     for (let r = 0; r < rounds; r++) {
-      for (const per of [100, 200, 400]) {
-        baseline[`rowsPerStatement_${per}`].push(bareInsert(join(dir, `bare${r}-${per}.sqlite`), n, per));
-        rmSync(join(dir, `bare${r}-${per}.sqlite`), { force: true });
+      for (const [key, per, shape] of shapes) {
+        baseline[key].push(bareInsert(join(dir, `bare${r}-${key}.sqlite`), n, per, shape));
+        rmSync(join(dir, `bare${r}-${key}.sqlite`), { force: true });
       }
       writer.push((await writerRun(join(dir, `w${r}.sqlite`), n)).eventsPerSec);
       rmSync(join(dir, `w${r}.sqlite`), { force: true });

@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { openWriter } from '../../../core/store/writer';
 import { openStore } from '../../../core/store/db';
+import { BatchInserter } from '../../../core/store/insert';
+import { PAGE_SIZE } from '../../../core/store/schema';
+import { BufferedRecorder } from '../../../core/trace/recorder';
 import { counterBuckets, eventPage, listRuns, listTracks, sliceArgs, topNames, topSlices, type Cursor } from '../../../core/store/queries';
 import { tempDir } from './helpers';
 
@@ -91,6 +94,7 @@ describe.each([true, false])('store round trip (inProcess=%s)', (inProcess) => {
       const idx = (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'slice_%'`).all() as { name: string }[]).map((r) => r.name);
       expect(idx).toContain('slice_run_ts');
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('page_size', { simple: true })).toBe(PAGE_SIZE);
     } finally {
       db.close();
     }
@@ -107,5 +111,28 @@ test('two runs in one file keep separate tracks, ids and stats', async () => {
   expect(listRuns(o.db).map((r) => r.id)).toEqual([a, b]);
   expect(topNames(o.db, b, 1)[0].count).toBe(10);
   expect(eventPage(o.db, { runId: a }, null, 1000).rows.length).toBe(11);
+  // Slice ids come from SQLite's rowid assignment; args of the second run still attach to its own slices.
+  const failed = eventPage(o.db, { runId: b, errno: 'any' }, null, 10).rows;
+  expect(failed.map((e) => e.name)).toEqual(['IOMMU_IOAS_MAP']);
+  expect(sliceArgs(o.db, failed[0].id)).toEqual({ iova: 0, length: 0, errno: 22, ioas_id: 1 });
   o.db.close();
+});
+
+test("a slice written behind the writer's back is detected instead of misattributing args", () => {
+  tmp = tempDir();
+  const o = openStore(tmp.path('c.sqlite'), { mode: 'write' });
+  if (!o.ok) throw new Error(o.error.message);
+  const db = o.db;
+  const ins = new BatchInserter(db);
+  const runId = ins.beginRun({ scenario: null, vendor: 'amd', seed: 1, versions: {} }, process.pid);
+  const batches: Parameters<BatchInserter['insert']>[1][] = [];
+  const rec = new BufferedRecorder({ write: (b) => batches.push(b) }, { batchSize: 4 });
+  for (let i = 0; i < 8; i++) rec.slice('domain', 'iommu:map', i, 1, { iova: i * 4096, length: 4096, prot: 3 });
+  rec.flush();
+  ins.insert(runId, batches[0]);
+  db.exec(`INSERT INTO slice_data(ts, dur, track_id, run_id, name_id) VALUES (0, 0, 1, ${runId}, 1)`);
+  expect(() => ins.insert(runId, batches[1])).toThrow(/another writer/);
+  // The failed batch was rolled back: 4 of ours plus the foreign row.
+  expect((db.prepare('SELECT count(*) AS n FROM slice_data').get() as { n: number }).n).toBe(5);
+  db.close();
 });
