@@ -54,6 +54,7 @@ function rewriteSlice(pt: GenericPt, t: Uint32Array, level: number, base: number
     st.oa += 2 ** s;
     k += 1 << (s - itemLg2(level));
   }
+  pt.flushWrites(i, Math.min(k, 512)); // the level's write log
 }
 
 /** replace_cut_entry: split the contiguous block holding item idx so the cut can proceed. */
@@ -104,6 +105,8 @@ function buildTree(pt: GenericPt, level: number, page: number, va: number, lastV
       if (level === 0) return -ERRNO.ENXIO; // cut finer than the smallest granule
       child = pt.pool.alloc('pt_cut_table');
       if (child < 0) return -ERRNO.ENOMEM;
+      // ALLOC_DEFER_COHERENT_FLUSH: written back with the whole private tree before install.
+      pt.incoherent?.onAlloc(child);
       st.privateTables.push(child);
       pt.fmt.writeTable(t, i, level, pt.pool.phys(child));
     } else if (type === ENTRY_TABLE) {
@@ -135,9 +138,18 @@ function replaceCutTable(pt: GenericPt, t: Uint32Array, level: number, idx: numb
   const hi = t[2 * idx + 1]!;
   const table = pt.pool.alloc('pt_cut_table');
   if (table < 0) return -ERRNO.ENOMEM;
+  pt.incoherent?.onAlloc(table);
   const st: CutState = { oa: pt.fmt.leafOa(lo, hi, level), attrs: leafAttrsForCut(pt, t, idx, 0), privateTables: [table] };
   let rc = buildTree(pt, level - 1, table, e0, cut - 1, st);
   if (rc === 0) rc = buildTree(pt, level - 1, table, cut, e1, st);
+  const inc = pt.incoherent;
+  if (rc === 0 && inc) {
+    // Step 6: write the whole private tree back once ("start incoherent" on the list).
+    for (const p of st.privateTables) {
+      rc = inc.start(p);
+      if (rc !== 0) break;
+    }
+  }
   if (rc === 0) {
     pt.onCutBeforeInstall?.();
     if (t[2 * idx] !== lo || t[2 * idx + 1] !== hi) {
@@ -146,10 +158,12 @@ function replaceCutTable(pt: GenericPt, t: Uint32Array, level: number, idx: numb
     }
   }
   if (rc !== 0) {
-    for (const p of st.privateTables) pt.pool.free(p);
+    // Step 8: stop the incoherent mapping, free every private table; the parent is untouched.
+    for (const p of st.privateTables) pt.freeTable(p);
     return rc;
   }
   pt.fmt.writeTable(t, idx, level, pt.pool.phys(table));
+  pt.flushWrites(idx, idx + 1);
   pt.adjustHeld(st.privateTables.length);
   pt.onCutStep?.();
   return 0;

@@ -188,7 +188,8 @@ function scan(pt: GenericPt, level: number, page: number, va: number, lastVa: nu
  * state), or a make_range errno (-EINVAL, -ERANGE, -EOVERFLOW).
  */
 export function readAndClearDirty(pt: GenericPt, iova: number, size: number, flags: number, dirty: IommuDirtyBitmap): number {
-  if (pt.fmt.dirty === null) return -ERRNO.EOPNOTSUPP;
+  // iommu_pt.h record_dirty: "DMA incoherence and atomic dirty tracking bits can't work together".
+  if (pt.fmt.dirty === null || pt.incoherent !== null) return -ERRNO.EOPNOTSUPP;
   const rc = pt.checkRange(iova, size);
   if (rc) return rc;
   sEnc = pt.fmt.dirty;
@@ -255,7 +256,7 @@ export function groupAttrs(pt: GenericPt, t: Uint32Array, g0: number, n: number)
  * on mapped areas). Changed ranges are added to gather. 0, -EOPNOTSUPP, or a range errno.
  */
 export function setDirtyModifier(pt: GenericPt, iova: number, size: number, on: boolean, gather: IotlbGather): number {
-  if (!pt.fmt.dirtyModifier) return -ERRNO.EOPNOTSUPP;
+  if (!pt.fmt.dirtyModifier || pt.incoherent !== null) return -ERRNO.EOPNOTSUPP;
   const rc = pt.checkRange(iova, size);
   if (rc) return rc;
   forEachLeaf(pt, pt.topLevel, pt.rootPage, iova, iova + size - 1, (t, g0, level, leafVa, n) => {
@@ -276,7 +277,7 @@ export function setDirtyModifier(pt: GenericPt, iova: number, size: number, on: 
  * before relying on the protection. 0, -EOPNOTSUPP (no dirty state), or a range errno.
  */
 export function writeProtectAndClear(pt: GenericPt, iova: number, size: number, dirty: IommuDirtyBitmap): number {
-  if (pt.fmt.dirty === null) return -ERRNO.EOPNOTSUPP;
+  if (pt.fmt.dirty === null || pt.incoherent !== null) return -ERRNO.EOPNOTSUPP;
   const rc = pt.checkRange(iova, size);
   if (rc) return rc;
   forEachLeaf(pt, pt.topLevel, pt.rootPage, iova, iova + size - 1, (t, g0, level, leafVa, n) => {

@@ -58,8 +58,9 @@ export function mapPages(pt: GenericPt, iova: number, paddr: number, size: numbe
     }
     pt.tplAttrs = attrs;
   }
-  if (size === 4096 && pt.l0Frees === pt.pool.frees && iova >= pt.l0Base && iova < pt.l0Base + 2097152) {
-    // Single 4 KiB page into the level-0 table of the previous map (see GenericPt.l0Page).
+  if (size === 4096 && pt.l0Frees === pt.pool.frees && iova >= pt.l0Base && iova < pt.l0Base + 2097152 && pt.incoherent === null) {
+    // Single 4 KiB page into the level-0 table of the previous map (see GenericPt.l0Page);
+    // like the kernel's __map_single_page it is not used when the walker is DMA-incoherent.
     const t = pt.pool.pages[pt.l0Page]!;
     const i = (iova - pt.l0Base) / 4096;
     if ((t[2 * i]! & pt.presentLo) !== 0) return -ERRNO.EADDRINUSE;
@@ -98,6 +99,11 @@ function mapLevel(pt: GenericPt, level: number, page: number): number {
   const tplHi = pt.tplHi[level]!;
   const oaHiMask = pt.oaHiMask;
   let i = pt.index(sVa, level);
+  // Leaf items written at this level: [leafStart, i) is written back once at the end
+  // (__map_range_leaf's flush_writes_range), on error too.
+  const leafStart = i;
+  let leafEnd = i;
+  let rc = 0;
   while (i < 512 && sVa <= sLast) {
     const va = sVa;
     // pt_compute_best_pgsize inlined: min(align(va), align(oa), floor(log2(len))).
@@ -112,7 +118,10 @@ function mapLevel(pt: GenericPt, level: number, page: number): number {
       const lg2 = itemLg2(level);
       const n = 1 << (s - lg2);
       if (n === 1 ? (lo & pt.presentLo) !== 0 : !itemsEmpty(pt, t, i, n, level)) {
-        if (!clearEmptyTables(pt, t, i, n, level)) return -ERRNO.EADDRINUSE;
+        if (!clearEmptyTables(pt, t, i, n, level)) {
+          rc = -ERRNO.EADDRINUSE;
+          break;
+        }
       }
       if (n === 1) {
         // Single-item leaf: template bits | OA, no format call (same bits as writeLeaf).
@@ -126,26 +135,36 @@ function mapLevel(pt: GenericPt, level: number, page: number): number {
       sVa = va + sz;
       sOa += sz;
       i += n;
+      leafEnd = i;
       continue;
     }
-    if (level === 0) return -ERRNO.EINVAL; // unreachable: 4 KiB always fits aligned input
+    if (level === 0) {
+      rc = -ERRNO.EINVAL; // unreachable: 4 KiB always fits aligned input
+      break;
+    }
     const hi = t[2 * i + 1]!;
     let child: number;
     if ((lo & pt.presentLo) === 0) {
-      child = pt.allocTable('pt_map_table');
-      if (child < 0) return -ERRNO.ENOMEM;
+      child = pt.allocTableNormal('pt_map_table');
+      if (child < 0) {
+        rc = child;
+        break;
+      }
       newTables.push(page, i, child);
       fmt.writeTable(t, i, level, pt.pool.phys(child));
+      pt.flushWrites(i, i + 1); // pt_iommu_new_table: flush_writes_item
     } else if (pt.typeOf(lo, level) === TABLE) {
       child = pt.childPage(lo, hi);
     } else {
-      return -ERRNO.EADDRINUSE;
+      rc = -ERRNO.EADDRINUSE;
+      break;
     }
-    const rc = mapLevel(pt, level - 1, child);
-    if (rc !== 0) return rc;
+    rc = mapLevel(pt, level - 1, child);
+    if (rc !== 0) break;
     i++;
   }
-  return 0;
+  if (leafEnd > leafStart) pt.flushWrites(leafStart, leafEnd);
+  return rc;
 }
 
 function itemsEmpty(pt: GenericPt, t: Uint32Array, i: number, n: number, _level: number): boolean {
@@ -178,7 +197,7 @@ export function freeSubtree(pt: GenericPt, page: number, level: number): void {
       if (pt.typeOf(lo, level) === TABLE) freeSubtree(pt, pt.childPage(lo, hi), level - 1);
     }
   }
-  pt.pool.free(page);
+  pt.freeTable(page);
   pt.adjustHeld(-1);
 }
 
@@ -223,6 +242,7 @@ function undoMap(pt: GenericPt, iova: number, bytes: number): void {
     if ((lo & pt.presentLo) === 0 || pt.childPage(lo, t[2 * idx + 1]!) !== child) continue;
     t[2 * idx] = 0;
     t[2 * idx + 1] = 0;
+    pt.flushWrites(idx, idx + 1);
     freeSubtree(pt, child, -1);
   }
   nt.length = 0;

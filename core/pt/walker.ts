@@ -21,6 +21,7 @@ import { freeSubtree, mapPages } from './map';
 import { unmapPages } from './unmap';
 import { readAndClearDirty, setDirtyModifier, writeProtectAndClear } from './dirty';
 import { cutMapping } from './cut';
+import { IncoherentCache } from './incoherent';
 
 /** What happens to hardware dirty bits of a leaf that cut_mapping splits (docs/pt.md). */
 export type CutDirtyPolicy = 'carry' | 'drop';
@@ -42,6 +43,12 @@ export interface GenericPtOptions {
   onCutStep?: () => void;
   /** Called just before cut installs its private table (tests simulate a racing writer). */
   onCutBeforeInstall?: () => void;
+  /**
+   * PT_FEAT_DMA_INCOHERENT: the walker does not snoop CPU caches (VT-d ECAP.C = 0, SMMUv3
+   * without IDR0.COHACC); table writes are written back and counted (./incoherent.ts), and
+   * the dirty-tracking ops return -EOPNOTSUPP as in the kernel. Default false.
+   */
+  dmaIncoherent?: boolean;
 }
 
 /** One leaf of the table, for tests and the inspector. */
@@ -94,6 +101,8 @@ export class GenericPt implements PtIommu {
    * entries it cleared (one atomic update each; a replicated/contiguous leaf clears every item).
    */
   readonly stats = { dirtyTablesVisited: 0, dirtyEntriesRead: 0, dirtyEntriesCleared: 0 };
+  /** Write-back state when PT_FEAT_DMA_INCOHERENT is set, else null. */
+  readonly incoherent: IncoherentCache | null;
   /** PT_WARN_ON / WARN diagnostics (spec §0.2): appended, never thrown. */
   readonly warnings: string[] = [];
   /** Item size in bytes per level. */
@@ -142,6 +151,7 @@ export class GenericPt implements PtIommu {
     this.dbmOnMap = opts.dbmOnMap ?? false;
     this.onCutStep = opts.onCutStep ?? null;
     this.onCutBeforeInstall = opts.onCutBeforeInstall ?? null;
+    this.incoherent = opts.dmaIncoherent ? new IncoherentCache() : null;
     this.itemSize = new Float64Array(levels);
     this.invItem = new Float64Array(levels);
     this.best = [];
@@ -175,7 +185,7 @@ export class GenericPt implements PtIommu {
       for (const s of sizes) pgsizeBitmap += 2 ** s;
     }
     this.caps = {
-      supportsDirty: fmt.dirty !== null,
+      supportsDirty: fmt.dirty !== null && this.incoherent === null,
       cut: this.features.oaTableXchg && (!(fmt.contiguous || fmt.replicated) || this.features.oaSizeChange),
       contiguous: fmt.contiguous,
       replicated: fmt.replicated,
@@ -183,6 +193,14 @@ export class GenericPt implements PtIommu {
     };
     const root = this.pool.alloc('pt_top_table');
     if (root < 0) throw new Error('TablePool: cannot allocate the top table');
+    if (this.incoherent) {
+      // table_alloc_top(ALLOC_NORMAL): the top table is written back before the hardware sees it.
+      this.incoherent.onAlloc(root);
+      if (this.incoherent.start(root) !== 0) {
+        this.pool.free(root);
+        throw new Error('iommu_pages_start_incoherent failed for the top table');
+      }
+    }
     this.rootPage = root;
   }
 
@@ -224,8 +242,40 @@ export class GenericPt implements PtIommu {
   /** Allocate a table page, counting it as held by this table; -1 on failure. */
   allocTable(site: string): number {
     const p = this.pool.alloc(site);
-    if (p >= 0) this.held++;
+    if (p >= 0) {
+      this.held++;
+      this.incoherent?.onAlloc(p);
+    }
     return p;
+  }
+
+  /**
+   * _table_alloc(ALLOC_NORMAL): a table for immediate install; when DMA-incoherent it is
+   * written back whole first. Returns the page, -ENOMEM, or the write-back error (table freed).
+   */
+  allocTableNormal(site: string): number {
+    const p = this.allocTable(site);
+    if (p < 0) return -ERRNO.ENOMEM;
+    if (this.incoherent) {
+      const rc = this.incoherent.start(p);
+      if (rc !== 0) {
+        this.pool.free(p);
+        this.held--;
+        return rc;
+      }
+    }
+    return p;
+  }
+
+  /** flush_writes_range: write back items [start, end) of a table (DMA-incoherent only). */
+  flushWrites(start: number, end: number): void {
+    this.incoherent?.flushRange(start, end);
+  }
+
+  /** Free a table page of this tree (iommu_pages_stop_incoherent + free). */
+  freeTable(page: number): void {
+    this.incoherent?.stop(page);
+    this.pool.free(page);
   }
 
   /** Account tables leaving (negative) or joining the tree. */
@@ -290,6 +340,7 @@ export class GenericPt implements PtIommu {
     const mask = this.typeMask;
     const hiMask = this.oaHiMask;
     const basePfn = this.pool.basePfn;
+    const inc = this.incoherent;
     let page = this.rootPage;
     for (let level = this.topLevel; level >= 0; level--) {
       const t = chunks[page >>> CH_LG2]!;
@@ -301,6 +352,11 @@ export class GenericPt implements PtIommu {
       const type = this.typeLut[level]![(lo >>> shift) & mask]!;
       if (type === TABLE) {
         page = (hi & hiMask) * 1048576 + (lo >>> 12) - basePfn;
+        // An incoherent walker would read stale memory behind a table never written back.
+        if (inc !== null && !inc.isFlushed(page)) {
+          inc.stats.unflushedWalks++;
+          return false;
+        }
         continue;
       }
       if (type !== OA) return false;
