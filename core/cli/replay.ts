@@ -24,6 +24,7 @@ interface ReplayFlags {
   flush: string;
   dma: string;
   xlate?: string;
+  nonCoherent?: boolean;
   json?: boolean;
 }
 
@@ -33,18 +34,24 @@ export interface ReplayResult {
   stats: ReplayStats;
   /** Exact hardware/driver counters after the replay ('cmd:<NAME>' per command). */
   counters: Record<string, number>;
+  /** Simulated ns charged per cost action (core/hw/cost/model.ts), e.g. cache_flush_line. */
+  costNs: Record<string, number>;
 }
 
 /**
  * Replay parsed events on one vendor. 'caching' turns on the hardware that caches
- * non-present entries (VT-d CAP.CM, AMD NpCache; SMMUv3 has no such mode).
+ * non-present entries (VT-d CAP.CM, AMD NpCache; SMMUv3 has no such mode). `nonCoherent`
+ * makes the table walker not snoop CPU caches (VT-d ECAP.C = 0, SMMUv3 IDR0.COHACC = 0), so
+ * every IOPTE write is written back (PT_FEAT_DMA_INCOHERENT); AMD-Vi walks stay coherent.
  */
-export function replayOnVendor(vendor: VendorName, events: ReturnType<typeof parseFtrace>['events'], o: { flush: FlushPolicy; dma: ReplayDma; xlate?: ReturnType<typeof parseQemuXlate>['translations']; recorder: Recorder }): Omit<ReplayResult, 'runId'> {
+export function replayOnVendor(vendor: VendorName, events: ReturnType<typeof parseFtrace>['events'], o: { flush: FlushPolicy; dma: ReplayDma; xlate?: ReturnType<typeof parseQemuXlate>['translations']; recorder: Recorder; nonCoherent?: boolean }): Omit<ReplayResult, 'runId'> {
   const clock = new SimClock();
-  const system = createIommuSystem(vendor, { clock, recorder: o.recorder, caps: o.flush === 'caching' ? { cachingMode: true, npCache: true } : {} });
+  const caps: Record<string, boolean> = o.flush === 'caching' ? { cachingMode: true, npCache: true } : {};
+  if (o.nonCoherent) caps.coherent = false;
+  const system = createIommuSystem(vendor, { clock, recorder: o.recorder, caps });
   const dev = system.addDevice({ sid: REPLAY_SID, name: 'nvme0' });
   const stats = replayTrace(system.driver, dev, events, { flushPolicy: o.flush, dma: o.dma, xlate: o.xlate, recorder: o.recorder });
-  return { vendor, stats, counters: system.stats() };
+  return { vendor, stats, counters: system.stats(), costNs: system.hw?.cost.nsByAction() ?? {} };
 }
 
 export function registerReplay(program: Command): void {
@@ -57,6 +64,7 @@ export function registerReplay(program: Command): void {
     .option('--flush <policy>', 'DMA-layer flush policy: strict | lazy | caching', 'strict')
     .option('--dma <mode>', "device DMA: none | mapped | xlate (needs --xlate)", 'mapped')
     .option('--xlate <file>', 'QEMU *.qemu-xlate.txt: IOVAs the device touched, in order')
+    .option('--non-coherent', 'table walks do not snoop CPU caches (VT-d ECAP.C=0, SMMUv3 COHACC=0): IOPTE writes are written back')
     .option('--json', 'machine-readable output')
     .action(async (trace: string, o: ReplayFlags) => {
       process.exitCode = await replayCommand(trace, o);
@@ -94,8 +102,9 @@ async function replayCommand(trace: string, o: ReplayFlags): Promise<number> {
   const results: ReplayResult[] = [];
   try {
     for (const v of vendors as VendorName[]) {
-      const run = writer ? await writer.startRun({ scenario: { kind: 'replay', trace, flush: o.flush, dma: o.dma, xlate: o.xlate ?? null }, vendor: v, seed: 0, versions: { engine: ENGINE_VERSION } }) : null;
-      const r = replayOnVendor(v, imp.events, { flush: o.flush as FlushPolicy, dma: o.dma as ReplayDma, xlate, recorder: run?.recorder ?? NULL_RECORDER });
+      const nonCoherent = o.nonCoherent === true;
+      const run = writer ? await writer.startRun({ scenario: { kind: 'replay', trace, flush: o.flush, dma: o.dma, xlate: o.xlate ?? null, nonCoherent }, vendor: v, seed: 0, versions: { engine: ENGINE_VERSION } }) : null;
+      const r = replayOnVendor(v, imp.events, { flush: o.flush as FlushPolicy, dma: o.dma as ReplayDma, xlate, recorder: run?.recorder ?? NULL_RECORDER, nonCoherent });
       await run?.finish(r.stats.endNs, 'complete');
       results.push({ ...r, runId: run?.runId ?? null });
     }
@@ -104,11 +113,13 @@ async function replayCommand(trace: string, o: ReplayFlags): Promise<number> {
   }
   if (o.json) console.log(JSON.stringify({ trace, events: imp.events.length, malformedLines: imp.errors.length, results }, null, 2));
   else {
-    console.log(`${trace}: ${imp.events.length} events, ${imp.errors.length} malformed lines; flush policy ${o.flush}, DMA ${o.dma}`);
+    console.log(`${trace}: ${imp.events.length} events, ${imp.errors.length} malformed lines; flush policy ${o.flush}, DMA ${o.dma}${o.nonCoherent ? ', non-coherent walks' : ''}`);
     for (const r of results) {
       const cmds = Object.entries(r.counters).filter(([k]) => k.startsWith('cmd:')).map(([k, n]) => `${k.slice(4)}=${n}`);
       const errs = Object.values(r.stats.errors).reduce((a, b) => a + b, 0);
-      console.log(`${r.vendor.padEnd(7)} maps ${r.stats.maps} unmaps ${r.stats.unmaps} errors ${errs} DMA ${r.stats.dmaAccesses} (faults ${r.stats.dmaFaults}) | ${cmds.join(' ')}`);
+      const wbNs = (r.costNs.cache_flush_call ?? 0) + (r.costNs.cache_flush_line ?? 0);
+      const wb = r.counters.pt_cache_flush ? ` | write-backs ${r.counters.pt_cache_flush} (${r.counters.pt_cache_flush_lines} lines, ${(wbNs / 1e6).toFixed(2)} ms CPU)` : '';
+      console.log(`${r.vendor.padEnd(7)} maps ${r.stats.maps} unmaps ${r.stats.unmaps} errors ${errs} DMA ${r.stats.dmaAccesses} (faults ${r.stats.dmaFaults}) | ${cmds.join(' ')}${wb}`);
     }
   }
   return results.some((r) => Object.keys(r.stats.errors).length > 0) ? 1 : 0;

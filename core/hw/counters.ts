@@ -23,6 +23,9 @@ export class HwCounters {
   /** IOPTEs read / atomically cleared by software dirty walks (core/pt work counters). */
   dirty_entries_read = 0;
   dirty_entries_cleared = 0;
+  /** DMA-incoherent walkers: CPU write-backs of IOPTE writes (calls) and 64-byte lines written back. */
+  pt_cache_flush = 0;
+  pt_cache_flush_lines = 0;
   inv_iotlb = 0;
   inv_context = 0;
   inv_pasid = 0;

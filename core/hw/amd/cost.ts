@@ -28,4 +28,6 @@ export const AMD_COSTS: CostTable = {
   prq_handle: 9000, // #32 [estimate from VT-d svm_prq S2]
   bitmap_byte: 0.1, // [estimate: ~10 GB/s copy; not in cost-model-sources]
   bitmap_chunk_pin: 20000, // #30 [estimate]
+  cache_flush_call: 100, // [estimate: clflush_cache_range call + mfence; AMD-Vi walks are coherent, unused]
+  cache_flush_line: 90, // #33 DRAM write of one line [estimate]
 };

@@ -53,6 +53,13 @@ export const COST_ACTIONS = [
   'bitmap_byte',
   /** #30 pin + unpin one 64 GiB bitmap chunk. */
   'bitmap_chunk_pin',
+  /**
+   * DMA-incoherent walkers only (PT_FEAT_DMA_INCOHERENT): one write-back call for table
+   * writes (iommu_pages_flush_incoherent: barrier + call; Arm DC CVAC + DSB via the DMA API).
+   */
+  'cache_flush_call',
+  /** DMA-incoherent walkers only: each 64-byte line written back (clflush / DC CVAC). */
+  'cache_flush_line',
 ] as const;
 
 export type CostAction = (typeof COST_ACTIONS)[number];

@@ -56,6 +56,9 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
   dirtyTracking = false;
   /** Set after free(); every op then fails with -EINVAL (use-after-free guard). */
   freed = false;
+  /** Write-back counters of pt.incoherent already charged (see chargeWriteBacks). */
+  private seenFlushes = 0;
+  private seenLines = 0;
 
   /**
    * @param tag hardware tag (DomainID / DID / ASID)
@@ -80,6 +83,7 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
           readAndClearDirty: (d, iova, size, flags, dirty) => (d as PagingDomain).readAndClearDirty(iova, size, flags, dirty),
         }
       : null;
+    this.chargeWriteBacks(); // the top table's write-back at allocation (non-coherent walkers)
   }
 
   /** Record a driver step as a slice on the 'driver' track. */
@@ -98,7 +102,9 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
     const cost = this.hw.cost;
     cost.charge('sw_map_leaf');
     if (pgcount > 1) cost.charge('sw_map_extra', pgcount - 1);
-    return this.pt.mapPages(iova, paddr, pgsize * pgcount, prot, mapped);
+    const rc = this.pt.mapPages(iova, paddr, pgsize * pgcount, prot, mapped);
+    this.chargeWriteBacks();
+    return rc;
   }
 
   unmapPages(_d: IommuDomain, iova: number, pgsize: number, pgcount: number, gather: IotlbGather): number {
@@ -106,7 +112,30 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
     const cost = this.hw.cost;
     cost.charge('sw_unmap_leaf');
     if (pgcount > 1) cost.charge('sw_unmap_extra', pgcount - 1);
-    return this.pt.unmapPages(iova, pgsize * pgcount, gather);
+    const bytes = this.pt.unmapPages(iova, pgsize * pgcount, gather);
+    this.chargeWriteBacks();
+    return bytes;
+  }
+
+
+  /**
+   * DMA-incoherent walkers (VT-d ECAP.C = 0, SMMUv3 without COHACC): charge the cache
+   * write-backs core/pt did for the last operation (iommu_pages_flush_incoherent calls and
+   * lines; core/pt/incoherent.ts). No-op on coherent hardware.
+   */
+  private chargeWriteBacks(): void {
+    const inc = this.pt.incoherent;
+    if (inc === null) return;
+    const calls = inc.stats.flushes - this.seenFlushes;
+    const lines = inc.stats.lines - this.seenLines;
+    if (calls === 0) return;
+    this.seenFlushes = inc.stats.flushes;
+    this.seenLines = inc.stats.lines;
+    const c = this.hw.counters;
+    c.pt_cache_flush += calls;
+    c.pt_cache_flush_lines += lines;
+    this.hw.cost.charge('cache_flush_call', calls);
+    this.hw.cost.charge('cache_flush_line', lines);
   }
 
   /**
@@ -139,7 +168,9 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
   }
 
   cutMapping(_d: IommuDomain, iova: number): number {
-    return this.pt.cutMapping(iova);
+    const rc = this.pt.cutMapping(iova);
+    this.chargeWriteBacks();
+    return rc;
   }
 
   /**

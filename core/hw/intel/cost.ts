@@ -25,4 +25,6 @@ export const VTD_COSTS: CostTable = {
   prq_handle: 9000, // #32 measured: svm_prq avg 9 µs (S2)
   bitmap_byte: 0.1, // [estimate; not in cost-model-sources]
   bitmap_chunk_pin: 20000, // #30 [estimate]
+  cache_flush_call: 100, // [estimate: clflush_cache_range call + mfence]
+  cache_flush_line: 90, // #33 DRAM write of one line [estimate]
 };

@@ -29,6 +29,8 @@ export interface VtdHwCaps {
   pasidBits?: number;
   /** CAP.CM (bit 7) caching mode, as emulated IOMMUs (QEMU intel-iommu) report. Default false. */
   cachingMode?: boolean;
+  /** ECAP.C (bit 0) page-walk coherency; false = walks do not snoop CPU caches. Default true. */
+  coherent?: boolean;
 }
 
 const TYPE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(QI).map(([k, v]) => [v, k]));
@@ -59,7 +61,8 @@ export class VtdIommuHw extends IommuHwModel {
     cap = fset(cap, CAP.MAMV_HI, CAP.MAMV_LO, 18);
     this.cap = cap;
     let ecap = 0n;
-    for (const b of [ECAP.C, ECAP.QI, ECAP.DT, ECAP.IR, ECAP.PT, ECAP.PRS, ECAP.PASID]) ecap |= 1n << BigInt(b);
+    for (const b of [ECAP.QI, ECAP.DT, ECAP.IR, ECAP.PT, ECAP.PRS, ECAP.PASID]) ecap |= 1n << BigInt(b);
+    if (caps.coherent ?? true) ecap |= 1n << BigInt(ECAP.C);
     ecap = fset(ecap, ECAP.PSS_HI, ECAP.PSS_LO, (caps.pasidBits ?? 20) - 1);
     if (caps.smts ?? true) ecap |= 1n << BigInt(ECAP.SMTS);
     if (caps.slads ?? true) ecap |= 1n << BigInt(ECAP.SLADS);

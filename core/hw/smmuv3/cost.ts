@@ -25,4 +25,6 @@ export const SMMUV3_COSTS: CostTable = {
   prq_handle: 9000, // #32 [estimate from VT-d svm_prq S2]
   bitmap_byte: 0.1, // [estimate; not in cost-model-sources]
   bitmap_chunk_pin: 20000, // #30 [estimate]
+  cache_flush_call: 2110, // derived: non-coherent 4K unmap 3 µs (S8) - coherent 0.8 µs (S5) - one line
+  cache_flush_line: 90, // #33 DRAM write of one line [estimate]
 };

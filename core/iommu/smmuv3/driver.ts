@@ -140,7 +140,13 @@ export class SmmuV3Driver implements IommuDriver, VendorDomainHooks {
     let pt;
     try {
       // IO_PGTABLE_QUIRK_ARM_HD: writable leaves installed with DBM (writable-dirty).
-      pt = createPtIommu('armv8', { pool: this.pool, dbmOnMap: dirty, features: this.hw.bbml >= 2 ? {} : { oaTableXchg: false } });
+      // Without IDR0.COHACC io-pgtable-arm syncs every table write (cfg.coherent_walk = false).
+      pt = createPtIommu('armv8', {
+        pool: this.pool,
+        dbmOnMap: dirty,
+        dmaIncoherent: !this.hw.coherent,
+        features: this.hw.bbml >= 2 ? {} : { oaTableXchg: false },
+      });
     } catch {
       this.freeAsids.push(asid);
       return -ERRNO.ENOMEM;
