@@ -276,7 +276,7 @@ export interface WalkLevel {
 export interface PageTableInfo {
   runId: number;
   vendor: string;
-  /** Page-table format: amdv1 | vtdss | armv8. */
+  /** Page-table format: amdv1 | vtdss | armv8 | x86_64. */
   format: string;
   guestBytes: number;
   /** Wall time the rebuild took, ms. */

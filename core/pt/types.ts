@@ -22,7 +22,7 @@ export const IOMMU_WRITE = 2;
 export const IOMMU_DIRTY_NO_CLEAR = 1;
 
 /** Page-table formats the engine implements (core/pt/formats/<name>.ts). */
-export type PtFormatName = 'amdv1' | 'vtdss' | 'armv8';
+export type PtFormatName = 'amdv1' | 'vtdss' | 'armv8' | 'x86_64';
 
 /**
  * struct iommu_iotlb_gather (include/linux/iommu.h): one pending invalidation hull plus the

@@ -3,12 +3,12 @@ import { ERRNO } from '../../../core/errno';
 import { IOMMU_DIRTY_NO_CLEAR, IOMMU_READ, IOMMU_WRITE, HW_ACCESS } from '../../../core/pt/types';
 import { iotlbGatherInit, iotlbGatherIsEmpty } from '../../../core/pt/index';
 import { AMDV1_D } from '../../../core/pt/formats/amdv1';
-import { FORMATS, PageSetSink, SZ_2M, SZ_4K, SZ_64K, mk, newRef } from './helpers';
+import { DIRTY_FORMATS, PageSetSink, SZ_2M, SZ_4K, SZ_64K, mk, newRef } from './helpers';
 
 const RW = IOMMU_READ | IOMMU_WRITE;
 
 /** Map, then (Arm) enable DBM so leaves are writable-clean, like a driver enabling tracking. */
-function setup(fmt: (typeof FORMATS)[number]) {
+function setup(fmt: (typeof DIRTY_FORMATS)[number]) {
   const t = mk(fmt);
   const { pt } = t;
   expect(pt.mapPages(0x4000_0000, 0x1_0000_0000, SZ_2M, RW)).toBe(0); // one 2M leaf
@@ -23,7 +23,7 @@ function write(pt: ReturnType<typeof mk>['pt'], iova: number): void {
   expect(pt.hwAccess(ref, true, true, true)).not.toBe(HW_ACCESS.PERM_FAULT);
 }
 
-describe.each(FORMATS)('%s read_and_clear_dirty', (fmt) => {
+describe.each(DIRTY_FORMATS)('%s read_and_clear_dirty', (fmt) => {
   it('reports each dirty leaf whole, clears it, and widens the gather', () => {
     const { pt } = setup(fmt);
     write(pt, 0x4000_5000);

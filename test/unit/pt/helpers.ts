@@ -1,8 +1,10 @@
 /** Shared helpers of the core/pt tests. */
-import { createPtIommu, TablePool, type GenericPt, type GenericPtOptions } from '../../../core/pt/index';
+import { PT_FORMATS, createPtIommu, TablePool, type GenericPt, type GenericPtOptions } from '../../../core/pt/index';
 import type { IovaBitmapSink, LeafRef, PtFormatName } from '../../../core/pt/types';
 
-export const FORMATS: PtFormatName[] = ['amdv1', 'vtdss', 'armv8'];
+export const FORMATS: PtFormatName[] = ['amdv1', 'vtdss', 'armv8', 'x86_64'];
+/** Formats that record hardware dirty state (x86_64 has no pt_entry_is_write_dirty). */
+export const DIRTY_FORMATS: PtFormatName[] = FORMATS.filter((f) => PT_FORMATS[f].dirty !== null);
 export const SZ_4K = 0x1000;
 export const SZ_64K = 0x1_0000;
 export const SZ_2M = 0x20_0000;

@@ -9,7 +9,7 @@ const MB2 = 2 * 1024 * 1024;
 // Runs of single 4 KiB maps (iommufd's batch_iommu_map_small) reuse the last level-0 table;
 // the result must equal one large map, also after tables were freed and reused in between.
 describe('single-page map runs', () => {
-  for (const f of ['amdv1', 'vtdss', 'armv8'] as const) {
+  for (const f of ['amdv1', 'vtdss', 'armv8', 'x86_64'] as const) {
     it(`${f}: page-by-page equals one map, across table frees`, () => {
       const pool = new TablePool();
       const pt = createPtIommu(f, { pool });
