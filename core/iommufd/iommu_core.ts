@@ -9,6 +9,7 @@
 import type { IommuDomain } from '../iommu/types';
 import type { IotlbGather } from '../pt/types';
 import { ERRNO } from '../errno';
+import { POW2 } from '../pt/bits';
 
 const TWO32 = 4294967296;
 
@@ -34,7 +35,7 @@ export function or53(a: number, b: number): number {
 
 /** x mod 2^lg2 (x >= 0). */
 export function modPow2(x: number, lg2: number): number {
-  return x % 2 ** lg2;
+  return x % POW2[lg2]!;
 }
 
 /** True when x is a multiple of `align` (a power of two). */
@@ -88,11 +89,11 @@ export function iommuPgsize(domain: IommuDomain, iova: number, paddr: number, si
   for (const s of sizes) if (s > pgLg) { nextLg = s; break; }
   let sz = size;
   if (nextLg >= 0) {
-    const next = 2 ** nextLg;
+    const next = POW2[nextLg]!;
     const offset = next - modPow2(addrMerge, nextLg);
     if (modPow2(iova, nextLg) === modPow2(paddr, nextLg) && offset + next <= sz) sz = offset;
   }
-  return { pgsize: 2 ** pgLg, count: Math.floor(sz / 2 ** pgLg) };
+  return { pgsize: POW2[pgLg]!, count: Math.floor(sz / POW2[pgLg]!) };
 }
 
 /**
@@ -104,7 +105,7 @@ export function iommuPgsize(domain: IommuDomain, iova: number, paddr: number, si
 export function iommuMap(domain: IommuDomain, iova: number, paddr: number, size: number, prot: number, sync = true): number {
   const sizes = sizesOf(domain);
   if (sizes.length === 0) return -ERRNO.ENODEV;
-  const min = 2 ** sizes[0]!;
+  const min = POW2[sizes[0]!]!;
   if (!isAligned(iova, min) || !isAligned(paddr, min) || !isAligned(size, min)) return -ERRNO.EINVAL;
   if (size === min) {
     // One smallest page (batch_iommu_map_small's case): iommu_pgsize can only pick `min`.

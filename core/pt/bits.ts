@@ -3,6 +3,12 @@
  * spec/page-table-objects-pasid.md §0.3, §1.3.
  */
 const TWO32 = 4294967296;
+
+/**
+ * POW2[k] = 2^k for k in 0..63. Hot paths index this instead of writing `2 ** k`: with a
+ * variable exponent V8 emits a Math.pow call, which alone halved iova_to_phys throughput.
+ */
+export const POW2: Readonly<Float64Array> = Float64Array.from({ length: 64 }, (_, k) => 2 ** k);
 export function ctz32(x: number): number {
   return 31 - Math.clz32(x & -x);
 }

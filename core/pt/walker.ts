@@ -16,7 +16,7 @@ import { IOMMU_READ, IOMMU_WRITE } from './types';
 import { rawHex, type PtFeatures, type PtFormat } from './format';
 import { CHUNK_PAGES_LG2, type TablePool } from './pool';
 import { iotlbGatherReleaseFreelist } from './gather';
-import { alignLg2 as alignLg2Import, floorLg2 as floorLg2Import } from './bits';
+import { POW2 as POW2Import, alignLg2 as alignLg2Import, floorLg2 as floorLg2Import } from './bits';
 import { freeSubtree, mapPages } from './map';
 import { unmapPages } from './unmap';
 import { readAndClearDirty, setDirtyModifier, writeProtectAndClear } from './dirty';
@@ -67,6 +67,7 @@ const EMPTY = 0;
 const TABLE = 1;
 const OA = 2;
 const TWO32 = 4294967296;
+const POW2 = POW2Import;
 // Local bindings of hot helpers (an imported binding may compile to a getter call).
 const alignLg2 = alignLg2Import;
 const floorLg2 = floorLg2Import;
@@ -325,7 +326,7 @@ export class GenericPt implements PtIommu {
   iovaToPhys(iova: number): number {
     const ref = this.scratchRef;
     if (!this.lookupLeaf(iova, ref)) return 0;
-    const size = 2 ** ref.sizeLg2;
+    const size = POW2[ref.sizeLg2]!;
     return ref.oa + (size <= 2147483648 ? (iova >>> 0) & (size - 1) : iova % size);
   }
 
