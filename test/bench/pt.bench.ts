@@ -64,12 +64,18 @@ function dirtyPercent(pt: GenericPt, bytes: number, pgsize: number, rng: Rng, fr
 
 /**
  * `reps` timed read_and_clear_dirty passes over [0, bytes), 1% of leaves dirtied (untimed)
- * before each; rate = leaves scanned / total scan CPU time.
+ * before each, after up to 20 untimed warm-up passes; rate = leaves scanned / total scan CPU time.
  */
 function scan(pt: GenericPt, bytes: number, pgsize: number, rng: Rng, reps: number) {
   const bm = new Bitmap(bytes);
   let total = 0;
   let dirtied = 0;
+  // Untimed warm-up passes, so the first format measured does not pay for JIT compilation.
+  for (let r = 0; r < Math.min(20, reps); r++) {
+    dirtyPercent(pt, bytes, pgsize, rng, 0.01);
+    pt.readAndClearDirty(0, bytes, 0, { bitmap: bm, gather: iotlbGatherInit() });
+  }
+  bm.words.fill(0);
   for (let r = 0; r < reps; r++) {
     dirtied = dirtyPercent(pt, bytes, pgsize, rng, 0.01);
     const g = iotlbGatherInit();
