@@ -282,6 +282,7 @@ export const COUNTERS: readonly CounterSpec[] = [
   { name: 'pte_write_atomic', unit: 'count', doc: 'hardware atomic A/D (or AP[2]) IOPTE updates' },
   { name: 'ctx_fetch', unit: 'count', doc: 'context-structure fetches (DTE, context/PASID entry, STE, CD)' },
   { name: 'table_entry_write', unit: 'count', doc: 'CPU writes of context-structure qwords' },
+  { name: 'pt_cache_flush_lines', unit: 'count', doc: 'cache lines of IOPTE writes written back for a DMA-incoherent walker (clflush / DC CVAC)' },
   { name: 'inv_iotlb', unit: 'count', doc: 'IOTLB invalidations' },
   { name: 'inv_context', unit: 'count', doc: 'context-cache invalidations' },
   { name: 'inv_pasid', unit: 'count', doc: 'PASID-cache invalidations' },

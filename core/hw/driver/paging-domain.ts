@@ -134,6 +134,8 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
     const c = this.hw.counters;
     c.pt_cache_flush += calls;
     c.pt_cache_flush_lines += lines;
+    const rec = this.hw.rec;
+    if (rec.enabled) rec.count('pt_cache_flush_lines', this.hw.clock.now, lines);
     this.hw.cost.charge('cache_flush_call', calls);
     this.hw.cost.charge('cache_flush_line', lines);
   }

@@ -11,6 +11,8 @@ import { iotlbGatherInit } from '../../../core/pt';
 import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING } from '../../../core/iommu/types';
 import { ECAP } from '../../../core/hw/intel/regs';
 import { RW, makeSystem, map } from './helpers';
+import { BufferedRecorder } from '../../../core/trace/recorder';
+import { MemorySink, decodeBatches } from '../../../core/trace/batch';
 
 const GIB = 2 ** 30;
 
@@ -49,6 +51,19 @@ describe.each(['intel', 'smmuv3'] as const)('%s with non-coherent walks', (vendo
     // L0: 64 cleared items (8 lines), one write-back.
     expect(sys.stats().pt_cache_flush! - c1.pt_cache_flush!).toBe(1);
     expect(sys.stats().pt_cache_flush_lines! - c1.pt_cache_flush_lines!).toBe(8);
+  });
+
+  it('write-backs are recorded as the pt_cache_flush_lines counter series', () => {
+    const sink = new MemorySink();
+    const recorder = new BufferedRecorder(sink, { bucketNs: 1000 });
+    const sys = makeSystem(vendor, { caps: { coherent: false }, recorder });
+    const dev = sys.addDevice({ sid: 0x10 });
+    const dom = sys.driver.domainAllocPagingFlags(dev, 0) as PagingDomain;
+    for (let k = 0; k < 16; k++) map(dom, GIB + k * 2 * 1024 * 1024, 4 * GIB + 4096, 32 * 4096);
+    recorder.flush();
+    const series = decodeBatches(sink.batches).counters.filter((c) => c.name === 'pt_cache_flush_lines');
+    expect(series.length).toBeGreaterThan(0);
+    expect(series.reduce((a, c) => a + c.value, 0)).toBe(sys.stats().pt_cache_flush_lines);
   });
 
   it('coherent hardware charges no write-backs for the same work', () => {
