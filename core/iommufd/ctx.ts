@@ -35,6 +35,24 @@ export interface IommufdPlatform {
   createDevice(flags: number, groupId?: number): IommuDevice | number;
   /** Reserved regions of a device (iommu_get_group_resv_regions); none when absent. */
   resvRegions?(dev: IommuDevice): ResvRegion[];
+  /**
+   * iommu_group_has_isolated_msi(group): a MemWr from the device cannot raise an interrupt
+   * outside this ctx (interrupt remapping / ITS isolation). True when absent. Not asked
+   * for the selftest mock's devices (iommufd_selftest_is_mock_dev skips the check).
+   */
+  hasIsolatedMsi?(dev: IommuDevice): boolean;
+}
+
+/**
+ * A kernel WARN_ON / dev_warn the simulated code hit: `site` is the kernel function,
+ * `message` the condition or the printed text.
+ */
+export interface IommufdWarning {
+  kind: 'WARN_ON' | 'dev_warn';
+  site: string;
+  message: string;
+  /** The device a dev_warn names. */
+  dev?: string;
 }
 
 /** Behaviour switches (kernel profile). */
@@ -48,9 +66,14 @@ export interface IommufdOptions {
   splitWithCut: boolean;
   /** iova_bitmap window in user pages (kernel: 512). */
   bitmapWindowPages: number;
+  /**
+   * Module parameter iommufd.allow_unsafe_interrupts (default false): bind a device whose
+   * group has no isolated MSI with a dev_warn instead of -EPERM.
+   */
+  allowUnsafeInterrupts: boolean;
 }
 
-export const DEFAULT_OPTIONS: IommufdOptions = { propagateDirtyErrors: false, splitWithCut: true, bitmapWindowPages: 512 };
+export const DEFAULT_OPTIONS: IommufdOptions = { propagateDirtyErrors: false, splitWithCut: true, bitmapWindowPages: 512, allowUnsafeInterrupts: false };
 
 /** Options for {@link IommufdCtx}. */
 export interface IommufdCtxInit {
@@ -83,6 +106,8 @@ export class IommufdCtx {
   accessNotify: AccessNotify | null = null;
   /** Destroy hooks per type, registered by the modules that own the type. */
   readonly destroyers = new Map<ObjType, (obj: AnyObject) => void>();
+  /** Every WARN_ON / dev_warn hit so far, oldest first (the kernel log). */
+  readonly warnings: IommufdWarning[] = [];
 
   constructor(init: IommufdCtxInit) {
     this.platform = init.platform;
@@ -91,6 +116,16 @@ export class IommufdCtx {
     this.fail = init.fail ?? NO_FAIL;
     this.options = { ...DEFAULT_OPTIONS, ...init.options };
     this.mm = init.mm ?? new Mm(this.fail);
+  }
+
+  /**
+   * Record a kernel WARN_ON (a driver or iommufd bug the kernel logs with a backtrace) or a
+   * dev_warn; also emitted as an instant event `warn` on track `iommufd` when recording.
+   */
+  warn(kind: IommufdWarning['kind'], site: string, message: string, dev?: IommuDevice): void {
+    const w: IommufdWarning = { kind, site, message, ...(dev ? { dev: dev.name } : {}) };
+    this.warnings.push(w);
+    if (this.recorder.enabled) this.recorder.instant('iommufd', 'warn', this.clock.now, { ...w });
   }
 
   /** iommufd_object_alloc: -ENOMEM on injected failure. */

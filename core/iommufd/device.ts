@@ -13,6 +13,7 @@ import { ERRNO } from '../errno';
 import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../iommu/types';
 import type { IommuDevice } from '../iommu/types';
 import type { IommufdCtx } from './ctx';
+import { domainEnforceCcOp, iommuGetMsiCookie, PHYS_ADDR_MAX } from './iommu_core';
 import { ioptTableAddDomain, ioptTableRemoveDomain } from './iopt_map';
 import type { IoPagetable } from './io_pagetable';
 import type { AnyObject, Fault, HwptPaging, IGroup, Idev, Ioas } from './objects';
@@ -23,7 +24,22 @@ function groupKey(dev: IommuDevice): string {
   return `${dev.iommu.vendor}:${dev.groupId}`;
 }
 
-/** iommufd_device_bind: -ENOMEM; the bound device holds a driver reference (users = 2). */
+/** iommufd_selftest_is_mock_dev: devices of the selftest mock IOMMU. */
+function isMockDev(dev: IommuDevice): boolean {
+  return dev.iommu.vendor === 'mock';
+}
+
+const UNSAFE_MSI_WARNING =
+  'MSI interrupts are not secure, they cannot be isolated by the platform. Check that platform features like interrupt remapping are enabled. Use the "allow_unsafe_interrupts" module parameter to override';
+
+/**
+ * iommufd_device_bind (drivers/iommu/iommufd/device.c, v6.3+): get or create the
+ * iommufd_group (-ENOMEM); a group without isolated MSI (platform.hasIsolatedMsi false,
+ * never asked for mock devices) is -EPERM unless `allowUnsafeInterrupts`, which binds with
+ * the kernel's dev_warn instead (the check moved from attach to bind in "iommufd: Move
+ * the MSI enforcement into iommufd_device_bind()"); then the object (-ENOMEM). The bound
+ * device holds a driver reference (users = 2).
+ */
 export function deviceBind(ctx: IommufdCtx, dev: IommuDevice): Idev | number {
   let map = groups.get(ctx);
   if (!map) {
@@ -35,7 +51,11 @@ export function deviceBind(ctx: IommufdCtx, dev: IommuDevice): Idev | number {
   const newGroup = !igroup;
   if (!igroup) {
     if (ctx.fail.shouldFail('iommufd_group')) return -ERRNO.ENOMEM;
-    igroup = { key, hwpt: null, devices: new Set(), bound: new Set(), attachedDevs: new Set() };
+    igroup = { key, hwpt: null, devices: new Set(), bound: new Set(), attachedDevs: new Set(), swMsiStart: PHYS_ADDR_MAX };
+  }
+  if (!isMockDev(dev) && !(ctx.platform.hasIsolatedMsi?.(dev) ?? true)) {
+    if (!ctx.options.allowUnsafeInterrupts) return -ERRNO.EPERM;
+    ctx.warn('dev_warn', 'iommufd_device_bind', UNSAFE_MSI_WARNING, dev);
   }
   const idev = ctx.allocObj<Idev>({ type: 'DEVICE', dev, driver: dev.iommu, igroup, hwpt: null, enforceCacheCoherency: dev.iommu.capable(dev, 'IOMMU_CAP_ENFORCE_CACHE_COHERENCY') });
   if (typeof idev === 'number') return idev;
@@ -54,15 +74,25 @@ export function deviceUnbind(ctx: IommufdCtx, idev: Idev): void {
   ctx.table.remove(idev);
 }
 
-/** iopt_table_enforce_group_resv_regions with owner = idev. */
-function enforceResv(ctx: IommufdCtx, iopt: IoPagetable, idev: Idev): number {
+/**
+ * iopt_table_enforce_dev_resv_regions(iopt, dev, sw_msi_start) (io_pagetable.c, v6.7-v6.14)
+ * with owner = idev: reserve every region but DIRECT_RELAXABLE (-EADDRINUSE over an area or
+ * allowed range, -ENOMEM). With `igroup` (attach; replace passes NULL) MSI / SW_MSI regions
+ * are counted and a SW_MSI start is stored in igroup.swMsiStart; a SW_MSI with an MSI
+ * region, or two SW_MSI regions, is a driver bug: WARN_ON and -EINVAL. Every failure drops
+ * this device's reservations.
+ */
+function enforceResv(ctx: IommufdCtx, iopt: IoPagetable, idev: Idev, igroup: IGroup | null): number {
   const regions = ctx.platform.resvRegions?.(idev.dev) ?? [];
   let hw = 0;
   let sw = 0;
   for (const r of regions) {
     if (r.type === 'DIRECT_RELAXABLE') continue;
-    if (r.type === 'MSI') hw++;
-    if (r.type === 'SW_MSI') sw++;
+    if (igroup && r.type === 'MSI') hw++;
+    if (igroup && r.type === 'SW_MSI') {
+      igroup.swMsiStart = r.start;
+      sw++;
+    }
     const rc = iopt.reserveIova(r.start, r.start + r.length - 1, idev);
     if (rc) {
       iopt.removeReservedIova(idev);
@@ -70,20 +100,60 @@ function enforceResv(ctx: IommufdCtx, iopt: IoPagetable, idev: Idev): number {
     }
   }
   if ((sw && hw) || sw > 1) {
+    ctx.warn('WARN_ON', 'iopt_table_enforce_dev_resv_regions', sw > 1 && !hw ? 'num_sw_msi > 1' : 'num_sw_msi && num_hw_msi');
     iopt.removeReservedIova(idev);
     return -ERRNO.EINVAL;
   }
   return 0;
 }
 
-/** iommufd_hw_pagetable_attach: attach idev (and, first in group, the group) to hwpt. */
+/**
+ * iommufd_group_setup_msi (device.c, v6.7-v6.14): when the group has a SW_MSI region and the
+ * domain no cookie yet, iommu_get_msi_cookie(domain, sw_msi_start) (errors returned as
+ * is) and set hwpt.msiCookie, so the cookie is installed once per domain.
+ */
+function groupSetupMsi(ctx: IommufdCtx, igroup: IGroup, hwpt: HwptPaging): number {
+  if (igroup.swMsiStart !== PHYS_ADDR_MAX && !hwpt.msiCookie) {
+    const rc = iommuGetMsiCookie(hwpt.domain, igroup.swMsiStart, ctx.fail);
+    if (rc) return rc;
+    hwpt.msiCookie = true;
+  }
+  return 0;
+}
+
+/**
+ * iommufd_hwpt_paging_attach (device.c, v6.7-v6.14; iommufd_device_attach_reserved_iova
+ * later): reserve the device's regions in the HWPT's IOAS, and for the first device of the
+ * group set up the MSI cookie; a cookie failure drops the reservations.
+ */
+function hwptPagingAttachResv(ctx: IommufdCtx, hwpt: HwptPaging, idev: Idev): number {
+  const rc = enforceResv(ctx, hwpt.ioas.iopt, idev, idev.igroup);
+  if (rc) return rc;
+  if (idev.igroup.devices.size === 0) {
+    const m = groupSetupMsi(ctx, idev.igroup, hwpt);
+    if (m) {
+      hwpt.ioas.iopt.removeReservedIova(idev);
+      return m;
+    }
+  }
+  return 0;
+}
+
+/**
+ * iommufd_hw_pagetable_attach (device.c): group on another HWPT -> -EINVAL; device already
+ * in the group's list -> -EBUSY (v6.15+ xa_insert into attach->device_array; v6.7-v6.14 had
+ * no check and relied on the caller); a domain of another IOMMU instance -> -EINVAL (the
+ * driver's attach_dev check); reserved regions and the MSI cookie (first device of the
+ * group); then, for the first device, iommu_attach_group (driver errors returned as is,
+ * reservations dropped). Cache coherency is not checked here: since v6.7 it is fixed at
+ * HWPT allocation and attach_dev decides.
+ */
 export function hwptAttach(ctx: IommufdCtx, hwpt: HwptPaging, idev: Idev): number {
   const g = idev.igroup;
+  if (g.devices.has(idev)) return -ERRNO.EBUSY;
   if (g.hwpt && g.hwpt !== hwpt) return -ERRNO.EINVAL;
-  if (g.devices.has(idev)) return -ERRNO.EINVAL;
-  if (idev.enforceCacheCoherency && !hwpt.enforceCacheCoherency) return -ERRNO.EINVAL;
   if (hwpt.domain.driver !== idev.driver) return -ERRNO.EINVAL;
-  let rc = enforceResv(ctx, hwpt.ioas.iopt, idev);
+  let rc = hwptPagingAttachResv(ctx, hwpt, idev);
   if (rc) return rc;
   if (g.devices.size === 0) {
     // iommu_attach_group: every device of the group moves to the domain.
@@ -149,9 +219,27 @@ export function hwptDestroy(ctx: IommufdCtx, hwpt: HwptPaging): void {
 }
 
 /**
- * iommufd_hwpt_paging_alloc: flags outside NEST_PARENT|DIRTY_TRACKING|PASID -> -EOPNOTSUPP;
- * DIRTY_TRACKING on a device without IOMMU_CAP_DIRTY_TRACKING -> -EOPNOTSUPP; driver errors;
- * linking errors of iopt_table_add_domain. The result is not yet finalized.
+ * iommufd_hwpt_paging_enforce_cc (hw_pagetable.c): 0 when the HWPT already enforces cache
+ * coherency, else ask the domain's enforce_cache_coherency op; -EINVAL when it cannot.
+ * Model note: a domain without the op whose driver reported IOMMU_CAP_ENFORCE_CACHE_COHERENCY
+ * (only then is this called) counts as enforcing: the kernel drivers that report the cap
+ * all implement the op, the vendor models of core/iommu do not have it yet.
+ */
+function hwptPagingEnforceCc(hwpt: HwptPaging): number {
+  if (hwpt.enforceCacheCoherency) return 0;
+  const op = domainEnforceCcOp(hwpt.domain);
+  hwpt.enforceCacheCoherency = op ? op(hwpt.domain) : true;
+  return hwpt.enforceCacheCoherency ? 0 : -ERRNO.EINVAL;
+}
+
+/**
+ * iommufd_hwpt_paging_alloc (hw_pagetable.c): flags outside NEST_PARENT|DIRTY_TRACKING|PASID
+ * -> -EOPNOTSUPP; DIRTY_TRACKING on a device without IOMMU_CAP_DIRTY_TRACKING -> -EOPNOTSUPP;
+ * driver errors; for a device that needs enforced coherency the domain must enforce it
+ * before anything is mapped (a failure is a driver bug: WARN_ON, -EINVAL); with
+ * immediateAttach the device is attached first (auto domains); linking errors of
+ * iopt_table_add_domain (the device is detached again). Every failure aborts the object.
+ * The result is not yet finalized.
  */
 export function hwptPagingAlloc(ctx: IommufdCtx, ioas: Ioas, idev: Idev, flags: number, immediateAttach: boolean, fault: Fault | null): HwptPaging | number {
   const valid = IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_ALLOC_PASID;
@@ -161,7 +249,7 @@ export function hwptPagingAlloc(ctx: IommufdCtx, ioas: Ioas, idev: Idev, flags: 
   if (typeof domain === 'number') return domain;
   const hwpt = ctx.allocObj<HwptPaging>({
     type: 'HWPT_PAGING', ioas, domain, autoDomain: false, nestParent: (flags & IOMMU_HWPT_ALLOC_NEST_PARENT) !== 0,
-    dirtyTracking: (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) !== 0, enforceCacheCoherency: idev.enforceCacheCoherency, fault,
+    dirtyTracking: (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) !== 0, enforceCacheCoherency: false, msiCookie: false, fault,
   });
   if (typeof hwpt === 'number') {
     domain.ops.free(domain);
@@ -176,6 +264,13 @@ export function hwptPagingAlloc(ctx: IommufdCtx, ioas: Ioas, idev: Idev, flags: 
     if (fault) fault.users--;
     return rc;
   };
+  if (idev.enforceCacheCoherency) {
+    const rc = hwptPagingEnforceCc(hwpt);
+    if (rc) {
+      ctx.warn('WARN_ON', 'iommufd_hwpt_paging_alloc', 'iommufd_hwpt_paging_enforce_cc() failed on a new domain', idev.dev);
+      return abort(rc);
+    }
+  }
   if (immediateAttach) {
     const rc = hwptAttach(ctx, hwpt, idev);
     if (rc) return abort(rc);
@@ -200,12 +295,13 @@ export interface AttachResult {
 
 /**
  * iommufd_device_attach(idev, pt_id): pt_id unknown -> -ENOENT; not an IOAS or paging HWPT
- * -> -EINVAL; device already attached -> -EINVAL (use replace).
+ * -> -EINVAL; device already attached -> -EBUSY (v6.15+: its id is already in the group's
+ * attach->device_array; vfio turns a second attach into a replace instead).
  */
 export function deviceAttach(ctx: IommufdCtx, idev: Idev, ptId: number): AttachResult {
-  if (idev.hwpt) return { rc: -ERRNO.EINVAL, ptId };
   const obj = ctx.table.get(ptId);
   if (!obj) return { rc: -ERRNO.ENOENT, ptId };
+  if (idev.hwpt && (obj.type === 'HWPT_PAGING' || obj.type === 'IOAS')) return { rc: -ERRNO.EBUSY, ptId };
   let rc: number;
   let used: HwptPaging | null = null;
   if (obj.type === 'HWPT_PAGING') {
@@ -257,25 +353,35 @@ export function deviceDetach(ctx: IommufdCtx, idev: Idev): number {
   return 0;
 }
 
-/** Move idev's whole group from its HWPT to `hwpt` (iommu_group_replace_domain). */
+/**
+ * iommufd_device_do_replace (device.c, v6.7-v6.14): move idev's whole group from its HWPT to
+ * `hwpt` (iommu_group_replace_domain): not attached -> -EINVAL; same HWPT -> 0; the group's
+ * devices' regions reserved in the new IOAS when it changes (no MSI counting: NULL
+ * sw_msi_start), the MSI cookie set up on the new domain, then the switch; failures drop
+ * the new reservations and leave the group on its old HWPT.
+ */
 function doReplace(ctx: IommufdCtx, idev: Idev, hwpt: HwptPaging): number {
   const g = idev.igroup;
   const old = g.hwpt;
   if (!old || !g.devices.has(idev)) return -ERRNO.EINVAL;
   if (old === hwpt) return 0;
   if (hwpt.domain.driver !== idev.driver) return -ERRNO.EINVAL;
-  if (idev.enforceCacheCoherency && !hwpt.enforceCacheCoherency) return -ERRNO.EINVAL;
   const moved = [...g.devices];
   const newIopt = hwpt.ioas.iopt;
   const ioasChanged = hwpt.ioas !== old.ioas;
   if (ioasChanged) {
     for (const d of moved) {
-      const rc = enforceResv(ctx, newIopt, d);
+      const rc = enforceResv(ctx, newIopt, d, null);
       if (rc) {
         for (const e of moved) newIopt.removeReservedIova(e);
         return rc;
       }
     }
+  }
+  const msi = groupSetupMsi(ctx, g, hwpt);
+  if (msi) {
+    if (ioasChanged) for (const e of moved) newIopt.removeReservedIova(e);
+    return msi;
   }
   const done: IommuDevice[] = [];
   let rc = 0;

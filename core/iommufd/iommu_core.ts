@@ -162,3 +162,44 @@ export function and53(a: number, b: number): number {
   const lo = ((a % TWO32) & (b % TWO32)) >>> 0;
   return hi * TWO32 + lo;
 }
+
+/**
+ * The optional `iommu_domain_ops.enforce_cache_coherency` (include/linux/iommu.h): make every
+ * later mapping of the domain snoop (VT-d SNP, AMD FC, SMMUv3 CANWBS) and return whether
+ * the domain now enforces coherency. Not yet part of core/iommu/types.ts IommuDomainOps;
+ * drivers that implement it add the member to their ops object.
+ */
+export interface EnforceCacheCoherencyOp {
+  enforceCacheCoherency?(domain: IommuDomain): boolean;
+}
+
+/** The domain's enforce_cache_coherency op, or undefined when the driver has none. */
+export function domainEnforceCcOp(domain: IommuDomain): ((domain: IommuDomain) => boolean) | undefined {
+  const op = (domain.ops as EnforceCacheCoherencyOp).enforceCacheCoherency;
+  return op ? op.bind(domain.ops) : undefined;
+}
+
+/** phys_addr_t PHYS_ADDR_MAX: "no SW_MSI region" marker of igroup->sw_msi_start. */
+export const PHYS_ADDR_MAX = Number.MAX_SAFE_INTEGER;
+
+const msiCookies = new WeakMap<IommuDomain, number>();
+
+/**
+ * iommu_get_msi_cookie(domain, base) (drivers/iommu/dma-iommu.c, v6.7-v6.14): give an
+ * UNMANAGED (here: PAGING) domain the MSI IOVA cookie at `base`, where
+ * iommu_dma_prepare_msi later maps the doorbell pages. -EINVAL for another domain type,
+ * -EEXIST when the domain already has a cookie (it can be set once per domain), -ENOMEM.
+ * The cookie dies with the domain.
+ */
+export function iommuGetMsiCookie(domain: IommuDomain, base: number, fail: { shouldFail(site?: string): boolean }): number {
+  if (domain.type !== 'PAGING') return -ERRNO.EINVAL;
+  if (msiCookies.has(domain)) return -ERRNO.EEXIST;
+  if (fail.shouldFail('iommu_dma_cookie')) return -ERRNO.ENOMEM;
+  msiCookies.set(domain, base);
+  return 0;
+}
+
+/** The MSI cookie base of a domain (iommu_dma_cookie msi_iova), undefined when none. */
+export function iommuMsiCookie(domain: IommuDomain): number | undefined {
+  return msiCookies.get(domain);
+}

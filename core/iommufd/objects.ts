@@ -40,7 +40,13 @@ export interface HwptPaging extends IommufdObject {
   nestParent: boolean;
   /** Allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING. */
   dirtyTracking: boolean;
+  /**
+   * Fixed at allocation (iommufd_hwpt_paging_alloc); attach never upgrades it (mainline
+   * since v6.7, "iommufd: Only enforce cache coherency in iommufd_hw_pagetable_alloc").
+   */
   enforceCacheCoherency: boolean;
+  /** iommu_get_msi_cookie was called on the domain (iommufd_group_setup_msi; once per domain). */
+  msiCookie: boolean;
   fault: Fault | null;
 }
 
@@ -54,6 +60,8 @@ export interface IGroup {
   bound: Set<Idev>;
   /** Physical devices the group attach moved to hwpt.domain (blocked again on the last detach). */
   attachedDevs: Set<IommuDevice>;
+  /** igroup->sw_msi_start: start of the group's IOMMU_RESV_SW_MSI region, PHYS_ADDR_MAX when none seen. */
+  swMsiStart: number;
 }
 
 /** struct iommufd_device. */

@@ -17,6 +17,20 @@ export const MOCK_FLAGS_DEVICE_NO_DIRTY = 1 << 0;
 export const MOCK_FLAGS_DEVICE_HUGE_IOVA = 1 << 1;
 export const MOCK_FLAGS_DEVICE_PASID = 1 << 2;
 
+/**
+ * Simulator-only device flags (not in iommufd_test.h): cache-coherency variants the kernel
+ * mock cannot express (mock_domain_capable reports no IOMMU_CAP_ENFORCE_CACHE_COHERENCY and
+ * the mock domain ops have no enforce_cache_coherency). Reachable through the driver API
+ * (MockDriver.createDevice), used by the attach conformance tests.
+ *
+ * ENFORCE_CC: the device reports IOMMU_CAP_ENFORCE_CACHE_COHERENCY and domains allocated
+ * for it have an enforce_cache_coherency op that succeeds.
+ * CC_BROKEN (with ENFORCE_CC): that op returns false - the driver bug iommufd_hwpt_paging_alloc
+ * WARNs about.
+ */
+export const MOCK_SIM_FLAGS_DEVICE_ENFORCE_CC = 1 << 16;
+export const MOCK_SIM_FLAGS_DEVICE_CC_BROKEN = 1 << 17;
+
 /** IOMMU_HW_INFO_TYPE_SELFTEST and the register value of struct iommu_test_hw_info. */
 export const IOMMU_HW_INFO_TYPE_SELFTEST = 0xfeedbeef;
 export const IOMMU_HW_INFO_SELFTEST_REGVAL = 0xdeadbeef;

@@ -54,16 +54,24 @@ export class MockDomain implements IommuDomain {
   dirtyTracking = false;
   readonly stats: MockDomainStats = { iotlbSyncs: 0, warnings: 0 };
   readonly dirtyOps: IommuDirtyOps | null;
-  readonly ops: IommuDomainOps = MOCK_DOMAIN_OPS;
+  readonly ops: IommuDomainOps;
+  /** enforce_cache_coherency was called and succeeded (simulator-only op, see MOCK_SIM_FLAGS_DEVICE_ENFORCE_CC). */
+  enforcingCoherency = false;
 
+  /**
+   * @param enforceCc null: no enforce_cache_coherency op (the kernel mock); a boolean: the
+   *   op exists and returns that value.
+   */
   constructor(
     readonly driver: IommuDriver,
     readonly tag: number,
     readonly pgsizeBitmap: number,
     withDirtyOps: boolean,
     private readonly allocFails: () => boolean,
+    enforceCc: boolean | null = null,
   ) {
     this.dirtyOps = withDirtyOps ? MOCK_DIRTY_OPS : null;
+    this.ops = enforceCc === null ? MOCK_DOMAIN_OPS : { ...MOCK_DOMAIN_OPS, enforceCacheCoherency: enforceCc ? enforceCcOk : enforceCcFails } as IommuDomainOps;
   }
 
   /** xa_store with injected -ENOMEM. */
@@ -102,6 +110,15 @@ export class MockDomain implements IommuDomain {
     }
     return dirty;
   }
+}
+
+/** Simulator-only enforce_cache_coherency ops (MOCK_SIM_FLAGS_DEVICE_ENFORCE_CC / _CC_BROKEN). */
+function enforceCcOk(domain: IommuDomain): boolean {
+  (domain as MockDomain).enforcingCoherency = true;
+  return true;
+}
+function enforceCcFails(): boolean {
+  return false;
 }
 
 const MOCK_DOMAIN_OPS: IommuDomainOps = {

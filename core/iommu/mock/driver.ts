@@ -20,6 +20,8 @@ import {
   MOCK_HUGE_PAGE_SIZE,
   MOCK_IO_PAGE_SIZE,
   MOCK_PASID_WIDTH,
+  MOCK_SIM_FLAGS_DEVICE_CC_BROKEN,
+  MOCK_SIM_FLAGS_DEVICE_ENFORCE_CC,
 } from './constants';
 import { MockDomain } from './domain';
 
@@ -56,6 +58,12 @@ export class MockDriver implements IommuDriver {
   private readonly current = new Map<IommuDevice, MockDomain | null>();
   /** Faults raised by dma(), oldest first. */
   readonly faults: MockFault[] = [];
+  /**
+   * Simulator test hook: when set and it returns non-zero, attach_dev fails with that errno
+   * before the mock's own checks (a driver that rejects a domain for a device: -EINVAL
+   * "incompatible", -ENODEV, ...). Not in the kernel mock.
+   */
+  attachHook: ((domain: IommuDomain, dev: IommuDevice) => number) | null = null;
 
   constructor(opts: MockDriverOptions) {
     this.clock = opts.clock;
@@ -72,9 +80,16 @@ export class MockDriver implements IommuDriver {
     return dev;
   }
 
+  /**
+   * mock_domain_capable: CACHE_COHERENCY always, DIRTY_TRACKING unless NO_DIRTY; nothing else
+   * (no ENFORCE_CACHE_COHERENCY) unless the simulator-only MOCK_SIM_FLAGS_DEVICE_ENFORCE_CC.
+   */
   capable(dev: IommuDevice, cap: IommuCap): boolean {
-    if (cap === 'IOMMU_CAP_DIRTY_TRACKING') return !((dev as MockDevice).flags & MOCK_FLAGS_DEVICE_NO_DIRTY);
-    return true;
+    const flags = (dev as MockDevice).flags;
+    if (cap === 'IOMMU_CAP_CACHE_COHERENCY') return true;
+    if (cap === 'IOMMU_CAP_DIRTY_TRACKING') return !(flags & MOCK_FLAGS_DEVICE_NO_DIRTY);
+    if (cap === 'IOMMU_CAP_ENFORCE_CACHE_COHERENCY') return (flags & MOCK_SIM_FLAGS_DEVICE_ENFORCE_CC) !== 0;
+    return false;
   }
 
   hwInfo(dev: IommuDevice): IommuHwInfo {
@@ -93,11 +108,14 @@ export class MockDriver implements IommuDriver {
     if (flags & ~known || (dirty && mdev.flags & MOCK_FLAGS_DEVICE_NO_DIRTY)) return -ERRNO.EOPNOTSUPP;
     if (this.fail.shouldFail('mock_domain')) return -ERRNO.ENOMEM;
     const pgsize = mdev.flags & MOCK_FLAGS_DEVICE_HUGE_IOVA ? MOCK_IO_PAGE_SIZE + MOCK_HUGE_PAGE_SIZE : MOCK_IO_PAGE_SIZE;
-    return new MockDomain(this, this.nextTag++, pgsize, dirty, () => this.fail.shouldFail('mock_xa_store'));
+    const cc = mdev.flags & MOCK_SIM_FLAGS_DEVICE_ENFORCE_CC ? !(mdev.flags & MOCK_SIM_FLAGS_DEVICE_CC_BROKEN) : null;
+    return new MockDomain(this, this.nextTag++, pgsize, dirty, () => this.fail.shouldFail('mock_xa_store'), cc);
   }
 
   /** mock_domain_nop_attach: a dirty-tracking domain refuses a NO_DIRTY device (-EINVAL). */
   attachMock(domain: IommuDomain, dev: IommuDevice): number {
+    const hooked = this.attachHook?.(domain, dev) ?? 0;
+    if (hooked) return hooked;
     if (domain.dirtyOps && (dev as MockDevice).flags & MOCK_FLAGS_DEVICE_NO_DIRTY) return -ERRNO.EINVAL;
     const prev = this.current.get(dev);
     if (prev) prev.devices.delete(dev);
