@@ -41,7 +41,7 @@ export interface ReplayResult {
 /**
  * Replay parsed events on one vendor. 'caching' turns on the hardware that caches
  * non-present entries (VT-d CAP.CM, AMD NpCache; SMMUv3 has no such mode). `nonCoherent`
- * makes the table walker not snoop CPU caches (VT-d ECAP.C = 0, SMMUv3 IDR0.COHACC = 0), so
+ * makes the table walker not snoop CPU caches (VT-d ECAP.SMPWC/C = 0, SMMUv3 IDR0.COHACC = 0), so
  * every IOPTE write is written back (PT_FEAT_DMA_INCOHERENT); AMD-Vi walks stay coherent.
  */
 export function replayOnVendor(vendor: VendorName, events: ReturnType<typeof parseFtrace>['events'], o: { flush: FlushPolicy; dma: ReplayDma; xlate?: ReturnType<typeof parseQemuXlate>['translations']; recorder: Recorder; nonCoherent?: boolean }): Omit<ReplayResult, 'runId'> {
@@ -64,7 +64,7 @@ export function registerReplay(program: Command): void {
     .option('--flush <policy>', 'DMA-layer flush policy: strict | lazy | caching', 'strict')
     .option('--dma <mode>', "device DMA: none | mapped | xlate (needs --xlate)", 'mapped')
     .option('--xlate <file>', 'QEMU *.qemu-xlate.txt: IOVAs the device touched, in order')
-    .option('--non-coherent', 'table walks do not snoop CPU caches (VT-d ECAP.C=0, SMMUv3 COHACC=0): IOPTE writes are written back')
+    .option('--non-coherent', 'table walks do not snoop CPU caches (VT-d ECAP.SMPWC=0, SMMUv3 COHACC=0): IOPTE writes are written back')
     .option('--json', 'machine-readable output')
     .action(async (trace: string, o: ReplayFlags) => {
       process.exitCode = await replayCommand(trace, o);

@@ -1,6 +1,6 @@
 /**
  * PT_FEAT_DMA_INCOHERENT: page-table walkers that do not snoop CPU caches (VT-d with
- * ECAP.C = 0, an SMMUv3 without IDR0.COHACC). Every CPU write to a table must be written back
+ * ECAP.SMPWC = 0 in scalable mode or ECAP.C = 0 in legacy mode, an SMMUv3 without IDR0.COHACC). Every CPU write to a table must be written back
  * (clflush_cache_range on x86, dma_sync_single_for_device elsewhere) before the hardware may
  * rely on it, and a new table must be written back whole before any entry points at it.
  *

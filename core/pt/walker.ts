@@ -44,7 +44,7 @@ export interface GenericPtOptions {
   /** Called just before cut installs its private table (tests simulate a racing writer). */
   onCutBeforeInstall?: () => void;
   /**
-   * PT_FEAT_DMA_INCOHERENT: the walker does not snoop CPU caches (VT-d ECAP.C = 0, SMMUv3
+   * PT_FEAT_DMA_INCOHERENT: the walker does not snoop CPU caches (VT-d ECAP.SMPWC = 0, SMMUv3
    * without IDR0.COHACC); table writes are written back and counted (./incoherent.ts), and
    * the dirty-tracking ops return -EOPNOTSUPP as in the kernel. Default false.
    */

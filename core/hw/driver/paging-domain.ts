@@ -119,7 +119,7 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
 
 
   /**
-   * DMA-incoherent walkers (VT-d ECAP.C = 0, SMMUv3 without COHACC): charge the cache
+   * DMA-incoherent walkers (VT-d ECAP.SMPWC = 0 in scalable mode, SMMUv3 without COHACC): charge the cache
    * write-backs core/pt did for the last operation (iommu_pages_flush_incoherent calls and
    * lines; core/pt/incoherent.ts). No-op on coherent hardware.
    */

@@ -29,7 +29,10 @@ export interface VtdHwCaps {
   pasidBits?: number;
   /** CAP.CM (bit 7) caching mode, as emulated IOMMUs (QEMU intel-iommu) report. Default false. */
   cachingMode?: boolean;
-  /** ECAP.C (bit 0) page-walk coherency; false = walks do not snoop CPU caches. Default true. */
+  /**
+   * Page-walk coherency: ECAP.C (bit 0, legacy mode) and ECAP.SMPWC (bit 48, scalable mode);
+   * false = table walks do not snoop CPU caches. Default true.
+   */
   coherent?: boolean;
 }
 
@@ -62,7 +65,7 @@ export class VtdIommuHw extends IommuHwModel {
     this.cap = cap;
     let ecap = 0n;
     for (const b of [ECAP.QI, ECAP.DT, ECAP.IR, ECAP.PT, ECAP.PRS, ECAP.PASID]) ecap |= 1n << BigInt(b);
-    if (caps.coherent ?? true) ecap |= 1n << BigInt(ECAP.C);
+    if (caps.coherent ?? true) ecap |= (1n << BigInt(ECAP.C)) | (1n << BigInt(ECAP.SMPWC));
     ecap = fset(ecap, ECAP.PSS_HI, ECAP.PSS_LO, (caps.pasidBits ?? 20) - 1);
     if (caps.smts ?? true) ecap |= 1n << BigInt(ECAP.SMTS);
     if (caps.slads ?? true) ecap |= 1n << BigInt(ECAP.SLADS);

@@ -28,6 +28,8 @@ export const ECAP = {
   SLTS: 46,
   /** First-stage translation support. */
   FLTS: 47,
+  /** Scalable-mode page-walk coherency (ecap_smpwc); ECAP.C covers legacy mode only. */
+  SMPWC: 48,
 } as const;
 
 /** Scalable-mode PASID entry (512 bits) fields, qword 0 unless noted. */

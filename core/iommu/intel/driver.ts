@@ -82,13 +82,21 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
   }
 
   /**
-   * Scalable mode with SLADS: ssads_supported(), and (model choice) page-walk coherency
-   * ECAP.C: the generic page table keeps no write log for dirty bits on DMA-incoherent tables
-   * ("DMA incoherence and atomic dirty tracking bits can't work together", iommu_pt.h
-   * record_dirty), so an ECAP.C = 0 unit reports no dirty tracking.
+   * Scalable mode with SLADS: ssads_supported(), and (model choice) paging-structure
+   * coherency: the generic page table keeps no write log for dirty bits on DMA-incoherent
+   * tables ("DMA incoherence and atomic dirty tracking bits can't work together", iommu_pt.h
+   * record_dirty), so a non-coherent unit reports no dirty tracking.
    */
   get ssads(): boolean {
-    return this.hw.ecapHas(ECAP.SMTS) && this.hw.ecapHas(ECAP.SLADS) && this.hw.ecapHas(ECAP.C);
+    return this.hw.ecapHas(ECAP.SMTS) && this.hw.ecapHas(ECAP.SLADS) && this.pagingStructureCoherency;
+  }
+
+  /**
+   * iommu_paging_structure_coherency(): ECAP.SMPWC in scalable mode, ECAP.C in legacy mode.
+   * False → the domain's page table gets PT_FEAT_DMA_INCOHERENT (clflush of IOPTE writes).
+   */
+  get pagingStructureCoherency(): boolean {
+    return this.hw.ecapHas(this.hw.ecapHas(ECAP.SMTS) ? ECAP.SMPWC : ECAP.C);
   }
 
   /** Probe: allocate the PASID directory (PDTS 0 = 128 entries) and the scalable-mode context entry. */
@@ -134,8 +142,8 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
     if (did > 0xffff) return -ERRNO.ENOMEM;
     let pt;
     try {
-      // ECAP.C = 0: the walker does not snoop CPU caches → PT_FEAT_DMA_INCOHERENT (clflush).
-      pt = createPtIommu('vtdss', { pool: this.pool, levels: 4, dmaIncoherent: !this.hw.ecapHas(ECAP.C) });
+      // Non-coherent walks (ECAP.SMPWC = 0 in scalable mode) → PT_FEAT_DMA_INCOHERENT (clflush).
+      pt = createPtIommu('vtdss', { pool: this.pool, levels: 4, dmaIncoherent: !this.pagingStructureCoherency });
     } catch {
       this.freeDids.push(did);
       return -ERRNO.ENOMEM;

@@ -74,10 +74,16 @@ describe.each(['intel', 'smmuv3'] as const)('%s with non-coherent walks', (vendo
   });
 });
 
-it('VT-d ECAP.C reflects the coherent switch', () => {
+it('VT-d ECAP.C (bit 0) and ECAP.SMPWC (bit 48) reflect the coherent switch; scalable mode follows SMPWC', () => {
   const on = makeSystem('intel');
   const off = makeSystem('intel', { caps: { coherent: false } });
   const ecap = (s: ReturnType<typeof makeSystem>) => (s.hw as unknown as { ecap: bigint }).ecap;
-  expect((ecap(on) >> BigInt(ECAP.C)) & 1n).toBe(1n);
-  expect((ecap(off) >> BigInt(ECAP.C)) & 1n).toBe(0n);
+  for (const b of [ECAP.C, ECAP.SMPWC]) {
+    expect((ecap(on) >> BigInt(b)) & 1n).toBe(1n);
+    expect((ecap(off) >> BigInt(b)) & 1n).toBe(0n);
+  }
+  expect(ECAP.SMPWC).toBe(48);
+  const drv = (s: ReturnType<typeof makeSystem>) => s.driver as unknown as { pagingStructureCoherency: boolean };
+  expect(drv(on).pagingStructureCoherency).toBe(true);
+  expect(drv(off).pagingStructureCoherency).toBe(false);
 });
