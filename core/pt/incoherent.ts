@@ -1,8 +1,9 @@
 /**
  * PT_FEAT_DMA_INCOHERENT: page-table walkers that do not snoop CPU caches (VT-d with
- * ECAP.SMPWC = 0 in scalable mode or ECAP.C = 0 in legacy mode, an SMMUv3 without IDR0.COHACC). Every CPU write to a table must be written back
- * (clflush_cache_range on x86, dma_sync_single_for_device elsewhere) before the hardware may
- * rely on it, and a new table must be written back whole before any entry points at it.
+ * ECAP.SMPWC = 0 in scalable mode or ECAP.C = 0 in legacy mode, an SMMUv3 without
+ * IDR0.COHACC). Every CPU write to a table must be written back (clflush_cache_range on x86,
+ * dma_sync_single_for_device elsewhere) before the hardware may rely on it, and a new table
+ * must be written back whole before any entry points at it.
  *
  * Modelled as in drivers/iommu/generic_pt/iommu_pt.h and drivers/iommu/iommu-pages.c:
  * - iommu_pages_start_incoherent(table): write back the whole 4 KiB table and mark it
