@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ERRNO } from '../../../core/errno';
 import { fset } from '../../../core/hw/bits';
-import { IOMMU_MODEL, PASID_TABLE_CFG_BYTES } from '../../../core/hw/driver/pasid-table';
+import { IOMMU_MODEL, PASID_TABLE_CFG_BYTES, validatePasidTableConfig } from '../../../core/hw/driver/pasid-table';
 import type { PasidTableConfig } from '../../../core/hw/driver/pasid-table';
 import type { PagingDomain } from '../../../core/hw/driver/paging-domain';
 import type { HwFaultRecord } from '../../../core/hw/queue';
@@ -83,6 +83,34 @@ describe('PASID tables (bind_pasid_table, seed vtd-bind-pasid-table-2018)', () =
   it('T-PS-14: an SMMU that cannot contain guest-table faults exposes no bind (-ENODEV)', () => {
     const { drv, dev } = smmu({ ssidBits: 16, noPasidBind: true });
     expect(drv.bindPasidTable(dev, smmuCfg())).toBe(-ERRNO.ENODEV);
+  });
+
+  it('T-PS-15: rule C2 - a new model number is never accepted for another (model 3 host vs model 2 table, and back)', () => {
+    // No "arm-smmu-v3-a" (model 3) SMMU variant exists in core/hw/smmuv3, so the host side is
+    // the shared bind validation with that host's limits; the real SMMUv3 covers the reverse.
+    const why = { reason: '' };
+    const model3 = { model: 3, align: 64, pasidBits: 16 };
+    expect(validatePasidTableConfig(smmuCfg(), model3, why)).toBe(-ERRNO.EINVAL);
+    expect(why.reason).toBe('model mismatch: table is model 2, this IOMMU is model 3');
+    expect(validatePasidTableConfig(smmuCfg({ model: 3 }), model3)).toBe(0);
+    const { drv, dev } = smmu();
+    expect(drv.bindPasidTable(dev, smmuCfg({ model: 3 }), why)).toBe(-ERRNO.EINVAL);
+    expect(why.reason).toBe('model mismatch: table is model 3, this IOMMU is model 2');
+    expect(drv.bindPasidTable(dev, smmuCfg())).toBe(0);
+  });
+
+  it('T-PS-16: rule C1 - optional feature files do not change what old userspace binds with', () => {
+    // Old userspace knows model, ssid_bits and pasid_table_align only and ignores every other
+    // file; hosts that differ in optional features (btm, httu, stall) all accept its config.
+    const KNOWN = ['model', 'ssid_bits', 'pasid_table_align'];
+    const hosts = [smmu(), smmu({ ssidBits: 16, btm: true }), smmu({ ssidBits: 16, httu: 1, stallModel: 2 }), smmu({ ssidBits: 20, httu: 0 })];
+    const files = hosts.map((h) => h.drv.hw.sysfs());
+    expect(new Set(files.map((f) => JSON.stringify(Object.fromEntries(Object.entries(f).filter(([k]) => !KNOWN.includes(k)))))).size).toBe(hosts.length);
+    for (const [i, { drv, dev }] of hosts.entries()) {
+      const f = files[i]!;
+      const cfg = smmuCfg({ model: Number(f.model), pasidBits: Math.min(16, Number(f.ssid_bits)), basePtr: 0x8000_0000 + Number(f.pasid_table_align) });
+      expect(drv.bindPasidTable(dev, cfg)).toBe(0);
+    }
   });
 
   it('VT-d bound guest table: a missing directory entry is an unrecoverable fault with PASID', () => {

@@ -218,5 +218,6 @@ describe('reserved regions per device (T-FD-11)', () => {
     const A = h.ioasAlloc();
     expect(h.testRc('IOMMU_TEST_OP_MOCK_DOMAIN', { id: A })).toBe('EINVAL');
     expect(h.ioas(A).iopt.reserved).toEqual([]);
+    expect(h.ctx.warnings).toEqual([{ kind: 'WARN_ON', site: 'iopt_table_enforce_dev_resv_regions', message: 'num_sw_msi && num_hw_msi' }]);
   });
 });
