@@ -40,13 +40,17 @@ export interface ReplayResult {
 
 /**
  * Replay parsed events on one vendor. 'caching' turns on the hardware that caches
- * non-present entries (VT-d CAP.CM, AMD NpCache; SMMUv3 has no such mode). `nonCoherent`
+ * non-present entries (VT-d CAP.CM, AMD NpCache; SMMUv3 has no such mode) and emulates
+ * QEMU's caching-mode intel-iommu, which (7.2, the recorded fixtures) has no first-stage
+ * translation: ECAP.FLTS = 0, so the VT-d driver falls back to second-stage domains as
+ * intel_iommu_domain_alloc_paging_flags does. Without it, VT-d replays use first-stage
+ * domains (PASID-based QI_EIOTLB flushes). `nonCoherent`
  * makes the table walker not snoop CPU caches (VT-d ECAP.SMPWC/C = 0, SMMUv3 IDR0.COHACC = 0), so
  * every IOPTE write is written back (PT_FEAT_DMA_INCOHERENT); AMD-Vi walks stay coherent.
  */
 export function replayOnVendor(vendor: VendorName, events: ReturnType<typeof parseFtrace>['events'], o: { flush: FlushPolicy; dma: ReplayDma; xlate?: ReturnType<typeof parseQemuXlate>['translations']; recorder: Recorder; nonCoherent?: boolean }): Omit<ReplayResult, 'runId'> {
   const clock = new SimClock();
-  const caps: Record<string, boolean> = o.flush === 'caching' ? { cachingMode: true, npCache: true } : {};
+  const caps: Record<string, boolean> = o.flush === 'caching' ? { cachingMode: true, npCache: true, flts: false } : {};
   if (o.nonCoherent) caps.coherent = false;
   const system = createIommuSystem(vendor, { clock, recorder: o.recorder, caps });
   const dev = system.addDevice({ sid: REPLAY_SID, name: 'nvme0' });

@@ -1,8 +1,19 @@
 /**
  * Intel VT-d hardware model (scalable mode): CAP/ECAP, root table, scalable-mode context
  * tables, PASID directories and PASID tables in simulated memory, the invalidation queue
- * (context-cache, PASID-cache, IOTLB global/DSI/PSI with address mask, device-TLB, wait),
- * fault recording registers (NFR+1 records, PFO on overflow) and the page request queue.
+ * (context-cache, PASID-cache, IOTLB global/DSI/PSI with address mask, PASID-based IOTLB
+ * (QI_EIOTLB), device-TLB, wait), fault recording registers (NFR+1 records, PFO on overflow)
+ * and the page request queue.
+ *
+ * Translation types of a PASID entry: second stage (PGTT 2, SLPTPTR in qword 0, the vtdss
+ * table; A/D only with SSADE and ECAP.SLADS) and first stage (PGTT 1, FLPTR in qword 2, the
+ * x86_64 table; 4-level per FLPM = 0; present entries are readable, writes need R/W; A/D are
+ * always updated by hardware, VT-d spec §3.6 / §9.7, which is a no-op on kernel-written leaves
+ * because x86_64_pt_iommu_set_prot presets them). IOTLB entries of first-stage translations are
+ * tagged with (DID, PASID) and only QI_EIOTLB (or a global QI_IOTLB) removes them; the
+ * DID-tagged QI_IOTLB DSI/PSI does not (VT-d spec §6.5.2.3-6.5.2.4; the reason the kernel
+ * flushes first-stage, SVA and nested domains with qi_desc_piotlb, cache.c
+ * intel_domain_use_piotlb, "iommu/vt-d: Flush piotlb for SVM and Nested domain").
  *
  * Sources: VT-d spec §9.1-9.6 (entries), §6.5.2 (descriptors), §7.2 (fault recording),
  * §10.4.2-3 (CAP/ECAP); Linux drivers/iommu/intel/{iommu.h,pasid.h,pasid.c,dmar.c};
@@ -13,7 +24,7 @@ import type { HwContext, HwModelOptions } from '../engine';
 import { IommuHwModel } from '../engine';
 import type { FaultKind, HwFaultRecord , Ring } from '../queue';
 import { FAULT_KIND } from '../queue';
-import { CAP, CE, ECAP, GRAN, PASID_DIR_ENTRY_SIZE, PASID_ENTRY_SIZE, PC_GRAN, PE, PGTT, QI, ROOT_ENTRY_SIZE, SM_CONTEXT_ENTRY_SIZE, SM_FAULT, SM_FAULT_NAMES, qiType, qiWait } from './regs';
+import { CAP, CE, ECAP, EIOTLB_GRAN, GRAN, PASID_DIR_ENTRY_SIZE, PASID_ENTRY_SIZE, PC_GRAN, PE, PE_QW2, PGTT, QI, ROOT_ENTRY_SIZE, SM_CONTEXT_ENTRY_SIZE, SM_FAULT, SM_FAULT_NAMES, qiType, qiWait } from './regs';
 
 /** Capability switches for what-ifs (ECAP bits). */
 export interface VtdHwCaps {
@@ -25,6 +36,8 @@ export interface VtdHwCaps {
   slts?: boolean;
   /** ECAP.FLTS first-stage support (bit 47). Default true. */
   flts?: boolean;
+  /** CAP.FL1GP first-stage 1 GiB pages (bit 56). Default true (server parts report it). */
+  fl1gp?: boolean;
   /** PASID width (ECAP.PSS + 1). Default 20. */
   pasidBits?: number;
   /** CAP.CM (bit 7) caching mode, as emulated IOMMUs (QEMU intel-iommu) report. Default false. */
@@ -37,6 +50,12 @@ export interface VtdHwCaps {
 }
 
 const TYPE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(QI).map(([k, v]) => [v, k]));
+
+/**
+ * IOTLB tags of first-stage translations start here: DIDs are 16 bits, so tags >= 0x10000
+ * name a (DID, PASID) pair (allocated on first use, see {@link VtdIommuHw.firstStageTag}).
+ */
+const FS_TAG_BASE = 0x10000;
 
 export class VtdIommuHw extends IommuHwModel {
   readonly cap: bigint;
@@ -60,6 +79,7 @@ export class VtdIommuHw extends IommuHwModel {
     cap = fset(cap, CAP.SLLPS_HI, CAP.SLLPS_LO, 0b0011); // 2 MiB and 1 GiB
     cap |= 1n << BigInt(CAP.PSI);
     if (caps.cachingMode) cap |= 1n << BigInt(CAP.CM);
+    if (caps.fl1gp ?? true) cap |= 1n << BigInt(CAP.FL1GP);
     cap = fset(cap, CAP.NFR_HI, CAP.NFR_LO, this.events.capacity - 1);
     cap = fset(cap, CAP.MAMV_HI, CAP.MAMV_LO, 18);
     this.cap = cap;
@@ -78,6 +98,46 @@ export class VtdIommuHw extends IommuHwModel {
   /** ecap_bit helper. */
   ecapHas(b: number): boolean {
     return bit(this.ecap, b);
+  }
+
+  /** cap_bit helper. */
+  capHas(b: number): boolean {
+    return bit(this.cap, b);
+  }
+
+  /** cap_mgaw(): MGAW field + 1, the maximum guest address width in bits. */
+  get mgaw(): number {
+    return fget(this.cap, CAP.MGAW_HI, CAP.MGAW_LO) + 1;
+  }
+
+  /** (DID, PASID) → IOTLB tag of first-stage translations, and back. */
+  private readonly fsTags = new Map<number, number>();
+  private readonly fsTagOwner: { did: number; pasid: number }[] = [];
+
+  /**
+   * The IOTLB tag the model uses for first-stage translations of (DID, PASID): the hardware
+   * tags them with both (VT-d spec §6.2.1), the shared IOTLB model with one number, so the
+   * pair gets a private tag >= 0x10000 on first use (deterministic: allocation order).
+   */
+  firstStageTag(did: number, pasid: number): number {
+    const key = did * 2 ** 20 + pasid;
+    let t = this.fsTags.get(key);
+    if (t === undefined) {
+      t = FS_TAG_BASE + this.fsTagOwner.length;
+      this.fsTags.set(key, t);
+      this.fsTagOwner.push({ did, pasid });
+    }
+    return t;
+  }
+
+  /** DID of an IOTLB / context tag (first-stage tags map back to their DID). */
+  didOfTag(tag: number): number {
+    return tag >= FS_TAG_BASE ? this.fsTagOwner[tag - FS_TAG_BASE]!.did : tag;
+  }
+
+  /** True when `tag` names first-stage (PASID-tagged) translations. */
+  isFirstStageTag(tag: number): boolean {
+    return tag >= FS_TAG_BASE;
   }
 
   /** PASID width supported (ECAP.PSS + 1; 0 without ECAP.PASID). */
@@ -167,7 +227,7 @@ export class VtdIommuHw extends IommuHwModel {
         const sid = fget(q0, 47, 32);
         Object.assign(fields, { did, sid, fm: fget(q0, 49, 48) });
         if (gran === GRAN.GLOBAL) this.dropContext(-1);
-        else if (gran === GRAN.DOMAIN) this.dropContexts((_s, _p, c) => c.tag === did);
+        else if (gran === GRAN.DOMAIN) this.dropContexts((_s, _p, c) => this.didOfTag(c.tag) === did);
         else this.dropContext(sid);
         name = ['', 'QI_CC_GLOBAL', 'QI_CC_DOMAIN', 'QI_CC_DEVICE'][gran]!;
         trace = ['', 'vtd_inv_desc_cc_global', 'vtd_inv_desc_cc_domain', 'vtd_inv_desc_cc_device'][gran]!;
@@ -179,8 +239,8 @@ export class VtdIommuHw extends IommuHwModel {
         const did = fget(q0, 31, 16);
         const pasid = fget(q0, 51, 32);
         Object.assign(fields, { did, pasid });
-        if (gran === PC_GRAN.PASID_SEL) this.dropContexts((_s, p, c) => c.tag === did && p === pasid);
-        else if (gran === PC_GRAN.ALL_PASIDS) this.dropContexts((_s, _p, c) => c.tag === did);
+        if (gran === PC_GRAN.PASID_SEL) this.dropContexts((_s, p, c) => this.didOfTag(c.tag) === did && p === pasid);
+        else if (gran === PC_GRAN.ALL_PASIDS) this.dropContexts((_s, _p, c) => this.didOfTag(c.tag) === did);
         else this.dropContext(-1);
         name = gran === PC_GRAN.PASID_SEL ? 'QI_PC_PASID_SEL' : gran === PC_GRAN.ALL_PASIDS ? 'QI_PC_ALL_PASIDS' : 'QI_PC_GLOBAL';
         trace = 'vtd_inv_desc_pasid_cache';
@@ -213,11 +273,46 @@ export class VtdIommuHw extends IommuHwModel {
         this.counters.inv_iotlb++;
         break;
       }
+      case QI.EIOTLB: {
+        // P_IOTLB (VT-d spec §6.5.2.4): entries tagged with (DID, PASID) only; second-stage
+        // (DID-tagged) entries are untouched. Granularities 0/1 are reserved.
+        const did = fget(q0, 31, 16);
+        const pasid = fget(q0, 51, 32);
+        Object.assign(fields, { did, pasid });
+        const key = did * 2 ** 20 + pasid;
+        const tag = this.fsTags.get(key);
+        if (gran === EIOTLB_GRAN.PSI_PASID) {
+          const addr = Number(q1 & ~0xfffn);
+          const am = fget(q1, 5, 0);
+          Object.assign(fields, { addr, am, ih: bit(q1, 6) });
+          if (tag !== undefined) this.iotlb.invalidate(tag, addr, addr + 2 ** (am + 12) - 1);
+          name = 'QI_EIOTLB_PSI';
+          trace = 'vtd_inv_desc_piotlb_pages';
+          this.notePending('inv_wait_page');
+        } else if (gran === EIOTLB_GRAN.NONG_PASID) {
+          if (tag !== undefined) this.iotlb.invalidate(tag, 0, Infinity);
+          name = 'QI_EIOTLB_PASID';
+          trace = 'vtd_inv_desc_piotlb_pasid';
+          this.notePending('inv_wait_domain');
+        } else {
+          name = 'QI_EIOTLB_RSVD';
+          trace = 'vtd_inv_desc_piotlb_rsvd';
+        }
+        this.counters.inv_iotlb++;
+        break;
+      }
       case QI.DIOTLB:
-      case QI.DEIOTLB:
         Object.assign(fields, { sid: fget(q0, 47, 32), addr: Number(q1 & ~0xfffn), s: bit(q1, 0) });
-        name = type === QI.DIOTLB ? 'QI_DIOTLB' : 'QI_DEIOTLB';
+        name = 'QI_DIOTLB';
         trace = 'vtd_inv_desc_dev_iotlb';
+        this.counters.inv_devtlb++;
+        this.notePending('inv_wait_devtlb');
+        break;
+      case QI.DEIOTLB:
+        // PASID-based device-TLB invalidation: SID 31:16, PASID 51:32, S is qword 1 bit 11.
+        Object.assign(fields, { sid: fget(q0, 31, 16), pasid: fget(q0, 51, 32), addr: Number(q1 & ~0xfffn), s: bit(q1, 11) });
+        name = 'QI_DEIOTLB';
+        trace = 'vtd_inv_desc_dev_piotlb';
         this.counters.inv_devtlb++;
         this.notePending('inv_wait_devtlb');
         break;
@@ -269,13 +364,31 @@ export class VtdIommuHw extends IommuHwModel {
     const pgtt = fget(q0, PE.PGTT_HI, PE.PGTT_LO);
     const did = fget(q1, PE.DID_HI, PE.DID_LO);
     if (pgtt === PGTT.PASS_THROUGH) return { tag: did, pt: null, bypass: true, setA: false, setD: false, permMask: 3 };
-    // Second stage: SLPTPTR in qword 0; first stage / nested: FLPTR in qword 2 (only tables the model holds).
+    if (pgtt === PGTT.FIRST_STAGE) return this.firstStageContext(did, pasid, this.mem.read64(ppa + 16));
+    // Second stage: SLPTPTR in qword 0; nested: FLPTR in qword 2 (only tables the model holds).
     const ptr = pgtt === PGTT.SECOND_STAGE ? Number(q0 & ~0xfffn) : Number(this.mem.read64(ppa + 16) & ~0xfffn);
-    const pt = pgtt >= PGTT.FIRST_STAGE && pgtt <= PGTT.NESTED ? this.pts.get(ptr) : undefined;
+    const pt = pgtt >= PGTT.SECOND_STAGE && pgtt <= PGTT.NESTED ? this.pts.get(ptr) : undefined;
     if (!pt) return this.fail(SM_FAULT.INVALID_PASID_ENTRY, FAULT_KIND.BAD_PASID_ENTRY);
     // SSADE enables second-stage A/D; SLADS hardware only.
     const ad = pgtt === PGTT.SECOND_STAGE && bit(q0, PE.SSADE) && this.ecapHas(ECAP.SLADS);
     return { tag: did, pt, bypass: false, setA: ad, setD: ad, permMask: 3 };
+  }
+
+  /**
+   * PGTT = 1 (first-stage only, VT-d spec §9.6 Table "PASID entry", §3.6): FLPM (qword 2 bits
+   * 3:2) must be 4-level (0) or, with CAP.FL5LP, 5-level (1), else the entry is invalid (0x5b);
+   * FLPTR (qword 2 bits 63:12) must lead to an x86_64 table of that depth the model holds,
+   * else the first-level entry cannot be fetched (0x70). A/D updates are not gated by any
+   * enable in first stage, so setA/setD are on; the kernel presets both on every leaf it
+   * installs, so DMA never needs an atomic update (and the no-snoop A/D fault 0x90 cannot
+   * arise from kernel-written tables; the model does not produce it).
+   */
+  private firstStageContext(did: number, pasid: number, q2: bigint): HwContext | FaultKind {
+    const flpm = fget(q2, PE_QW2.FLPM_HI, PE_QW2.FLPM_LO);
+    if (flpm > 1 || (flpm === 1 && !this.capHas(CAP.FL5LP))) return this.fail(SM_FAULT.INVALID_PASID_ENTRY, FAULT_KIND.BAD_PASID_ENTRY);
+    const pt = this.pts.get(Number(q2 & ~0xfffn));
+    if (!pt || pt.formatName !== 'x86_64' || pt.topLevel !== 3 + flpm) return this.fail(SM_FAULT.FL_ACCESS, FAULT_KIND.BAD_PASID_ENTRY);
+    return { tag: this.firstStageTag(did, pasid), pt, bypass: false, setA: true, setD: true, permMask: 3 };
   }
 
   private fail(reason: number, kind: FaultKind): FaultKind {
@@ -283,9 +396,11 @@ export class VtdIommuHw extends IommuHwModel {
     return kind;
   }
 
-  protected encodeFault(kind: FaultKind, sid: number, pasid: number, iova: number, write: boolean, _ctx: HwContext | null): HwFaultRecord {
+  protected encodeFault(kind: FaultKind, sid: number, pasid: number, iova: number, write: boolean, ctx: HwContext | null): HwFaultRecord {
     let fr = this.lastFault;
-    if (kind === FAULT_KIND.TRANSLATION) fr = SM_FAULT.SL_RW;
+    // A non-present entry on the walk: first stage has a P bit (0x71); a second-stage entry
+    // with R = W = 0 is reported as a read/write permission error (0x79).
+    if (kind === FAULT_KIND.TRANSLATION) fr = ctx !== null && this.isFirstStageTag(ctx.tag) ? SM_FAULT.FL_NOT_PRESENT : SM_FAULT.SL_RW;
     else if (kind === FAULT_KIND.PERMISSION) fr = write ? SM_FAULT.NO_WRITE : SM_FAULT.NO_READ;
     this.lastFault = 0;
     const pp = pasid !== 0;

@@ -6,8 +6,11 @@
  * (queued invalidation descriptors), §6.5.3.3 Table 23 (guidance), §7 (fault recording),
  * §10.4 (CAP_REG/ECAP_REG); Linux include/linux/intel-iommu.h / drivers/iommu/intel/iommu.h
  * (cap_*, ecap_* macros, QI_* encodings) and drivers/iommu/intel/pasid.h (pasid_set_ssade:
- * bit 9 of qword 0, PGTT 8:6, SLPTPTR 63:12, DID qword 1 15:0); dmar.c
- * dma_remap_sm_fault_reasons[] for scalable-mode fault reason codes (0x30 + index).
+ * bit 9 of qword 0, PGTT 8:6, SLPTPTR 63:12, DID qword 1 15:0; pasid_set_page_snoop: qword 1
+ * bit 23; pasid_set_pgsnp: qword 1 bit 24; pasid_set_flptr: qword 2 63:12; pasid_set_flpm:
+ * qword 2 3:2); dmar.c dma_remap_sm_fault_reasons[] for scalable-mode fault reason codes
+ * (0x30 + index); iommu.h qi_desc_piotlb / qi_desc_piotlb_all / qi_desc_dev_iotlb_pasid for the
+ * PASID-based descriptors (VT-d spec §6.5.2.4 P_IOTLB, §6.5.2.6 PASID-based device-TLB).
  */
 import { fget, fset } from '../bits';
 
@@ -15,6 +18,10 @@ import { fget, fset } from '../bits';
 export const CAP = {
   ND_LO: 0, ND_HI: 2, CM: 7, SAGAW_LO: 8, SAGAW_HI: 12, MGAW_LO: 16, MGAW_HI: 21,
   FRO_LO: 24, FRO_HI: 33, SLLPS_LO: 34, SLLPS_HI: 37, PSI: 39, NFR_LO: 40, NFR_HI: 47, MAMV_LO: 48, MAMV_HI: 53,
+  /** First-stage 1 GiB pages (cap_fl1gp_support). */
+  FL1GP: 56,
+  /** First-stage 5-level paging (cap_fl5lp_support). The model never sets it (MGAW is 48 bits). */
+  FL5LP: 60,
 } as const;
 
 /** ECAP_REG bits. */
@@ -42,6 +49,24 @@ export const PE = {
   DID_LO: 0, DID_HI: 15,
 } as const;
 
+/** Scalable-mode PASID entry qword 1 bits above DID (pasid.c pasid_set_page_snoop / pasid_set_pgsnp). */
+export const PE_QW1 = {
+  /** PWSNP, entry bit 87: page-walk snoop (set unless the table is PT_FEAT_DMA_INCOHERENT). */
+  PWSNP: 23,
+  /** PGSNP, entry bit 88: page snoop (force_snooping). */
+  PGSNP: 24,
+} as const;
+
+/** Scalable-mode PASID entry qword 2 (entry bits 191:128): first-stage fields. */
+export const PE_QW2 = {
+  /** SRE, entry bit 128 (supervisor requests; SVA only, never set for DMA domains). */
+  SRE: 0,
+  /** FLPM (first-level paging mode), entry bits 131:130: 0 = 4-level, 1 = 5-level. */
+  FLPM_LO: 2, FLPM_HI: 3,
+  /** FLPTR (first-level page-table pointer), entry bits 191:140. */
+  FLPTR_LO: 12, FLPTR_HI: 63,
+} as const;
+
 /** PASID entry PGTT values. */
 export const PGTT = { FIRST_STAGE: 1, SECOND_STAGE: 2, NESTED: 3, PASS_THROUGH: 4 } as const;
 
@@ -61,6 +86,11 @@ export const QI = {
 
 /** Context-cache / IOTLB granularity (descriptor bits 5:4). */
 export const GRAN = { GLOBAL: 1, DOMAIN: 2, DEVICE_OR_PAGE: 3 } as const;
+/**
+ * PASID-based IOTLB (QI_EIOTLB) granularity, bits 5:4 (iommu.h QI_GRAN_*): 2 = non-global
+ * mappings of one PASID (PASID-selective-within-domain), 3 = page-selective-within-PASID.
+ */
+export const EIOTLB_GRAN = { NONG_PASID: 2, PSI_PASID: 3 } as const;
 /** PASID-cache granularity (bits 5:4): 0 all PASIDs of a DID, 1 PASID-selective, 3 global. */
 export const PC_GRAN = { ALL_PASIDS: 0, PASID_SEL: 1, GLOBAL: 3 } as const;
 
@@ -73,6 +103,8 @@ export const SM_FAULT = {
   PASID_ENTRY_ACCESS: 0x58, // "SM: Error attempting to access PASID Table Entry"
   PASID_NOT_PRESENT: 0x59, // "SM: Present bit in PASID Table Entry is clear"
   INVALID_PASID_ENTRY: 0x5b, // "SM: Invalid Scalable-Mode PASID Table Entry"
+  FL_ACCESS: 0x70, // "SM: Error attempting to access first-level paging entry"
+  FL_NOT_PRESENT: 0x71, // "SM: Present bit in first-level paging entry is clear"
   SL_ACCESS: 0x78, // "SM: Error attempting to access second-level paging entry"
   SL_RW: 0x79, // "SM: Read/Write permission error in second-level paging entry"
   NO_WRITE: 0x85, // "SM: No write permission for Write/AtomicOp request"
@@ -87,6 +119,8 @@ export const SM_FAULT_NAMES: Record<number, string> = {
   0x58: 'SM: Error attempting to access PASID Table Entry',
   0x59: 'SM: Present bit in PASID Table Entry is clear',
   0x5b: 'SM: Invalid Scalable-Mode PASID Table Entry',
+  0x70: 'SM: Error attempting to access first-level paging entry',
+  0x71: 'SM: Present bit in first-level paging entry is clear',
   0x78: 'SM: Error attempting to access second-level paging entry',
   0x79: 'SM: Read/Write permission error in second-level paging entry',
   0x85: 'SM: No write permission for Write/AtomicOp request',
@@ -138,6 +172,55 @@ export function qiDevIotlb(sid: number, qdep: number, addr: number, maskLg2Pages
   if (maskLg2Pages > 0) {
     q1 |= ((1n << BigInt(maskLg2Pages - 1)) - 1n) << 12n; // VTD_PAGE_MASK encoding
     q1 |= 1n; // S
+  }
+  return [q0, q1];
+}
+
+/**
+ * Page-selective-within-PASID IOTLB invalidation (iommu.h qi_desc_piotlb): QI_EIOTLB type 0x6,
+ * DID 31:16, PASID 51:32, granularity PSI_PASID; qword 1 address 63:12, IH 6, AM 5:0.
+ * `addr` and `am` come from calculate_psi_aligned_address(). There is no CAP.MAMV limit on
+ * AM here (cache_tag_flush_iotlb switches to the PASID-selective form only at
+ * MAX_AGAW_PFN_WIDTH).
+ */
+export function qiPiotlb(did: number, pasid: number, addr: number, am: number, ih: boolean): bigint[] {
+  let q0 = BigInt(QI.EIOTLB);
+  q0 = fset(q0, 5, 4, EIOTLB_GRAN.PSI_PASID);
+  q0 = fset(q0, 31, 16, did);
+  q0 = fset(q0, 51, 32, pasid);
+  let q1 = BigInt(addr) & ~0xfffn;
+  if (ih) q1 |= 1n << 6n;
+  q1 = fset(q1, 5, 0, am & 0x3f);
+  return [q0, q1];
+}
+
+/** PASID-selective IOTLB invalidation (iommu.h qi_desc_piotlb_all): granularity NONG_PASID, qword 1 = 0. */
+export function qiPiotlbAll(did: number, pasid: number): bigint[] {
+  let q0 = BigInt(QI.EIOTLB);
+  q0 = fset(q0, 5, 4, EIOTLB_GRAN.NONG_PASID);
+  q0 = fset(q0, 31, 16, did);
+  q0 = fset(q0, 51, 32, pasid);
+  return [q0, 0n];
+}
+
+/**
+ * PASID-based device-TLB invalidation (iommu.h qi_desc_dev_iotlb_pasid): QI_DEIOTLB type 0x8,
+ * QDEP 8:4, SID 31:16, PASID 51:32, PFSID 15:12 and 63:52; qword 1 address with the S bit (11)
+ * and the size encoded as the least significant zero address bit (VT-d spec 6.5.2.6).
+ */
+export function qiDevIotlbPasid(sid: number, pfsid: number, pasid: number, qdep: number, addr: number, sizeOrder: number): bigint[] {
+  let q0 = BigInt(QI.DEIOTLB);
+  q0 = fset(q0, 8, 4, qdep >= 32 ? 0 : qdep); // QI_DEV_EIOTLB_MAX_INVS
+  q0 = fset(q0, 15, 12, pfsid & 0xf);
+  q0 = fset(q0, 31, 16, sid);
+  q0 = fset(q0, 51, 32, pasid);
+  q0 = fset(q0, 63, 52, (pfsid >> 4) & 0xfff);
+  let q1 = BigInt(addr) & ~0xfffn;
+  if (sizeOrder > 0) {
+    const mask = 1n << BigInt(12 + sizeOrder - 1);
+    q1 |= ((1n << BigInt(sizeOrder + 12)) - 1n) & ~0xfffn; // GENMASK_ULL(size_order + 11, 12)
+    q1 &= ~mask;
+    q1 |= 1n << 11n; // QI_DEV_EIOTLB_SIZE
   }
   return [q0, q1];
 }

@@ -1,14 +1,19 @@
 /**
- * Intel VT-d driver (drivers/iommu/intel/iommu.c, pasid.c) over the VT-d hardware model in
- * scalable mode: probe (PASID directory + scalable-mode context entry), domain allocation
- * (first stage preferred but not modelled → second stage 'vtdss'; DIRTY_TRACKING needs
- * ECAP.SLADS and SLTS, else -EOPNOTSUPP), attach via the RID_PASID entry, IOTLB flushes
- * (PSI with address mask, DSI fallback, device-TLB for ATS devices, one wait per batch),
- * set_dirty_tracking (SSADE per device + Table-23 flushes, rollback on failure) and
- * read_and_clear_dirty.
+ * Intel VT-d driver (drivers/iommu/intel/iommu.c, pasid.c, cache.c) over the VT-d hardware
+ * model in scalable mode: probe (PASID directory + scalable-mode context entry), domain
+ * allocation as intel_iommu_domain_alloc_paging_flags (first stage 'x86_64' preferred; any
+ * flag but PASID, no scalable mode or no ECAP.FLTS → second stage 'vtdss'; DIRTY_TRACKING
+ * needs ECAP.SLADS and SLTS, else -EOPNOTSUPP), attach via the RID_PASID entry (PGTT 1 with
+ * FLPTR, or PGTT 2 with SLPTPTR), IOTLB flushes (first stage: PASID-based IOTLB QI_EIOTLB;
+ * second stage: PSI with address mask, DSI fallback; device-TLB for ATS devices; one wait
+ * per batch), set_dirty_tracking (SSADE per device + Table-23 flushes, rollback on failure)
+ * and read_and_clear_dirty.
  *
  * Sources: spec/dirty-tracking.md §4.3 (RFC), spec/upstream-uapi.md §4.2 (mainline),
- * drivers/iommu/intel/cache.c calculate_psi_aligned_address().
+ * drivers/iommu/intel/iommu.c (intel_iommu_domain_alloc_first_stage, compute_vasz_lg2_fs,
+ * paging_domain_compatible_first_stage, domain_setup_first_level), drivers/iommu/intel/cache.c
+ * (calculate_psi_aligned_address, cache_tag_flush_range, cache_tag_flush_iotlb,
+ * cache_tag_flush_devtlb_psi).
  */
 import { ERRNO } from '../../errno';
 import type { SimClock } from '../../hw/clock';
@@ -19,20 +24,58 @@ import type { VendorDomainHooks } from '../../hw/driver/paging-domain';
 import { VTD_COSTS } from '../../hw/intel/cost';
 import { VtdIommuHw } from '../../hw/intel/model';
 import type { VtdHwCaps } from '../../hw/intel/model';
-import { CAP, ECAP, GRAN, PC_GRAN, qiContextCache, qiDevIotlb, qiIotlb, qiPageGroupResponse, qiPasidCache } from '../../hw/intel/regs';
+import { CAP, ECAP, GRAN, PC_GRAN, qiContextCache, qiDevIotlb, qiDevIotlbPasid, qiIotlb, qiPageGroupResponse, qiPasidCache, qiPiotlb, qiPiotlbAll } from '../../hw/intel/regs';
 import { IOMMU_MODEL, validatePasidTableConfig } from '../../hw/driver/pasid-table';
 import type { PasidTableConfig } from '../../hw/driver/pasid-table';
 import { TablePool, createPtIommu } from '../../pt';
+import type { GenericPt } from '../../pt';
 import type { IommuDirtyBitmap } from '../../pt/types';
 import type { IommuCap, IommuDevice, IommuDomain, IommuDriver, IommuHwInfo, IommuSystemOptions } from '../types';
 import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../types';
-import { setupDirtyTracking, setupSecondLevel, tearDownEntry } from './pasid';
+import { setupDirtyTracking, setupFirstLevel, setupSecondLevel, tearDownEntry } from './pasid';
 
 export const IOMMU_HW_INFO_TYPE_INTEL_VTD = 1;
 const IOMMU_HW_CAP_DIRTY_TRACKING = 1;
 const VTD_MEM_BASE = 0xe100_0000_0000;
 /** IOMMU_NO_PASID / RID_PASID. */
 const RID_PASID = 0;
+/** MAX_AGAW_PFN_WIDTH (iommu.h: MAX_AGAW_WIDTH 64 - VTD_PAGE_SHIFT): cache_tag_flush_all's mask. */
+const MAX_AGAW_PFN_WIDTH = 52;
+const SZ_1G = 2 ** 30;
+
+/**
+ * A first-stage paging domain (intel_fs_paging_domain_ops): an x86_64 table, no dirty ops.
+ * domain.pgsize_bitmap loses SZ_1G without CAP.FL1GP; the kernel's generic page table picks
+ * leaf sizes from that bitmap, core/pt from its format, so without 1G each map call is split
+ * at 512 MiB boundaries so that no piece can hold a 1 GiB leaf.
+ */
+export class VtdFirstStageDomain extends PagingDomain {
+  override mapPages(d: IommuDomain, iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, mapped: { bytes: number }): number {
+    const size = pgsize * pgcount;
+    if (this.pgsizeBitmap >= SZ_1G || size < SZ_1G || pgsize >= SZ_1G) return super.mapPages(d, iova, paddr, pgsize, pgcount, prot, mapped);
+    const half = SZ_1G / 2;
+    let done = 0;
+    while (done < size) {
+      const cur = iova + done;
+      const chunk = Math.min(size - done, half - (cur % half));
+      const part = { bytes: 0 };
+      const rc = super.mapPages(d, cur, paddr + done, pgsize, chunk / pgsize, prot, part);
+      done += part.bytes;
+      mapped.bytes = done;
+      if (rc) return rc;
+    }
+    return 0;
+  }
+}
+
+/**
+ * compute_vasz_lg2_fs (VT-d spec 3.6): 5-level only with MGAW > 48 and CAP.FL5LP, else
+ * 4-level with min(48, MGAW) bits. Returns { vaszLg2, levels }.
+ */
+export function computeVaszLg2Fs(mgaw: number, fl5lp: boolean): { vaszLg2: number; levels: number } {
+  if (mgaw > 48 && fl5lp) return { vaszLg2: Math.min(57, mgaw), levels: 5 };
+  return { vaszLg2: Math.min(48, mgaw), levels: 4 };
+}
 
 export interface VtdSystemOptions extends IommuSystemOptions {
   pool?: TablePool;
@@ -63,6 +106,11 @@ export function psiAligned(start: number, size: number): { addr: number; mask: n
   return { addr: Math.floor(pfn / 2 ** mask) * 2 ** mask * 4096, mask };
 }
 
+/** cache_tag_flush_devtlb_psi: QI_DIOTLB for IOMMU_NO_PASID tags, QI_DEIOTLB otherwise. */
+function devtlbDesc(d: IommuDevice, pasid: number, addr: number, mask: number): bigint[] {
+  return pasid === RID_PASID ? qiDevIotlb(d.sid, 32, addr, mask) : qiDevIotlbPasid(d.sid, 0, pasid, 32, addr, mask);
+}
+
 export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
   readonly vendor = 'intel' as const;
   readonly clock: SimClock;
@@ -71,6 +119,21 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
   readonly devices = new Map<number, VtdDevice>();
   private nextDid = 1;
   private readonly freeDids: number[] = [];
+  /**
+   * Domain hooks of first-stage domains: the driver's, except iotlb_sync_map, which mainline
+   * sets for first stage only when rwbf_required() (CAP.RWBF, not modelled: 0), never for
+   * CAP.CM ("iommu/vt-d: Make iotlb_sync_map a static property of dmar_domain"; VT-d spec
+   * 6.1: caching mode concerns remapping structures other than first-stage mappings).
+   */
+  private readonly fsHooks: VendorDomainHooks = {
+    attachDev: (d, dev) => this.attachDev(d, dev),
+    flushRange: (d, start, size, pgsize, leafOnly) => this.flushRange(d, start, size, pgsize, leafOnly),
+    flushAll: (d) => this.flushAll(d),
+    setDirtyTracking: (d, en) => this.setDirtyTracking(d, en),
+    readDirtyCheck: (d, dirty) => this.readDirtyCheck(d, dirty),
+    release: (d) => this.release(d),
+    cachesNonPresent: () => false,
+  };
 
   constructor(opts: VtdSystemOptions) {
     this.clock = opts.clock;
@@ -128,17 +191,58 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
   }
 
   /**
-   * intel_iommu_domain_alloc_paging_flags: try first stage (rejects any flag but PASID with
-   * -EOPNOTSUPP; the x86-64 first-stage format is not modelled, so it always declines), then
-   * second stage: -EOPNOTSUPP without scalable mode + SLTS, or DIRTY_TRACKING without SLADS.
+   * intel_iommu_domain_alloc_paging_flags: "Prefer first stage if possible by default" —
+   * intel_iommu_domain_alloc_first_stage, and on -EOPNOTSUPP (any flag but PASID, no scalable
+   * mode, no ECAP.FLTS) intel_iommu_domain_alloc_second_stage.
    */
-  domainAllocPagingFlags(_dev: IommuDevice, flags: number): IommuDomain | number {
+  domainAllocPagingFlags(dev: IommuDevice, flags: number): IommuDomain | number {
+    const fs = this.domainAllocFirstStage(dev, flags);
+    if (fs !== -ERRNO.EOPNOTSUPP) return fs;
+    return this.domainAllocSecondStage(dev, flags);
+  }
+
+  private allocDid(): number {
+    return this.freeDids.pop() ?? this.nextDid++;
+  }
+
+  /**
+   * intel_iommu_domain_alloc_first_stage: -EOPNOTSUPP for any flag but IOMMU_HWPT_ALLOC_PASID
+   * or without sm_supported() + ecap_flts(); an x86_64 table of compute_vasz_lg2_fs() levels
+   * (4 here: MGAW is 48 bits and CAP.FL5LP is not modelled), PT_FEAT_DMA_INCOHERENT when
+   * !ecap_smpwc ("First stage always uses scalable mode"), pgsize_bitmap 4K | 2M | (1G with
+   * CAP.FL1GP), no dirty ops, no iotlb_sync_map (no RWBF). PT_FEAT_SIGN_EXTEND is not
+   * modelled by core/pt: the table translates [0, 2^48).
+   */
+  private domainAllocFirstStage(_dev: IommuDevice, flags: number): IommuDomain | number {
+    if (flags & ~IOMMU_HWPT_ALLOC_PASID) return -ERRNO.EOPNOTSUPP;
+    if (!this.hw.ecapHas(ECAP.SMTS) || !this.hw.ecapHas(ECAP.FLTS)) return -ERRNO.EOPNOTSUPP;
+    const did = this.allocDid();
+    if (did > 0xffff) return -ERRNO.ENOMEM;
+    const { levels } = computeVaszLg2Fs(this.hw.mgaw, this.hw.capHas(CAP.FL5LP));
+    let pt: GenericPt;
+    try {
+      pt = createPtIommu('x86_64', { pool: this.pool, levels, dmaIncoherent: !this.hw.ecapHas(ECAP.SMPWC) });
+    } catch {
+      this.freeDids.push(did);
+      return -ERRNO.ENOMEM;
+    }
+    let pgsize = pt.caps.pgsizeBitmap;
+    if (!this.hw.capHas(CAP.FL1GP)) pgsize -= pgsize & SZ_1G;
+    this.hw.attachPageTable(pt);
+    return new VtdFirstStageDomain(this, this.hw, this.pool, pt, did, this.fsHooks, false, pgsize);
+  }
+
+  /**
+   * intel_iommu_domain_alloc_second_stage: -EOPNOTSUPP for unknown flags, without scalable
+   * mode + SLTS, or DIRTY_TRACKING without SLADS.
+   */
+  private domainAllocSecondStage(_dev: IommuDevice, flags: number): IommuDomain | number {
     const supported = IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_PASID;
     if (flags & ~supported) return -ERRNO.EOPNOTSUPP;
     if (!this.hw.ecapHas(ECAP.SMTS) || !this.hw.ecapHas(ECAP.SLTS)) return -ERRNO.EOPNOTSUPP;
     const dirty = (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) !== 0;
     if (dirty && !this.ssads) return -ERRNO.EOPNOTSUPP;
-    const did = this.freeDids.pop() ?? this.nextDid++;
+    const did = this.allocDid();
     if (did > 0xffff) return -ERRNO.ENOMEM;
     let pt;
     try {
@@ -152,18 +256,42 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
     return new PagingDomain(this, this.hw, this.pool, pt, did, this, dirty);
   }
 
-  /** Attach via the RID_PASID entry. -EINVAL: dirty domain on an IOMMU without SSADS. */
+  /**
+   * Attach via the RID_PASID entry (dmar_domain_attach_device): first-stage domains with
+   * domain_setup_first_level (PGTT 1, FLPTR, FLPM, PWSNP unless the table is incoherent),
+   * second-stage ones with domain_setup_second_level. -EINVAL as paging_domain_compatible:
+   * a dirty domain on an IOMMU without SSADS; a first-stage domain on a unit without
+   * scalable mode + FLTS, with a coherent table on a non-coherent unit, or with 1 GiB pages
+   * on a unit without CAP.FL1GP.
+   */
   attachDev(domain: PagingDomain, dev: IommuDevice): number {
     const vd = this.devices.get(dev.sid);
     if (!vd || vd !== dev) return -ERRNO.ENODEV;
-    if (domain.dirtyOps && !this.ssads) return -ERRNO.EINVAL;
+    const fs = domain instanceof VtdFirstStageDomain;
+    if (fs) {
+      const rc = this.firstStageCompatible(domain);
+      if (rc) return rc;
+    } else if (domain.dirtyOps && !this.ssads) return -ERRNO.EINVAL;
     const ts = this.clock.now;
     const old = vd.domain as PagingDomain | null;
     if (old) old.devices.delete(vd);
-    setupSecondLevel(this.hw, vd, vd.pasidDir, RID_PASID, domain.pt.rootPhys, domain.tag, domain.dirtyTracking);
+    if (fs) {
+      const pwsnp = domain.pt.incoherent === null;
+      setupFirstLevel(this.hw, vd, vd.pasidDir, RID_PASID, domain.pt.rootPhys, domain.tag, { fl5lp: domain.pt.topLevel === 4, pwsnp, pageSnoop: false });
+    } else setupSecondLevel(this.hw, vd, vd.pasidDir, RID_PASID, domain.pt.rootPhys, domain.tag, domain.dirtyTracking);
     domain.devices.add(vd);
     vd.domain = domain;
     domain.trace('intel_iommu_attach_device', ts, { sid: vd.sid });
+    return 0;
+  }
+
+  /** paging_domain_compatible_first_stage: 0 or -EINVAL. */
+  private firstStageCompatible(domain: PagingDomain): number {
+    if (domain.dirtyOps) return -ERRNO.EINVAL; // WARN_ON(dirty_ops || nested_parent)
+    if (!this.hw.ecapHas(ECAP.SMTS) || !this.hw.ecapHas(ECAP.FLTS)) return -ERRNO.EINVAL;
+    if (!this.hw.ecapHas(ECAP.SMPWC) && domain.pt.incoherent === null) return -ERRNO.EINVAL;
+    if (!this.hw.capHas(CAP.FL5LP) && domain.pt.vaLimit > 2 ** 48) return -ERRNO.EINVAL;
+    if (!this.hw.capHas(CAP.FL1GP) && domain.pgsizeBitmap >= SZ_1G) return -ERRNO.EINVAL;
     return 0;
   }
 
@@ -177,20 +305,35 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
     return 0;
   }
 
-  /** cache_tag_flush_range: PSI (DSI above CAP.MAMV), device-TLB for ATS devices, one wait (batched). */
-  flushRange(domain: PagingDomain, start: number, size: number): void {
+  /**
+   * cache_tag_flush_range: one IOTLB descriptor per cache tag (cache_tag_flush_iotlb) —
+   * first stage: page-selective-within-PASID QI_EIOTLB with IH = no page-table pages freed
+   * (intel_iommu_tlb_sync passes iommu_pages_list_empty(&gather->freelist)), or the
+   * PASID-selective form at mask >= MAX_AGAW_PFN_WIDTH; second stage: PSI (DSI above
+   * CAP.MAMV; QI_IOTLB_IH is always 0 there, qi_desc_iotlb) — then the device TLBs of ATS
+   * devices (cache_tag_flush_devtlb_psi: plain QI_DIOTLB for IOMMU_NO_PASID tags), one wait.
+   */
+  flushRange(domain: PagingDomain, start: number, size: number, _pgsize = 4096, leafOnly = false): void {
     const ts = this.clock.now;
     const { addr, mask } = psiAligned(start, size);
-    const descs = [mask > this.hw.mamv ? qiIotlb(GRAN.DOMAIN, domain.tag, 0, 0) : qiIotlb(GRAN.DEVICE_OR_PAGE, domain.tag, addr, mask)];
-    for (const d of domain.devices) if (d.ats) descs.push(qiDevIotlb(d.sid, 32, addr, mask));
-    this.hw.qiSubmitSync(descs);
+    this.flushTags(domain, addr, mask, leafOnly);
     domain.trace('intel_flush_range', ts, { start, size, mask });
   }
 
-  /** cache_tag_flush_all: DSI + device TLBs. */
+  /** cache_tag_flush_all = cache_tag_flush_range(0, ULONG_MAX): mask MAX_AGAW_PFN_WIDTH. */
   flushAll(domain: PagingDomain): void {
-    const descs = [qiIotlb(GRAN.DOMAIN, domain.tag, 0, 0)];
-    for (const d of domain.devices) if (d.ats) descs.push(qiDevIotlb(d.sid, 32, 0, 52));
+    this.flushTags(domain, 0, MAX_AGAW_PFN_WIDTH, false);
+  }
+
+  /** The cache-tag walk of cache_tag_flush_range for the RID_PASID tags of `domain`, batched into one qi_submit_sync. */
+  private flushTags(domain: PagingDomain, addr: number, mask: number, ih: boolean): void {
+    const descs: bigint[][] = [];
+    if (domain instanceof VtdFirstStageDomain) {
+      descs.push(mask >= MAX_AGAW_PFN_WIDTH ? qiPiotlbAll(domain.tag, RID_PASID) : qiPiotlb(domain.tag, RID_PASID, addr, mask, ih));
+    } else {
+      descs.push(mask > this.hw.mamv ? qiIotlb(GRAN.DOMAIN, domain.tag, 0, 0) : qiIotlb(GRAN.DEVICE_OR_PAGE, domain.tag, addr, mask));
+    }
+    for (const d of domain.devices) if (d.ats) descs.push(devtlbDesc(d, RID_PASID, addr, mask));
     this.hw.qiSubmitSync(descs);
   }
 

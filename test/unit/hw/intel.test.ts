@@ -104,8 +104,9 @@ describe('Intel VT-d', () => {
     expect(cmdNames(sys, c1)[0]).toBe('QI_IOTLB_DSI');
   });
 
-  it('caching mode (CAP.CM): a new PASID entry and every map are flushed', () => {
-    const sys = makeSystem('intel', { caps: { cachingMode: true } });
+  it('caching mode (CAP.CM) on a second-stage domain: a new PASID entry and every map are flushed', () => {
+    // QEMU's caching-mode vIOMMU without first-stage support (ECAP.FLTS = 0): plain domains are second stage.
+    const sys = makeSystem('intel', { caps: { cachingMode: true, flts: false } });
     const dev = sys.addDevice({ sid: 0x10 });
     const dom = sys.driver.domainAllocPagingFlags(dev, 0) as PagingDomain;
     const c0 = sys.hw!.commands.length;
