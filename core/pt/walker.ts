@@ -49,6 +49,12 @@ export interface GenericPtOptions {
    * the dirty-tracking ops return -EOPNOTSUPP as in the kernel. Default false.
    */
   dmaIncoherent?: boolean;
+  /**
+   * domain.pgsize_bitmap: leaf sizes (bit n = 2^n bytes) map and cut may use, ANDed with the
+   * format's possible sizes as compute_best_pgsize does (e.g. VT-d first stage without
+   * CAP.FL1GP drops 1 GiB). Default: every size the format allows. Must keep 4 KiB.
+   */
+  pgsizeBitmap?: number;
 }
 
 /** One leaf of the table, for tests and the inspector. */
@@ -141,6 +147,9 @@ export class GenericPt implements PtIommu {
     if (!Number.isInteger(levels) || levels < fmt.minLevels || levels > fmt.maxLevels) {
       throw new RangeError(`${fmt.name}: levels must be ${fmt.minLevels}..${fmt.maxLevels}`);
     }
+    if (opts.pgsizeBitmap !== undefined && Math.floor(opts.pgsizeBitmap / 4096) % 2 !== 1) {
+      throw new RangeError(`${fmt.name}: pgsizeBitmap must include 4 KiB`);
+    }
     this.fmt = fmt;
     this.formatName = fmt.name;
     this.pool = opts.pool;
@@ -172,7 +181,7 @@ export class GenericPt implements PtIommu {
     for (let l = 0; l < levels; l++) {
       this.itemSize[l] = 2 ** itemLg2(l);
       this.invItem[l] = 2 ** -itemLg2(l);
-      const sizes = fmt.possibleSizes(l, this.topLevel).filter((s) => s < fmt.oaLg2 && s < 53);
+      const sizes = fmt.possibleSizes(l, this.topLevel).filter((s) => s < fmt.oaLg2 && s < 53 && (opts.pgsizeBitmap === undefined || Math.floor(opts.pgsizeBitmap / 2 ** s) % 2 === 1));
       const tbl = new Int8Array(64);
       for (let m = 0; m < 64; m++) {
         let b = 0;

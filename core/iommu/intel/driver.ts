@@ -41,32 +41,16 @@ const VTD_MEM_BASE = 0xe100_0000_0000;
 const RID_PASID = 0;
 /** MAX_AGAW_PFN_WIDTH (iommu.h: MAX_AGAW_WIDTH 64 - VTD_PAGE_SHIFT): cache_tag_flush_all's mask. */
 const MAX_AGAW_PFN_WIDTH = 52;
+const SZ_4K = 4096;
+const SZ_2M = 2 ** 21;
 const SZ_1G = 2 ** 30;
 
 /**
  * A first-stage paging domain (intel_fs_paging_domain_ops): an x86_64 table, no dirty ops.
- * domain.pgsize_bitmap loses SZ_1G without CAP.FL1GP; the kernel's generic page table picks
- * leaf sizes from that bitmap, core/pt from its format, so without 1G each map call is split
- * at 512 MiB boundaries so that no piece can hold a 1 GiB leaf.
+ * Without CAP.FL1GP its pgsize_bitmap (and so the table's leaf choice, as compute_best_pgsize
+ * ANDs the format's sizes with domain.pgsize_bitmap) has no 1 GiB.
  */
-export class VtdFirstStageDomain extends PagingDomain {
-  override mapPages(d: IommuDomain, iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, mapped: { bytes: number }): number {
-    const size = pgsize * pgcount;
-    if (this.pgsizeBitmap >= SZ_1G || size < SZ_1G || pgsize >= SZ_1G) return super.mapPages(d, iova, paddr, pgsize, pgcount, prot, mapped);
-    const half = SZ_1G / 2;
-    let done = 0;
-    while (done < size) {
-      const cur = iova + done;
-      const chunk = Math.min(size - done, half - (cur % half));
-      const part = { bytes: 0 };
-      const rc = super.mapPages(d, cur, paddr + done, pgsize, chunk / pgsize, prot, part);
-      done += part.bytes;
-      mapped.bytes = done;
-      if (rc) return rc;
-    }
-    return 0;
-  }
-}
+export class VtdFirstStageDomain extends PagingDomain {}
 
 /**
  * compute_vasz_lg2_fs (VT-d spec 3.6): 5-level only with MGAW > 48 and CAP.FL5LP, else
@@ -221,15 +205,19 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
     const { levels } = computeVaszLg2Fs(this.hw.mgaw, this.hw.capHas(CAP.FL5LP));
     let pt: GenericPt;
     try {
-      pt = createPtIommu('x86_64', { pool: this.pool, levels, dmaIncoherent: !this.hw.ecapHas(ECAP.SMPWC) });
+      pt = createPtIommu('x86_64', {
+        pool: this.pool,
+        levels,
+        dmaIncoherent: !this.hw.ecapHas(ECAP.SMPWC),
+        // domain_super_pgsize_bitmap: 2M always, 1G only with CAP.FL1GP.
+        pgsizeBitmap: this.hw.capHas(CAP.FL1GP) ? undefined : SZ_4K | SZ_2M,
+      });
     } catch {
       this.freeDids.push(did);
       return -ERRNO.ENOMEM;
     }
-    let pgsize = pt.caps.pgsizeBitmap;
-    if (!this.hw.capHas(CAP.FL1GP)) pgsize -= pgsize & SZ_1G;
     this.hw.attachPageTable(pt);
-    return new VtdFirstStageDomain(this, this.hw, this.pool, pt, did, this.fsHooks, false, pgsize);
+    return new VtdFirstStageDomain(this, this.hw, this.pool, pt, did, this.fsHooks, false);
   }
 
   /**

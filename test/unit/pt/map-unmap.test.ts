@@ -203,3 +203,23 @@ describe('kunit iommu_test conformance (spec/upstream-uapi.md §5)', () => {
     expect(pt.iovaToPhys(SZ_2M - 1)).toBe(0);
   });
 });
+
+describe('pgsizeBitmap (domain.pgsize_bitmap ANDed with the format sizes, as compute_best_pgsize)', () => {
+  it.each(['x86_64', 'vtdss', 'amdv1', 'armv8'] as const)('%s without 1 GiB maps 2 GiB with 2 MiB leaves, and cut respects it', (fmt) => {
+    const { pt } = mk(fmt, { pgsizeBitmap: SZ_4K | SZ_2M });
+    expect(pt.caps.pgsizeBitmap).toBe(SZ_4K | SZ_2M);
+    expect(pt.mapPages(SZ_1G, 4 * SZ_1G, 2 * SZ_1G, RW)).toBe(0);
+    expect(sizeHistogram(pt)).toEqual({ '0x200000': 1024 });
+    expect(pt.cutMapping(SZ_1G + SZ_4K)).toBe(0);
+    expect(sizeHistogram(pt)).toEqual({ '0x1000': 512, '0x200000': 1023 });
+    expect(pt.iovaToPhys(SZ_1G + 0x1234)).toBe(4 * SZ_1G + 0x1234);
+    // Without the limit the same map uses 1 GiB leaves.
+    const full = mk(fmt).pt;
+    expect(full.mapPages(SZ_1G, 4 * SZ_1G, 2 * SZ_1G, RW)).toBe(0);
+    expect(sizeHistogram(full)).toEqual({ '0x40000000': 2 });
+  });
+
+  it('a bitmap without 4 KiB is refused', () => {
+    expect(() => mk('x86_64', { pgsizeBitmap: SZ_2M })).toThrow(RangeError);
+  });
+});
