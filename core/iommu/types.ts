@@ -74,6 +74,13 @@ export interface IommuDomainOps {
   /** Review thread's write-protect-and-clear: make leaves read-only, flush, collect dirty. */
   writeProtectAndClear(domain: IommuDomain, iova: number, size: number, dirty: IommuDirtyBitmap): number;
   free(domain: IommuDomain): void;
+  /**
+   * enforce_cache_coherency (include/linux/iommu.h, optional): make later mappings of the
+   * domain ignore the device's no-snoop requests (VT-d SNP / PGSNP, AMD FC); true when the
+   * domain now enforces coherency. iommufd calls it at HWPT allocation for devices whose
+   * driver reports IOMMU_CAP_ENFORCE_CACHE_COHERENCY; a domain without it cannot enforce.
+   */
+  enforceCacheCoherency?(domain: IommuDomain): boolean;
 }
 
 /** struct iommu_domain. */

@@ -220,15 +220,13 @@ export function hwptDestroy(ctx: IommufdCtx, hwpt: HwptPaging): void {
 
 /**
  * iommufd_hwpt_paging_enforce_cc (hw_pagetable.c): 0 when the HWPT already enforces cache
- * coherency, else ask the domain's enforce_cache_coherency op; -EINVAL when it cannot.
- * Model note: a domain without the op whose driver reported IOMMU_CAP_ENFORCE_CACHE_COHERENCY
- * (only then is this called) counts as enforcing: the kernel drivers that report the cap
- * all implement the op, the vendor models of core/iommu do not have it yet.
+ * coherency, else ask the domain's enforce_cache_coherency op; -EINVAL when it cannot or
+ * the domain has no such op (as the kernel).
  */
 function hwptPagingEnforceCc(hwpt: HwptPaging): number {
   if (hwpt.enforceCacheCoherency) return 0;
   const op = domainEnforceCcOp(hwpt.domain);
-  hwpt.enforceCacheCoherency = op ? op(hwpt.domain) : true;
+  hwpt.enforceCacheCoherency = op ? op(hwpt.domain) : false;
   return hwpt.enforceCacheCoherency ? 0 : -ERRNO.EINVAL;
 }
 

@@ -164,18 +164,11 @@ export function and53(a: number, b: number): number {
 }
 
 /**
- * The optional `iommu_domain_ops.enforce_cache_coherency` (include/linux/iommu.h): make every
- * later mapping of the domain snoop (VT-d SNP, AMD FC, SMMUv3 CANWBS) and return whether
- * the domain now enforces coherency. Not yet part of core/iommu/types.ts IommuDomainOps;
- * drivers that implement it add the member to their ops object.
+ * The domain's optional `iommu_domain_ops.enforce_cache_coherency` (IommuDomainOps,
+ * core/iommu/types.ts), bound to its ops object, or undefined when the driver has none.
  */
-export interface EnforceCacheCoherencyOp {
-  enforceCacheCoherency?(domain: IommuDomain): boolean;
-}
-
-/** The domain's enforce_cache_coherency op, or undefined when the driver has none. */
 export function domainEnforceCcOp(domain: IommuDomain): ((domain: IommuDomain) => boolean) | undefined {
-  const op = (domain.ops as EnforceCacheCoherencyOp).enforceCacheCoherency;
+  const op = domain.ops.enforceCacheCoherency;
   return op ? op.bind(domain.ops) : undefined;
 }
 

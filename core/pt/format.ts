@@ -30,6 +30,11 @@ export const PT_ATTR = {
   ACCESSED: 8,
   /** Arm dirty-bit modifier (DBM): the leaf is writable-clean/dirty rather than plain writable. */
   DBM: 16,
+  /**
+   * VT-d second-stage SNP (bit 11): the access snoops whatever the device requested. Set on
+   * new leaves of a domain that enforces cache coherency (PT_FEAT_VTDSS_FORCE_COHERENCE).
+   */
+  SNOOP: 32,
 } as const;
 
 /** log2 of the bytes one item at `level` spans (4 KiB granule, 512 items per table). */

@@ -22,6 +22,7 @@ const A_READ = 1;
 const A_WRITE = 2;
 const A_DIRTY = 4;
 const A_DBM = 16;
+const A_SNOOP = 32;
 
 function itemLg2(level: number): number {
   return 12 + 9 * level;
@@ -49,6 +50,7 @@ export function mapPages(pt: GenericPt, iova: number, paddr: number, size: numbe
   if (prot & IOMMU_READ) attrs |= A_READ;
   if (prot & IOMMU_WRITE) attrs |= A_WRITE;
   if (pt.dbmOnMap && pt.fmt.dirtyModifier && (attrs & A_WRITE)) attrs |= A_DBM | A_DIRTY;
+  if (pt.forceCoherence) attrs |= A_SNOOP;
   if (attrs !== pt.tplAttrs) {
     const scratch = new Uint32Array(2);
     for (let l = 0; l <= pt.topLevel; l++) {

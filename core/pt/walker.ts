@@ -100,6 +100,11 @@ export class GenericPt implements PtIommu {
   readonly literalSeedBugD1: boolean;
   /** Arm: writable leaves get DBM at map time (set by the driver when HD is in use). */
   dbmOnMap: boolean;
+  /**
+   * PT_FEAT_VTDSS_FORCE_COHERENCE: leaves installed from now on carry PT_ATTR.SNOOP (VT-d
+   * SNP). Set by the driver's enforce_cache_coherency; formats without such a bit ignore it.
+   */
+  forceCoherence = false;
   onCutStep: (() => void) | null;
   onCutBeforeInstall: (() => void) | null;
   /**

@@ -33,6 +33,8 @@ export interface VendorDomainHooks {
    * map must be flushed like an unmap (iotlb_sync_map). Absent = never.
    */
   cachesNonPresent?(): boolean;
+  /** enforce_cache_coherency of this vendor's domains; absent = the domain cannot enforce. */
+  enforceCacheCoherency?(domain: PagingDomain): boolean;
 }
 
 /** Counts dirty records on their way to the caller's bitmap (for cost charging). */
@@ -162,6 +164,12 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
 
   flushIotlbAll(): void {
     this.hooks.flushAll(this);
+  }
+
+  /** enforce_cache_coherency: the vendor's answer, false when the vendor has none (see hooks). */
+  enforceCacheCoherency(_d: IommuDomain): boolean {
+    if (this.freed) return false;
+    return this.hooks.enforceCacheCoherency?.(this) ?? false;
   }
 
   iovaToPhys(_d: IommuDomain, iova: number): number {

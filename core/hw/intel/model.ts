@@ -42,6 +42,8 @@ export interface VtdHwCaps {
   pasidBits?: number;
   /** CAP.CM (bit 7) caching mode, as emulated IOMMUs (QEMU intel-iommu) report. Default false. */
   cachingMode?: boolean;
+  /** ECAP.SC (bit 7) snoop control: IOMMU_CAP_ENFORCE_CACHE_COHERENCY. Default true. */
+  snoopControl?: boolean;
   /**
    * Page-walk coherency: ECAP.C (bit 0, legacy mode) and ECAP.SMPWC (bit 48, scalable mode);
    * false = table walks do not snoop CPU caches. Default true.
@@ -86,6 +88,7 @@ export class VtdIommuHw extends IommuHwModel {
     let ecap = 0n;
     for (const b of [ECAP.QI, ECAP.DT, ECAP.IR, ECAP.PT, ECAP.PRS, ECAP.PASID]) ecap |= 1n << BigInt(b);
     if (caps.coherent ?? true) ecap |= (1n << BigInt(ECAP.C)) | (1n << BigInt(ECAP.SMPWC));
+    if (caps.snoopControl ?? true) ecap |= 1n << BigInt(ECAP.SC);
     ecap = fset(ecap, ECAP.PSS_HI, ECAP.PSS_LO, (caps.pasidBits ?? 20) - 1);
     if (caps.smts ?? true) ecap |= 1n << BigInt(ECAP.SMTS);
     if (caps.slads ?? true) ecap |= 1n << BigInt(ECAP.SLADS);

@@ -27,6 +27,8 @@ export const CAP = {
 /** ECAP_REG bits. */
 export const ECAP = {
   C: 0, QI: 1, DT: 2, IR: 3, PT: 6, PRS: 29, PSS_LO: 35, PSS_HI: 39, PASID: 40,
+  /** Snoop control (ecap_sc_support): SNP / PGSNP honoured, so coherency can be enforced. */
+  SC: 7,
   /** Scalable mode translation support. */
   SMTS: 43,
   /** SLADS (SSADS): second-stage access/dirty support. */

@@ -70,9 +70,15 @@ export class AmdIommuDriver implements IommuDriver, VendorDomainHooks {
     this.hw.submit([cmdInvDevtabEntry(dev.sid), cmdCompletionWait(0, 1n)]);
   }
 
+  /** amd_iommu_capable: coherent, can enforce coherency (IOMMU_PTE_FC), dirty with EFR.HDSup. */
   capable(_dev: IommuDevice, cap: IommuCap): boolean {
     if (cap === 'IOMMU_CAP_DIRTY_TRACKING') return this.hw.hdSupport;
-    return cap === 'IOMMU_CAP_CACHE_COHERENCY';
+    return cap === 'IOMMU_CAP_CACHE_COHERENCY' || cap === 'IOMMU_CAP_ENFORCE_CACHE_COHERENCY';
+  }
+
+  /** amd_iommu_enforce_cache_coherency: always true, "IOMMU_PTE_FC is always set" (amdv1 bit 60). */
+  enforceCacheCoherency(_domain: PagingDomain): boolean {
+    return true;
   }
 
   /** struct iommu_hw_info_amd { efr, efr2 } (u64 values also given as 32-bit halves). */
@@ -194,12 +200,12 @@ export class AmdIommuDriver implements IommuDriver, VendorDomainHooks {
     return 0;
   }
 
-  /** Pre-6.19 wrapper: tracking off and a bitmap to fill → -EINVAL. */
   /** NpCache: domain_flush_np_cache after every map (amd_iommu_iotlb_sync_map). */
   cachesNonPresent(): boolean {
     return this.hw.npCache;
   }
 
+  /** Pre-6.19 wrapper: tracking off and a bitmap to fill → -EINVAL. */
   readDirtyCheck(domain: PagingDomain, dirty: IommuDirtyBitmap): number {
     if (!domain.dirtyTracking && dirty.bitmap !== null) return -ERRNO.EINVAL;
     return 0;

@@ -50,7 +50,10 @@ const SZ_1G = 2 ** 30;
  * Without CAP.FL1GP its pgsize_bitmap (and so the table's leaf choice, as compute_best_pgsize
  * ANDs the format's sizes with domain.pgsize_bitmap) has no 1 GiB.
  */
-export class VtdFirstStageDomain extends PagingDomain {}
+export class VtdFirstStageDomain extends PagingDomain {
+  /** dmar_domain->force_snooping: PGSNP in the PASID entries of attached devices. */
+  forceSnooping = false;
+}
 
 /**
  * compute_vasz_lg2_fs (VT-d spec 3.6): 5-level only with MGAW > 48 and CAP.FL5LP, else
@@ -117,6 +120,7 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
     readDirtyCheck: (d, dirty) => this.readDirtyCheck(d, dirty),
     release: (d) => this.release(d),
     cachesNonPresent: () => false,
+    enforceCacheCoherency: (d) => this.enforceCacheCoherencyFs(d),
   };
 
   constructor(opts: VtdSystemOptions) {
@@ -161,7 +165,8 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
 
   capable(_dev: IommuDevice, cap: IommuCap): boolean {
     if (cap === 'IOMMU_CAP_DIRTY_TRACKING') return this.ssads;
-    return cap === 'IOMMU_CAP_CACHE_COHERENCY' || cap === 'IOMMU_CAP_ENFORCE_CACHE_COHERENCY';
+    if (cap === 'IOMMU_CAP_ENFORCE_CACHE_COHERENCY') return this.hw.ecapHas(ECAP.SC); // ecap_sc_support
+    return cap === 'IOMMU_CAP_CACHE_COHERENCY';
   }
 
   /** struct iommu_hw_info_vtd { flags, __reserved, cap_reg, ecap_reg }. */
@@ -265,8 +270,8 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
     if (old) old.devices.delete(vd);
     if (fs) {
       const pwsnp = domain.pt.incoherent === null;
-      setupFirstLevel(this.hw, vd, vd.pasidDir, RID_PASID, domain.pt.rootPhys, domain.tag, { fl5lp: domain.pt.topLevel === 4, pwsnp, pageSnoop: false });
-    } else setupSecondLevel(this.hw, vd, vd.pasidDir, RID_PASID, domain.pt.rootPhys, domain.tag, domain.dirtyTracking);
+      setupFirstLevel(this.hw, vd, vd.pasidDir, RID_PASID, domain.pt.rootPhys, domain.tag, { fl5lp: domain.pt.topLevel === 4, pwsnp, pageSnoop: (domain as VtdFirstStageDomain).forceSnooping });
+    } else setupSecondLevel(this.hw, vd, vd.pasidDir, RID_PASID, domain.pt.rootPhys, domain.tag, domain.dirtyTracking, domain.pt.incoherent === null);
     domain.devices.add(vd);
     vd.domain = domain;
     domain.trace('intel_iommu_attach_device', ts, { sid: vd.sid });
@@ -367,6 +372,31 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
     this.hw.qiSubmitSync([qiContextCache(GRAN.DEVICE_OR_PAGE, 0, vd.sid, 0), qiPasidCache(PC_GRAN.GLOBAL, 0, 0), qiIotlb(GRAN.GLOBAL, 0, 0, 0)]);
     vd.bound = true;
     return 0;
+  }
+
+  /**
+   * intel_iommu_enforce_cache_coherency_ss: second-stage tables have per-PTE snoop control,
+   * so new leaves get SNP (PT_FEAT_VTDSS_FORCE_COHERENCE); false without ECAP.SC
+   * (domain_support_force_snooping). Nest parents are not modelled.
+   */
+  enforceCacheCoherency(domain: PagingDomain): boolean {
+    if (!this.hw.ecapHas(ECAP.SC)) return false;
+    domain.pt.forceCoherence = true;
+    return true;
+  }
+
+  /**
+   * intel_iommu_enforce_cache_coherency_fs: first stage snoops per PASID entry (PGSNP): mark
+   * the domain force_snooping and re-program the entries of attached devices
+   * (intel_pasid_setup_page_snoop_control); later attaches set PGSNP from the flag.
+   */
+  private enforceCacheCoherencyFs(domain: PagingDomain): boolean {
+    const fs = domain as VtdFirstStageDomain;
+    if (fs.forceSnooping) return true;
+    if (!this.hw.ecapHas(ECAP.SC)) return false;
+    fs.forceSnooping = true;
+    for (const dev of domain.devices) this.attachDev(domain, dev);
+    return true;
   }
 
   /** CAP.CM: the (emulated) IOMMU caches not-present entries, so maps are flushed too. */

@@ -73,12 +73,13 @@ export function readPasidEntry(hw: VtdIommuHw, dir: number, pasid: number): { pa
 }
 
 /**
- * intel_pasid_setup_second_level / _replace_second_level: program PGTT = second stage,
- * SLPTPTR, AW, DID and SSADE (when the domain tracks dirty). A previously present entry is
+ * intel_pasid_setup_second_level / _replace_second_level (pasid_pte_config_second_level):
+ * program PGTT = second stage, SLPTPTR, AW, DID, SSADE (when the domain tracks dirty) and
+ * PWSNP unless the table is PT_FEAT_DMA_INCOHERENT (pasid_set_page_snoop). A previously present entry is
  * replaced and flushed with its old DID; a new entry needs no invalidation unless CAP.CM = 1
  * (pasid_flush_caches: PASID cache + DSI IOTLB).
  */
-export function setupSecondLevel(hw: VtdIommuHw, dev: IommuDevice, dir: number, pasid: number, slptptr: number, did: number, ssade: boolean): void {
+export function setupSecondLevel(hw: VtdIommuHw, dev: IommuDevice, dir: number, pasid: number, slptptr: number, did: number, ssade: boolean, pwsnp = true): void {
   const pa = hw.pasidEntryAddr(dir, pasid, true);
   const old = hw.mem.read64(pa);
   const oldDid = fget(hw.mem.read64(pa + 8), PE.DID_HI, PE.DID_LO);
@@ -88,7 +89,7 @@ export function setupSecondLevel(hw: VtdIommuHw, dev: IommuDevice, dir: number, 
   q0 = fset(q0, PE.PGTT_HI, PE.PGTT_LO, PGTT.SECOND_STAGE);
   if (ssade) q0 |= 1n << BigInt(PE.SSADE);
   q0 |= 1n << BigInt(PE.P);
-  hw.writeQword(pa + 8, fset(0n, PE.DID_HI, PE.DID_LO, did), 'pasid.qw1');
+  hw.writeQword(pa + 8, fset(0n, PE.DID_HI, PE.DID_LO, did) | (pwsnp ? 1n << BigInt(PE_QW1.PWSNP) : 0n), 'pasid.qw1');
   if (hw.mem.read64(pa + 16) !== 0n) hw.writeQword(pa + 16, 0n, 'pasid.qw2'); // pasid_clear_entry (an old FLPTR)
   hw.writeQword(pa, q0, 'pasid.qw0');
   if (bit(old, PE.P)) flushOldEntry(hw, dev, oldPgtt, oldDid, pasid);

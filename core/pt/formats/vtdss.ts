@@ -8,7 +8,8 @@
  *   7  PS   page size: at levels 1 (2 MiB) and 2 (1 GiB) marks a leaf; tables have PS = 0
  *   8  A    accessed (set by hardware when the PASID entry's SSADE is 1)
  *   9  D    dirty (DMA_SL_PTE_DIRTY_BIT; set by hardware on write when SSADE is 1)
- *   11 SNP  snoop (not set by the simulator)
+ *   11 SNP  snoop: set on leaves once the domain enforces cache coherency
+ *           (PT_FEAT_VTDSS_FORCE_COHERENCE, intel_iommu_enforce_cache_coherency_ss)
  *   51:12   address of the page or of the next table
  * Tables are installed with R and W set (the driver does so for non-leaf entries).
  * Widths: 4-level (48-bit, AGAW 48) and 5-level (57-bit). No contiguous sizes.
@@ -76,6 +77,7 @@ export const vtdss: PtFormat = {
     if (level > 0) lo |= VTDSS_PS;
     if (attrs & PT_ATTR.ACCESSED) lo |= VTDSS_A;
     if (attrs & PT_ATTR.DIRTY) lo |= VTDSS_D;
+    if (attrs & PT_ATTR.SNOOP) lo |= VTDSS_SNP;
     t[2 * i] = lo >>> 0;
     t[2 * i + 1] = (oa / TWO32) & 0xfffff;
   },
@@ -86,6 +88,7 @@ export const vtdss: PtFormat = {
     if (lo & VTDSS_W) a |= PT_ATTR.WRITE;
     if (lo & VTDSS_A) a |= PT_ATTR.ACCESSED;
     if (lo & VTDSS_D) a |= PT_ATTR.DIRTY;
+    if (lo & VTDSS_SNP) a |= PT_ATTR.SNOOP;
     return a;
   },
 
