@@ -38,8 +38,23 @@ export interface EngineInfo {
   /** 'electron' or 'web'. */
   shell: 'electron' | 'web';
   vendors: VendorModelInfo[];
-  /** Optional engine features present in this build: 'runComparison', 'pageTable'. */
+  /** Optional engine features present in this build: 'runComparison', 'replayTrace', 'pageTable'. */
   features?: string[];
+  /** With the 'replayTrace' feature: the vendors a replay accepts and the size limits of its inputs. */
+  replay?: ReplayLimits;
+}
+
+/**
+ * Limits of `replayTrace` (the host rejects larger inputs with EINVAL before parsing them).
+ * Sizes are of the text as sent (UTF-16 code units, which is at most the file's UTF-8 bytes).
+ */
+export interface ReplayLimits {
+  /** Driver names a replay may run on (amd | intel | smmuv3). */
+  vendors: string[];
+  /** Largest ftrace text accepted: 64 MiB. */
+  maxTraceBytes: number;
+  /** Largest QEMU xlate text accepted: 64 MiB. */
+  maxXlateBytes: number;
 }
 
 /** Response of `openDatabase` / `databaseInfo`. */
@@ -243,6 +258,101 @@ export interface ComparisonResult {
   dbPath: string;
 }
 
+/** DMA-layer flush policy of a replay (core/workload/replay.ts): strict | lazy | caching. */
+export type ReplayFlushPolicy = 'strict' | 'lazy' | 'caching';
+/** Device DMA of a replay: none | mapped (every mapped page once) | xlate (QEMU's translations, needs `xlateText`). */
+export type ReplayDmaMode = 'none' | 'mapped' | 'xlate';
+
+/**
+ * Request of `replayTrace`: replay a kernel ftrace (iommu:map/unmap, ...) through vendor
+ * models, as `npm run cli -- replay` does, recording one run per vendor. The texts are the
+ * files' contents (read by the renderer); the host treats them as untrusted input.
+ */
+export interface ReplayTraceRequest {
+  /** ftrace text as printed by /sys/kernel/tracing/trace or `trace-cmd report` (≤ ReplayLimits.maxTraceBytes). */
+  traceText: string;
+  /** The trace's file name, for display and the run's scenario JSON (no directories). */
+  traceName: string;
+  /** QEMU *.qemu-xlate.txt text (≤ ReplayLimits.maxXlateBytes); required when dma is 'xlate'. */
+  xlateText?: string;
+  xlateName?: string;
+  /** Driver names, in the order to replay (one run each). */
+  vendors: string[];
+  flush: ReplayFlushPolicy;
+  dma: ReplayDmaMode;
+  /** Table walks do not snoop CPU caches (VT-d ECAP.SMPWC = 0, SMMUv3 COHACC = 0): IOPTE writes are written back. */
+  nonCoherent?: boolean;
+  /** Database file the runs go into (created when missing). */
+  dbPath: string;
+  /** Client-chosen id: progress events carry it as `callId`; `cancelJob` takes it. */
+  jobId: string;
+}
+
+/** A malformed input line (1-based line number). */
+export interface LineError {
+  line: number;
+  message: string;
+}
+
+/** What the importer made of the uploaded files. */
+export interface ReplayImportSummary {
+  /** Lines read, events parsed (all iommu:* kinds), and of those map / unmap / io_page_fault. */
+  lines: number;
+  events: number;
+  maps: number;
+  unmaps: number;
+  faults: number;
+  /** tracing_mark_write lines (phase labels) and lines of other, non-iommu events. */
+  markers: number;
+  skipped: number;
+  /** Malformed lines (counted, never fatal) and the first few of them. */
+  malformed: number;
+  firstErrors: LineError[];
+  /** The QEMU xlate file, when one was given. */
+  xlate: { lines: number; translations: number; malformed: number; firstErrors: LineError[] } | null;
+}
+
+/** One vendor's replay (the CLI's result line). */
+export interface ReplayVendorResult {
+  vendor: string;
+  vendorTitle: string;
+  /** Run recorded for it (null when it failed before a run was started). */
+  runId: number | null;
+  maps: number;
+  /** dma_map_sg lists the maps form (one iotlb_sync_map each). */
+  mapLists: number;
+  unmaps: number;
+  mappedBytes: number;
+  unmappedBytes: number;
+  /** Map/unmap calls the model refused, total and per errno. */
+  errors: number;
+  errorsByErrno: Record<string, number>;
+  syncs: number;
+  flushAll: number;
+  dmaAccesses: number;
+  dmaFaults: number;
+  /** Invalidation commands by name (SMMUv3 CMD_*, VT-d descriptors, AMD-Vi commands), as counted by the model. */
+  commands: { name: string; count: number }[];
+  /** Cache write-backs of IOPTE writes (non-coherent walks only): calls, cache lines and simulated CPU ns; null when none. */
+  writeBacks: { calls: number; lines: number; cpuNs: number } | null;
+  /** Simulated end time, ns. */
+  endNs: number;
+  /** Stopped by cancelJob before the end of the trace (its run is marked failed). */
+  cancelled: boolean;
+}
+
+export interface ReplayTraceResult {
+  import: ReplayImportSummary;
+  /** One per vendor replayed (a vendor not reached before a cancel has none). */
+  results: ReplayVendorResult[];
+  runIds: number[];
+  cancelled: boolean;
+  /** Vendors whose replay failed, "title: message". */
+  failed: string[];
+  /** Absolute path of the database written. */
+  dbPath: string;
+}
+
 /** Explanation lines a comparison stored for its runs. */
 export interface ComparisonNotes {
   runIds: number[];
@@ -313,6 +423,7 @@ export interface ApiMethods {
   faults: { req: { runId: number }; res: FaultsReport };
   listPresets: { req: Record<string, never>; res: PresetInfo[] };
   runComparison: { req: RunComparisonRequest; res: ComparisonResult };
+  replayTrace: { req: ReplayTraceRequest; res: ReplayTraceResult };
   cancelJob: { req: { jobId: string }; res: { cancelled: boolean } };
   comparisonNotes: { req: { runIds: number[] }; res: ComparisonNotes | null };
   exportDatabase: { req: ExportRequest; res: { path: string; bytes: number } };
@@ -336,6 +447,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'faults',
   'listPresets',
   'runComparison',
+  'replayTrace',
   'cancelJob',
   'comparisonNotes',
   'exportDatabase',

@@ -11,7 +11,7 @@ import { VENDORS } from '../scenario/schema';
 import { parseFtrace } from '../trace/ftrace';
 import { parseQemuXlate } from '../trace/qemu';
 import { NULL_RECORDER, type Recorder } from '../trace/types';
-import { replayTrace, type FlushPolicy, type ReplayDma, type ReplayStats } from '../workload/replay';
+import { replayTrace, type FlushPolicy, type ReplayDma, type ReplayOptions, type ReplayStats } from '../workload/replay';
 import { openWriter, type TraceWriter } from '../store/writer';
 import { ENGINE_VERSION } from '../version';
 
@@ -48,13 +48,17 @@ export interface ReplayResult {
  * makes the table walker not snoop CPU caches (VT-d ECAP.SMPWC/C = 0, SMMUv3 IDR0.COHACC = 0), so
  * every IOPTE write is written back (PT_FEAT_DMA_INCOHERENT); AMD-Vi walks stay coherent.
  */
-export function replayOnVendor(vendor: VendorName, events: ReturnType<typeof parseFtrace>['events'], o: { flush: FlushPolicy; dma: ReplayDma; xlate?: ReturnType<typeof parseQemuXlate>['translations']; recorder: Recorder; nonCoherent?: boolean }): Omit<ReplayResult, 'runId'> {
+export function replayOnVendor(
+  vendor: VendorName,
+  events: ReturnType<typeof parseFtrace>['events'],
+  o: { flush: FlushPolicy; dma: ReplayDma; xlate?: ReturnType<typeof parseQemuXlate>['translations']; recorder: Recorder; nonCoherent?: boolean } & Pick<ReplayOptions, 'onProgress' | 'signal'>,
+): Omit<ReplayResult, 'runId'> {
   const clock = new SimClock();
   const caps: Record<string, boolean> = o.flush === 'caching' ? { cachingMode: true, npCache: true, flts: false } : {};
   if (o.nonCoherent) caps.coherent = false;
   const system = createIommuSystem(vendor, { clock, recorder: o.recorder, caps });
   const dev = system.addDevice({ sid: REPLAY_SID, name: 'nvme0' });
-  const stats = replayTrace(system.driver, dev, events, { flushPolicy: o.flush, dma: o.dma, xlate: o.xlate, recorder: o.recorder });
+  const stats = replayTrace(system.driver, dev, events, { flushPolicy: o.flush, dma: o.dma, xlate: o.xlate, recorder: o.recorder, onProgress: o.onProgress, signal: o.signal });
   return { vendor, stats, counters: system.stats(), costNs: system.hw?.cost.nsByAction() ?? {} };
 }
 

@@ -37,8 +37,14 @@ export interface ReplayOptions {
   xlate?: QemuTranslation[];
   /** Records each replayed event as the kernel's iommu:map / iommu:unmap slice (core/trace/ftrace-record.ts layout). */
   recorder?: Recorder;
-  /** Called every `progressEvery` events. */
+  /** Called every 4096 events (index 0, 4096, …) with (index, events.length), and at the end with (total, total). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Checked every 4096 events (with onProgress): once `aborted` is true the replay stops
+   * there, flushes what it queued as at the end of a trace, and returns with `cancelled`.
+   * Results of a replay that is not aborted do not depend on it.
+   */
+  signal?: { readonly aborted: boolean };
 }
 
 export interface ReplayStats {
@@ -56,6 +62,8 @@ export interface ReplayStats {
   dmaFaults: number;
   /** Simulated time at the end of the replay, ns. */
   endNs: number;
+  /** Present (true) only when `signal` stopped the replay before the end of the trace. */
+  cancelled?: true;
 }
 
 /**
@@ -102,6 +110,13 @@ export function replayTrace(driver: IommuDriver, dev: IommuDevice, events: Ftrac
   };
 
   for (let i = 0; i < events.length; i++) {
+    if (i % 4096 === 0) {
+      o.onProgress?.(i, events.length);
+      if (o.signal?.aborted) {
+        stats.cancelled = true;
+        break;
+      }
+    }
     const e = events[i];
     if (e.event !== 'map' && e.event !== 'unmap') continue;
     const ts = base + (e.ts - t0);
@@ -149,11 +164,10 @@ export function replayTrace(driver: IommuDriver, dev: IommuDevice, events: Ftrac
         stats.syncs++;
       }
     }
-    if (o.onProgress && i % 4096 === 0) o.onProgress(i, events.length);
   }
   endGroup();
   if (fqCount > 0) flushQueue();
-  o.onProgress?.(events.length, events.length);
+  if (!stats.cancelled) o.onProgress?.(events.length, events.length);
   stats.endNs = clock.now;
   return stats;
 }

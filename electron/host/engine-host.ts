@@ -100,6 +100,8 @@ export class EngineHost {
         return { ok: true, value: listPresets() };
       case 'runComparison':
         return this.jobs.runComparison(q);
+      case 'replayTrace':
+        return this.jobs.replayTrace(q);
       case 'pageTableMap': {
         const r = this.runDb();
         return r.ok ? this.pageTables.map(r.value, this.db.filePath, q) : r;
@@ -132,6 +134,7 @@ export class EngineHost {
       shell: this.opts.shell,
       vendors: Object.entries(VENDOR_TITLES).map(([name, title]) => ({ name, title })),
       features: [...this.jobs.features(), 'pageTable'],
+      replay: this.jobs.replayLimits(),
     };
   }
 

@@ -35,11 +35,15 @@ export class PageTables {
     const row = db.prepare('SELECT vendor, scenario FROM run WHERE id = ?').get(runId) as { vendor: string; scenario: string } | undefined;
     if (!row) return { ok: false, error: { code: 'ENOENT', message: `no run ${runId}` } };
     let parsed;
+    let replay = false;
     try {
-      parsed = scenarioSchema.safeParse(JSON.parse(row.scenario));
+      const json = JSON.parse(row.scenario) as unknown;
+      replay = typeof json === 'object' && json !== null && (json as { kind?: unknown }).kind === 'replay';
+      parsed = scenarioSchema.safeParse(json);
     } catch {
       parsed = null;
     }
+    if (replay) return { ok: false, error: { code: 'EMEDIUMTYPE', message: `run ${runId} is a kernel-trace replay: its page table is not rebuilt (the run records the trace's map/unmap events, not a scenario)` } };
     if (!parsed?.success) return { ok: false, error: { code: 'EMEDIUMTYPE', message: `run ${runId} does not carry a complete scenario, so its page table cannot be rebuilt` } };
     const recordedRounds = (
       db.prepare(`SELECT a.int_value FROM slice s JOIN args a ON a.arg_set_id = s.id AND a.key = 'dirty_pages' WHERE s.run_id = ? AND s.name = 'migration_round' ORDER BY s.ts`).pluck().all(runId) as number[]

@@ -30,14 +30,14 @@ export function listRuns(db: Database): RunSummary[] {
     const key = `${text.get(r.id)}\u0000${r.seed}`;
     if (key !== prevKey) group = r.id;
     prevKey = key;
-    const scen = r.scenario as { name?: unknown } | null;
+    const scen = r.scenario as { name?: unknown; kind?: unknown; trace?: unknown } | null;
     // Runs without statistics (still running, or killed) are counted directly.
     const events = counts.get(r.id) ?? (db.prepare('SELECT count(*) AS n FROM slice_data WHERE run_id = ?').get(r.id) as { n: number }).n;
     return {
       id: r.id,
       vendor: r.vendor,
       vendorTitle: (VENDOR_TITLES as Record<string, string>)[r.vendor] ?? r.vendor,
-      scenario: scen && typeof scen.name === 'string' ? scen.name : '',
+      scenario: scenarioName(scen),
       seed: r.seed,
       status: r.status,
       startedAt: r.startedAt,
@@ -47,6 +47,14 @@ export function listRuns(db: Database): RunSummary[] {
       group,
     };
   });
+}
+
+/** A run's scenario name; a replay recorded by the CLI (no name) shows as "replay <trace file>". */
+function scenarioName(scen: { name?: unknown; kind?: unknown; trace?: unknown } | null): string {
+  if (!scen) return '';
+  if (typeof scen.name === 'string') return scen.name;
+  if (scen.kind === 'replay' && typeof scen.trace === 'string') return `replay ${scen.trace.split(/[/\\]/).pop()}`;
+  return '';
 }
 
 const COUNTER_UNITS = new Map(COUNTERS.map((c) => [c.name, c.unit]));

@@ -4,6 +4,14 @@
  */
 import { z } from 'zod';
 import type { ApiMethod } from '../api';
+import { VENDORS } from '../../core/scenario/schema';
+
+/** Largest ftrace text `replayTrace` accepts (characters; ≤ the file's UTF-8 bytes): 64 MiB. */
+export const REPLAY_MAX_TRACE_BYTES = 64 * 1024 * 1024;
+/** Largest QEMU xlate text `replayTrace` accepts: 64 MiB. */
+export const REPLAY_MAX_XLATE_BYTES = 64 * 1024 * 1024;
+/** Vendors a replay runs on (the CLI's `replay --vendors`). */
+export const REPLAY_VENDORS: readonly string[] = VENDORS;
 
 const empty = z.object({}).strict();
 const path = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'path contains NUL');
@@ -11,6 +19,13 @@ const runId = z.number().int().min(1);
 /** Simulated ns, IOVAs: non-negative safe integers. */
 const ns = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+/** A file's name as shown to the user: no directories, no control characters. */
+const fileName = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((n) => !/[/\\\x00-\x1f\x7f]/.test(n), 'a file name without directories or control characters');
+const MiB = (n: number): string => `${n / (1024 * 1024)} MiB`;
 
 export const REQUEST_SCHEMAS: { [M in ApiMethod]: z.ZodType } = {
   engineInfo: empty,
@@ -62,6 +77,25 @@ export const REQUEST_SCHEMAS: { [M in ApiMethod]: z.ZodType } = {
     })
     .strict()
     .refine((r) => (r.preset === undefined) !== (r.scenarioText === undefined), 'give exactly one of preset and scenarioText'),
+  replayTrace: z
+    .object({
+      traceText: z.string().min(1, 'the trace is empty').max(REPLAY_MAX_TRACE_BYTES, `the trace is larger than the ${MiB(REPLAY_MAX_TRACE_BYTES)} limit (split it, or replay it with \`npm run cli -- replay\`)`),
+      traceName: fileName,
+      xlateText: z.string().max(REPLAY_MAX_XLATE_BYTES, `the QEMU xlate file is larger than the ${MiB(REPLAY_MAX_XLATE_BYTES)} limit`).optional(),
+      xlateName: fileName.optional(),
+      vendors: z
+        .array(z.enum(VENDORS, { error: (i) => `unknown vendor ${JSON.stringify(i.input)} (${VENDORS.join(' | ')})` }))
+        .min(1, 'pick at least one vendor')
+        .max(VENDORS.length)
+        .refine((v) => new Set(v).size === v.length, 'a vendor is listed twice'),
+      flush: z.enum(['strict', 'lazy', 'caching']),
+      dma: z.enum(['none', 'mapped', 'xlate']),
+      nonCoherent: z.boolean().optional(),
+      dbPath: path,
+      jobId,
+    })
+    .strict()
+    .refine((r) => r.dma !== 'xlate' || r.xlateText !== undefined, { message: "DMA mode 'xlate' needs the QEMU xlate file", path: ['xlateText'] }),
   cancelJob: z.object({ jobId }).strict(),
   pageTableMap: z
     .object({ runId, start: ns, end: ns, cells: z.number().int().min(1).max(4096) })

@@ -16,6 +16,14 @@ import { Command } from 'commander';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { HostOutbound } from '../host/engine-host';
 import { CSP } from './csp';
+import { REPLAY_MAX_TRACE_BYTES, REPLAY_MAX_XLATE_BYTES } from '../host/schemas';
+
+/**
+ * Largest WebSocket message: a replayTrace request carries the trace and xlate files' text
+ * (each at most 64 MiB; JSON escaping adds a few percent for ordinary text). Larger messages
+ * close the connection with 1009, which the client reports as E2BIG.
+ */
+export const MAX_MESSAGE_BYTES = Math.ceil((REPLAY_MAX_TRACE_BYTES + REPLAY_MAX_XLATE_BYTES) * 1.25);
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -126,7 +134,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   };
 
   const server = createServer(serve);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   let nextConn = 0;
   server.on('upgrade', (req, socket, head) => {
     const origin = req.headers.origin ?? '';

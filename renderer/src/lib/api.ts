@@ -34,11 +34,14 @@ class WebSocketApi implements WorkbenchApi {
         this.opening = null;
         reject(new Error('cannot connect to the web host'));
       };
-      ws.onclose = () => {
+      ws.onclose = (e) => {
         this.ws = null;
-        for (const [, done] of this.pending) done({ ok: false, error: { code: 'EIO', message: 'connection to the web host closed' } });
+        // 1009: a request was larger than the host accepts (a huge trace upload); the next call reconnects.
+        const tooBig = e.code === 1009;
+        const error = tooBig ? { code: 'E2BIG', message: 'the request is larger than the web host accepts (see the replay size limit)' } : { code: 'EIO', message: 'connection to the web host closed' };
+        for (const [, done] of this.pending) done({ ok: false, error });
         this.pending.clear();
-        for (const l of this.status) l({ state: 'failed', message: 'connection to the web host closed' });
+        if (!tooBig) for (const l of this.status) l({ state: 'failed', message: 'connection to the web host closed' });
       };
       ws.onmessage = (e) => this.receive(String(e.data));
     });

@@ -2,7 +2,7 @@
  * State shared by the views: the open database, its runs, the runs the Compare view shows,
  * the Compare zoom range and the time marker set by "jump to time" from the Events view.
  */
-import type { DatabaseInfo, ProgressEvent, RunSummary } from '../../../electron/api';
+import type { DatabaseInfo, ProgressEvent, ReplayTraceResult, RunSummary } from '../../../electron/api';
 import { api } from './api';
 
 export const VIEWS = [
@@ -45,8 +45,20 @@ export const job = $state({
   runIds: [] as number[],
 });
 
+/** The trace replay started from the Runs view (kept here so it survives switching views). */
+export const replayJob = $state({
+  id: '',
+  running: false,
+  /** Latest progress per vendor title (events replayed / events in the trace). */
+  progress: {} as Record<string, ProgressEvent>,
+  /** Error text of a refused or failed replay. */
+  error: null as string | null,
+  result: null as ReplayTraceResult | null,
+});
+
 api.onProgress((ev) => {
   if (ev.callId === job.id) job.progress[ev.label] = ev;
+  else if (ev.callId === replayJob.id) replayJob.progress[ev.label] = ev;
 });
 
 /** Most recent comparison group's runs (at most 4). */
