@@ -41,6 +41,8 @@ export interface WebHostOptions {
   rendererDir: string;
   /** Fixed token (tests); random 192-bit hex when absent. */
   token?: string;
+  /** Largest WebSocket message accepted (default {@link MAX_MESSAGE_BYTES}; tests set less). */
+  maxMessageBytes?: number;
 }
 
 export interface WebHost {
@@ -134,7 +136,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   };
 
   const server = createServer(serve);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes ?? MAX_MESSAGE_BYTES });
   let nextConn = 0;
   server.on('upgrade', (req, socket, head) => {
     const origin = req.headers.origin ?? '';
@@ -147,6 +149,9 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       const conn = ++nextConn;
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
+      // A protocol error (e.g. a message over MAX_MESSAGE_BYTES: ws closes with 1009) ends this
+      // connection only; without a listener it would be an uncaught error that stops the host.
+      ws.on('error', (e) => console.error(`web host: connection ${conn}: ${e.message}`));
       ws.on('message', (data) => {
         let msg: { id?: unknown; method?: unknown; req?: unknown };
         try {

@@ -3,17 +3,19 @@
  * the Compare charts against direct SQL, zoom (re-query), filter events, read faults, export.
  * Screenshots of each view go to test/e2e/artifacts/. Timings are logged, never asserted.
  */
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, launchChromium, startWebHost, type WebHostProcess } from './harness';
+import { ARTIFACTS, ROOT, launchChromium, startWebHost, type WebHostProcess } from './harness';
 import { writeFixture, type FixtureInfo } from '../unit/ui/fixture';
 import { SMALL_SCENARIO } from '../unit/ui/scenarios';
 
 const dir = mkdtempSync(join(tmpdir(), 'wb-e2e-'));
+/** A real kernel trace (Linux 6.1 arm64 guest, SMMUv3, NVMe): 12,325 maps and 2,626 unmaps. */
+const REPLAY_FIXTURE = join(ROOT, '../shared/fixtures/smmuv3-nvme.trace.txt');
 let host: WebHostProcess;
 let browser: Browser;
 let page: Page;
@@ -249,6 +251,83 @@ describe('workbench UI in browser mode', () => {
       }
       if (vendor === 'amd') await page.screenshot({ path: `${ARTIFACTS}/pagetable.png`, fullPage: true });
     }
+  });
+
+  it('refuses a trace file over the 64 MiB limit before reading it', async () => {
+    await view('Runs');
+    const panel = page.getByRole('region', { name: 'Replay a kernel trace' });
+    const huge = join(dir, 'huge.txt');
+    writeFileSync(huge, '');
+    truncateSync(huge, 64 * 1024 * 1024 + 1); // sparse: never read, only its size matters
+    await panel.getByLabel('Kernel trace (ftrace text)').setInputFiles(huge);
+    await expect.poll(() => panel.getByTestId('replay-file-error').textContent()).toMatch(/^huge\.txt is 67,108,865 bytes, over the 64 MiB \(67,108,864 bytes\) a replay accepts/);
+    expect(await panel.getByRole('button', { name: 'Start replay' }).isDisabled()).toBe(true);
+  });
+
+  it('refuses a garbage trace upload with its malformed line numbers', async () => {
+    await view('Runs');
+    const panel = page.getByRole('region', { name: 'Replay a kernel trace' });
+    await panel.getByLabel('Kernel trace (ftrace text)').setInputFiles({ name: 'garbage.txt', mimeType: 'text/plain', buffer: Buffer.from('not a trace\n\u0000\u0001\n  x-1 [000] ..... 1.5: map: IOMMU: iova=0xzz\n') });
+    await panel.getByLabel('Database for the runs').fill(join(dir, 'garbage.sqlite'));
+    await panel.getByRole('button', { name: 'Start replay' }).click();
+    const err = panel.getByTestId('replay-error');
+    await err.waitFor({ timeout: 30_000 });
+    expect(await err.textContent()).toMatch(/^ENODATA: garbage\.txt: no iommu:map or iommu:unmap events in 3 lines; 3 malformed line\(s\): line 1: .*line 3: map: fields do not match/);
+    expect(existsSync(join(dir, 'garbage.sqlite'))).toBe(false);
+  });
+
+  it('replays a real kernel trace on two vendors from an uploaded file, then compares the runs', async () => {
+    await view('Runs');
+    const out = join(dir, 'replay-ui.sqlite');
+    const panel = page.getByRole('region', { name: 'Replay a kernel trace' });
+    await panel.getByLabel('Kernel trace (ftrace text)').setInputFiles(REPLAY_FIXTURE);
+    await panel.getByLabel('Intel VT-d').uncheck();
+    await panel.getByLabel('non-coherent table walks').check();
+    await panel.getByLabel('Database for the runs').fill(out);
+    const t = Date.now();
+    await panel.getByRole('button', { name: 'Start replay' }).click();
+    await panel.getByTestId('replay-message').waitFor({ timeout: 120_000 });
+    console.log(`[timing] replay of smmuv3-nvme on 2 vendors from the UI: ${Date.now() - t} ms`);
+    expect(await panel.getByTestId('replay-message').textContent()).toMatch(/^Done: runs \d+, \d+ recorded in /);
+    expect(await panel.getByTestId('replay-import').textContent()).toContain('14,953 iommu events (12,325 maps, 2,626 unmaps, 0 faults)');
+    expect(await panel.getByTestId('replay-import').getAttribute('data-malformed')).toBe('0');
+    // Per-vendor progress in events, complete.
+    const bars = await panel.getByTestId('replay-vendor-progress').evaluateAll((els) => els.map((e) => [e.querySelector('.vendor')?.textContent, e.getAttribute('data-done'), e.getAttribute('data-total')]));
+    expect(bars).toEqual([['AMD-Vi', '14953', '14953'], ['Arm SMMUv3', '14953', '14953']]);
+    // One result line per vendor: 12,325 maps, 2,626 unmaps, 0 errors; commands by name; SMMUv3 write-backs.
+    const lines = panel.getByTestId('replay-result');
+    expect(await lines.evaluateAll((els) => els.map((e) => e.getAttribute('data-vendor')))).toEqual(['amd', 'smmuv3']);
+    for (const line of await lines.all()) {
+      const text = (await line.textContent()) ?? '';
+      expect(text).toContain('12,325 maps');
+      expect(text).toContain('2,626 unmaps');
+      expect(text).toMatch(/, 0 errors/);
+      expect([await line.getAttribute('data-maps'), await line.getAttribute('data-unmaps'), await line.getAttribute('data-errors')]).toEqual(['12325', '2626', '0']);
+    }
+    expect(await lines.nth(1).textContent()).toMatch(/CMD_TLBI_NH_VA 2,658.*write-backs 14,998 \(27,879 lines/s);
+    expect(await lines.nth(0).textContent()).not.toContain('write-backs');
+    await page.screenshot({ path: `${ARTIFACTS}/runs-replay.png`, fullPage: true });
+
+    const db = new Database(out, { readonly: true });
+    const runs = db.prepare('SELECT id, vendor, status, scenario FROM run ORDER BY id').all() as { id: number; vendor: string; status: string; scenario: string }[];
+    expect(runs.map((r) => [r.vendor, r.status, JSON.parse(r.scenario).kind])).toEqual([['amd', 'complete', 'replay'], ['smmuv3', 'complete', 'replay']]);
+    expect(await lines.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-run'))))).toEqual(runs.map((r) => r.id));
+    // The Runs table lists them by trace name.
+    await expect.poll(() => page.getByTestId('runs-table').locator('tbody tr').allTextContents()).toEqual(runs.map(() => expect.stringContaining('replay smmuv3-nvme.trace.txt')));
+
+    await panel.getByRole('button', { name: 'Show in Compare' }).click();
+    await page.getByRole('heading', { name: 'Compare', level: 2 }).waitFor();
+    await ready();
+    const cols = page.getByTestId('column');
+    expect(await cols.evaluateAll((els) => els.map((e) => e.getAttribute('data-vendor')))).toEqual(['amd', 'smmuv3']);
+    for (const [i, r] of runs.entries()) {
+      expect(await cols.nth(i).textContent()).toContain(`run #${r.id} · replay smmuv3-nvme.trace.txt`);
+      const inv = (db.prepare(`SELECT coalesce(sum(c.value), 0) AS s FROM counter c JOIN track t ON t.id = c.track_id WHERE t.run_id = ? AND t.name LIKE 'inv.%'`).get(r.id) as { s: number }).s;
+      expect(inv).toBeGreaterThan(2626);
+      expect(Number(await page.getByTestId(`chart-inv-${r.id}`).getAttribute('data-sum'))).toBe(inv);
+    }
+    db.close();
+    await page.screenshot({ path: `${ARTIFACTS}/compare-replay.png`, fullPage: true });
   });
 
   it('logged no errors or warnings in the page', () => {
