@@ -307,6 +307,7 @@ describe('workbench UI in browser mode', () => {
     expect(await lines.nth(1).textContent()).toMatch(/CMD_TLBI_NH_VA 2,658.*write-backs 14,998 \(27,879 lines/s);
     expect(await lines.nth(0).textContent()).not.toContain('write-backs');
     await page.screenshot({ path: `${ARTIFACTS}/runs-replay.png`, fullPage: true });
+    await panel.screenshot({ path: `${ARTIFACTS}/replay-panel.png` });
 
     const db = new Database(out, { readonly: true });
     const runs = db.prepare('SELECT id, vendor, status, scenario FROM run ORDER BY id').all() as { id: number; vendor: string; status: string; scenario: string }[];
