@@ -8,7 +8,23 @@
  * set_dirty_tracking (a no-op: DBM always on; iommufd's enable-time clearing read makes
  * leaves writable-clean) and read_and_clear_dirty.
  *
- * Sources: spec/dirty-tracking.md §4.2, spec/upstream-uapi.md §4.3, cost-model-sources S7.
+ * What-if `caps.dirtyDesign` ({@link SMMU_DIRTY_DESIGNS}; index, default 0 = 'v2' above):
+ * - 'rfc-v1': the 2022 RFC v1 design (RFC 15/19 set_dirty_tracking_range, RFC 14/19
+ *   read_and_clear_dirty, RFC 02/19 iommufd range loop; spec/dirty-tracking.md §4.2
+ *   L737-743, §5 D3 L896-903): writable leaves are mapped WITHOUT DBM; enabling walks every
+ *   mapped range setting DBM|AP[2] (writable-clean) on writable leaves, the ranges go into
+ *   one gather and one iotlb_sync (TLBI + CMD_SYNC); disabling clears DBM (dirty state
+ *   forgotten); maps made after enabling get no DBM, so their writes are never reported
+ *   (errata E20, Kevin's review [L2397-2405]).
+ * - 'rfc-v1-faithful': the same with the RFC code's errata (§7 L1116-1127): E3 (the read
+ *   callback skips every PTE with DBM or AP[2] set: nothing is ever reported), E4 (the
+ *   modifier's single-negation change test: enable skips PTEs without DBM, disable skips
+ *   PTEs with DBM), E6 (iommufd passes `last_iova - iova`, length − 1, which fails the
+ *   pgsize_bitmap size check: -EINVAL); plus the RFC's -EINVAL on a read-only leaf, its
+ *   BBML2 requirement (-ENODEV) and E7's -EOPNOTSUPP when no range is mapped.
+ *
+ * Sources: spec/dirty-tracking.md §4.2, §5 D3, §7 E3/E4/E6/E20, §8.2 item 4;
+ * spec/upstream-uapi.md §4.3, cost-model-sources S7.
  */
 import { ERRNO } from '../../errno';
 import type { SimClock } from '../../hw/clock';
@@ -23,8 +39,10 @@ import type { SmmuHwCaps } from '../../hw/smmuv3/model';
 import { CD, HTTU, STE, STE_CFG, cmdAtcInv, cmdCfgiCd, cmdCfgiSte, cmdPriResp, cmdSync, cmdTlbiNhAsid, cmdTlbiNhVa } from '../../hw/smmuv3/regs';
 import { IOMMU_MODEL, validatePasidTableConfig } from '../../hw/driver/pasid-table';
 import type { PasidTableConfig } from '../../hw/driver/pasid-table';
-import { TablePool, createPtIommu } from '../../pt';
-import type { IommuDirtyBitmap } from '../../pt/types';
+import { PT_ATTR, TablePool, createPtIommu, iotlbGatherAddRange, iotlbGatherInit } from '../../pt';
+import type { GenericPt, PtLeaf } from '../../pt';
+import { IOMMU_DIRTY_NO_CLEAR } from '../../pt/types';
+import type { IommuDirtyBitmap, IotlbGather } from '../../pt/types';
 import type { IommuCap, IommuDevice, IommuDomain, IommuDriver, IommuHwInfo, IommuSystemOptions } from '../types';
 import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../types';
 
@@ -36,6 +54,72 @@ export const CMDQ_MAX_TLBI_OPS = 512;
 
 export interface SmmuSystemOptions extends IommuSystemOptions {
   pool?: TablePool;
+}
+
+/**
+ * SMMUv3 dirty-tracking designs, selected by `caps.dirtyDesign` (the index into this list;
+ * caps hold numbers and booleans only): 'v2' mainline always-DBM (IO_PGTABLE_QUIRK_ARM_HD),
+ * 'rfc-v1' the 2022 RFC v1 range-op design as intended, 'rfc-v1-faithful' the RFC v1 code
+ * as posted (errata E3, E4, E6). See the module comment.
+ */
+export const SMMU_DIRTY_DESIGNS = ['v2', 'rfc-v1', 'rfc-v1-faithful'] as const;
+export type SmmuDirtyDesign = (typeof SMMU_DIRTY_DESIGNS)[number];
+
+/** The caps entry selecting `design` (for createIommuSystem's `caps`). */
+export function smmuDirtyDesignCaps(design: SmmuDirtyDesign): { dirtyDesign: number } {
+  return { dirtyDesign: SMMU_DIRTY_DESIGNS.indexOf(design) };
+}
+
+/** One mapped IOVA range (a maximal run of contiguous present leaves). */
+export interface SmmuMappedRange {
+  iova: number;
+  size: number;
+  /** Leaves of the run, in IOVA order. */
+  leaves: PtLeaf[];
+}
+
+/**
+ * The mapped ranges of a table: maximal runs of IOVA-contiguous leaves. They stand for the
+ * iopt areas RFC 02/19's __set_dirty_tracking_range_locked iterated [L5113-5143] (the
+ * driver does not see iommufd's areas; adjacent areas appear as one range).
+ */
+export function smmuMappedRanges(pt: GenericPt): SmmuMappedRange[] {
+  const out: SmmuMappedRange[] = [];
+  let cur: SmmuMappedRange | null = null;
+  for (const l of pt.leaves()) {
+    if (cur && cur.iova + cur.size === l.iova) {
+      cur.size += l.size;
+      cur.leaves.push(l);
+    } else {
+      cur = { iova: l.iova, size: l.size, leaves: [l] };
+      out.push(cur);
+    }
+  }
+  return out;
+}
+
+/**
+ * A domain of the 'rfc-v1-faithful' design: read_and_clear_dirty runs the RFC 14/19 callback
+ * as posted (__arm_lpae_read_and_clear_dirty [seed L3256-3273]): `if (pte &
+ * ARM_LPAE_PTE_AP_WRITABLE) return 0;` with AP_WRITABLE = AP_RDONLY | DBM skips every
+ * writable-clean, writable-dirty and read-only PTE, and `if (!(pte & DBM)) return 0;` skips
+ * the rest, so no leaf is ever recorded or cleared (errata E3, spec §7 L1116-1118). The walk
+ * still reads every entry (charged as `dirty_leaf_walk`).
+ */
+export class SmmuRfcV1FaithfulDomain extends PagingDomain {
+  override readAndClearDirty(iova: number, size: number, _flags: number, _dirty: IommuDirtyBitmap): number {
+    if (this.freed) return -ERRNO.EINVAL;
+    const ts = this.hw.clock.now;
+    const read0 = this.pt.stats.dirtyEntriesRead;
+    // The same walk with nothing recorded and nothing cleared: a NO_CLEAR scan into no bitmap
+    // and a scratch gather (E3: the callback returns before iommu_dirty_bitmap_record).
+    const rc = this.pt.readAndClearDirty(iova, size, IOMMU_DIRTY_NO_CLEAR, { bitmap: null, gather: iotlbGatherInit() });
+    const read = this.pt.stats.dirtyEntriesRead - read0;
+    this.hw.counters.dirty_entries_read += read;
+    this.hw.cost.charge('dirty_leaf_walk', read);
+    this.trace('pt_read_and_clear_dirty', ts, { iova, size, dirty_leaves: 0, rc, erratum: 'E3' });
+    return rc;
+  }
 }
 
 /** struct arm_smmu_master: its CD table (linear, 2^cdLog2 entries). */
@@ -72,8 +156,15 @@ export class SmmuV3Driver implements IommuDriver, VendorDomainHooks {
   /** What-if: an SMMU that cannot contain guest-table faults exposes no bind op (T-PS-14). */
   private readonly noPasidBind: boolean;
   private readonly freeAsids: number[] = [];
+  /** Dirty-tracking design (caps.dirtyDesign; default 'v2'). */
+  readonly dirtyDesign: SmmuDirtyDesign;
 
+  /** @throws RangeError when caps.dirtyDesign is not an index of {@link SMMU_DIRTY_DESIGNS}. */
   constructor(opts: SmmuSystemOptions) {
+    const d = opts.caps?.dirtyDesign ?? 0;
+    const design = typeof d === 'number' ? SMMU_DIRTY_DESIGNS[d] : undefined;
+    if (design === undefined) throw new RangeError(`caps.dirtyDesign ${String(d)}: not an index of ${SMMU_DIRTY_DESIGNS.join(', ')}`);
+    this.dirtyDesign = design;
     this.clock = opts.clock;
     this.pool = opts.pool ?? new TablePool();
     this.hw = new SmmuV3Hw(
@@ -139,11 +230,12 @@ export class SmmuV3Driver implements IommuDriver, VendorDomainHooks {
     if (asid > 0xffff) return -ERRNO.ENOMEM;
     let pt;
     try {
-      // IO_PGTABLE_QUIRK_ARM_HD: writable leaves installed with DBM (writable-dirty).
+      // IO_PGTABLE_QUIRK_ARM_HD: writable leaves installed with DBM (writable-dirty). RFC v1
+      // had no such quirk: leaves are mapped without DBM until the range op sets it.
       // Without IDR0.COHACC io-pgtable-arm syncs every table write (cfg.coherent_walk = false).
       pt = createPtIommu('armv8', {
         pool: this.pool,
-        dbmOnMap: dirty,
+        dbmOnMap: dirty && this.dirtyDesign === 'v2',
         dmaIncoherent: !this.hw.coherent,
         features: this.hw.bbml >= 2 ? {} : { oaTableXchg: false },
       });
@@ -152,7 +244,8 @@ export class SmmuV3Driver implements IommuDriver, VendorDomainHooks {
       return -ERRNO.ENOMEM;
     }
     this.hw.attachPageTable(pt);
-    return new PagingDomain(this, this.hw, this.pool, pt, asid, this, dirty);
+    const D = this.dirtyDesign === 'rfc-v1-faithful' ? SmmuRfcV1FaithfulDomain : PagingDomain;
+    return new D(this, this.hw, this.pool, pt, asid, this, dirty);
   }
 
   /** arm_smmu_make_s1_cd: T0SZ 16, TG0 4K, IPS 48-bit, AA64, R, A, V, ASID, TTB0; HA|HD with the HD quirk. */
@@ -266,12 +359,107 @@ export class SmmuV3Driver implements IommuDriver, VendorDomainHooks {
     return 0;
   }
 
-  /** Mainline: "always enabled" — DBM was installed at map time; nothing to do here. */
+  /**
+   * Mainline ('v2'): "always enabled" — DBM was installed at map time; nothing to do here.
+   * RFC v1 designs: iommufd's range loop over the mapped ranges ({@link setDirtyTrackingRanges}).
+   */
   setDirtyTracking(domain: PagingDomain, enable: boolean): number {
     if (!this.dbmCapable) return -ERRNO.EOPNOTSUPP;
+    if (this.dirtyDesign !== 'v2') return this.setDirtyTrackingRanges(domain, enable);
     domain.dirtyTracking = enable;
     domain.trace('arm_smmu_set_dirty_tracking', this.clock.now, { enable });
     return 0;
+  }
+
+  /**
+   * RFC v1 enable/disable: RFC 02/19 __set_dirty_tracking_range_locked [seed L5113-5143,
+   * spec §3.3 L323-327]: one gather; for every mapped range call the range op with
+   * `iopt_area_last_iova(area) - iova` as size — length − 1 in 'rfc-v1-faithful' (E6), the
+   * length in 'rfc-v1' —, stop at the first negative return, then ONE iotlb_sync of the gather
+   * (TLBI_NH_VA range / TLBI_NH_ASID + CMD_SYNC via flushRange). The result is the last
+   * return; with no mapped range it stays -EOPNOTSUPP in the faithful mode (E7) and 0
+   * otherwise. dirtyTracking follows `enable` only on success.
+   */
+  setDirtyTrackingRanges(domain: PagingDomain, enable: boolean): number {
+    const ts = this.clock.now;
+    const faithful = this.dirtyDesign === 'rfc-v1-faithful';
+    const ranges = smmuMappedRanges(domain.pt);
+    const gather = iotlbGatherInit();
+    let rc = faithful ? -ERRNO.EOPNOTSUPP : 0;
+    for (const r of ranges) {
+      rc = this.rangeOp(domain, r.iova, faithful ? r.size - 1 : r.size, gather, enable, r.leaves);
+      if (rc < 0) break;
+    }
+    domain.iotlbSync(domain, gather);
+    if (rc >= 0) domain.dirtyTracking = enable;
+    domain.trace('iopt_set_dirty_tracking_range', ts, { enable, ranges: ranges.length, rc });
+    return rc < 0 ? rc : 0;
+  }
+
+  /**
+   * RFC 15/19 set_dirty_tracking_range (arm_smmu_set_dirty_tracking [seed L3521-3547] →
+   * arm_lpae_set_dirty_tracking [L3606-3627] → __arm_lpae_set_dirty_modifier per leaf
+   * [L3577-3598]; spec §4.2 L737-743). Adds [iova, iova+size) to `gather` whatever the
+   * result (as the RFC does); the caller syncs it. 'rfc-v1': core/pt setDirtyModifier
+   * (writable leaves → DBM|AP[2] writable-clean on enable, plain writable on disable;
+   * read-only leaves and leaves already in that state skipped). 'rfc-v1-faithful': -ENODEV
+   * without BBML2; -EINVAL unless size is made of pgsize_bitmap bits (E6); per leaf -EINVAL on
+   * a read-only leaf, and the E4 test `!(enabled ^ !(pte & DBM))`.
+   * Charged per leaf walked (`dirty_leaf_walk`) and per leaf written (`dirty_clear_atomic`;
+   * the RFC stores with a plain WRITE_ONCE). 0 or a negative errno.
+   */
+  setDirtyTrackingRange(domain: PagingDomain, iova: number, size: number, gather: IotlbGather, enable: boolean): number {
+    if (!this.dbmCapable) return -ERRNO.ENODEV;
+    const end = iova + size;
+    const leaves = domain.pt.leaves().filter((l) => l.iova < end && l.iova + l.size > iova);
+    return this.rangeOp(domain, iova, size, gather, enable, leaves);
+  }
+
+  private rangeOp(domain: PagingDomain, iova: number, size: number, gather: IotlbGather, enable: boolean, leaves: PtLeaf[]): number {
+    const ts = this.clock.now;
+    const faithful = this.dirtyDesign === 'rfc-v1-faithful';
+    let rc = 0;
+    let walked = 0;
+    let written = 0;
+    if (faithful && this.hw.bbml < 2) {
+      rc = -ERRNO.ENODEV; // RFC v1: ARM_SMMU_FEAT_BBML2 required [L3192-3194]
+    } else if (faithful && (size <= 0 || (BigInt(size) & BigInt(domain.pgsizeBitmap)) !== BigInt(size))) {
+      rc = -ERRNO.EINVAL; // E6: WARN_ON(!size || (size & cfg->pgsize_bitmap) != size)
+    } else if (faithful) {
+      // E4, per leaf in IOVA order. Enable: only leaves WITH DBM pass the test and become
+      // writable-clean (DBM|AP[2]) — exactly a read-and-clear with no bitmap; disable: only
+      // leaves WITHOUT DBM pass and are rewritten without DBM|AP[2], i.e. unchanged.
+      let stop = iova + size;
+      for (const l of leaves) {
+        walked++;
+        if ((l.attrs & PT_ATTR.WRITE) === 0) {
+          rc = -ERRNO.EINVAL; // (pte & AP_WRITABLE) == AP_RDONLY
+          stop = Math.max(iova, l.iova);
+          break;
+        }
+        const dbm = (l.attrs & PT_ATTR.DBM) !== 0 ? 1 : 0;
+        if (!(Number(enable) ^ Number(!dbm))) continue;
+        written++;
+      }
+      if (enable && stop > iova) {
+        const r = domain.pt.readAndClearDirty(iova, stop - iova, 0, { bitmap: null, gather: iotlbGatherInit() });
+        if (r) rc = r;
+      }
+    } else {
+      for (const l of leaves) {
+        walked++;
+        if ((l.attrs & PT_ATTR.WRITE) !== 0 && ((l.attrs & PT_ATTR.DBM) !== 0) !== enable) written++;
+      }
+      rc = domain.pt.setDirtyModifier(iova, size, enable, gather);
+    }
+    iotlbGatherAddRange(gather, iova, size);
+    const c = this.hw.counters;
+    c.dirty_entries_read += walked;
+    c.dirty_entries_cleared += written;
+    this.hw.cost.charge('dirty_leaf_walk', walked);
+    this.hw.cost.charge('dirty_clear_atomic', written);
+    domain.trace('arm_smmu_set_dirty_tracking_range', ts, { iova, size, enable, leaves: walked, written, rc });
+    return rc;
   }
 
   /** Reading with tracking off is allowed on SMMUv3 (upstream-uapi.md §4.4). */
