@@ -8,6 +8,7 @@ import gpuBulk32g from './scenarios/gpu-bulk-32g.json';
 import hotSetHuge16g from './scenarios/hot-set-huge-16g.json';
 import hugeDemote16g from './scenarios/huge-demote-16g.json';
 import flushElision from './scenarios/flush-elision-what-if.json';
+import smmuv3RfcV1 from './scenarios/smmuv3-rfc-v1-what-if.json';
 import { scenarioSchema, type Scenario } from './schema';
 
 const RAW: Record<string, unknown> = {
@@ -17,6 +18,7 @@ const RAW: Record<string, unknown> = {
   'hot-set-huge-16g': hotSetHuge16g,
   'huge-demote-16g': hugeDemote16g,
   'flush-elision-what-if': flushElision,
+  'smmuv3-rfc-v1-what-if': smmuv3RfcV1,
 };
 
 /** The default preset (README's main command). */

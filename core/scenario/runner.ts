@@ -15,7 +15,10 @@ import { createGenerator } from '../workload/generators';
 import { runPrecopy, type MigrationReport, type RoundReport } from '../workload/migration';
 import { compareVendors, vendorResult, type ComparisonSummary, type VendorResult } from './compare';
 import type { Scenario } from './schema';
-import { createVendorTarget } from './target';
+import { createVendorTarget, type EnableCost } from './target';
+
+/** A vendor's migration report plus what enabling dirty tracking cost (before round 0). */
+export type VendorRunReport = MigrationReport & { enable?: EnableCost };
 
 /** Where runs are recorded: implemented over the SQLite writer by core/store. */
 export interface RunSink {
@@ -72,7 +75,7 @@ function recordRound(rec: Recorder, r: RoundReport): void {
  * Run one vendor. @throws Error when the engine cannot be set up (a bad scenario for that
  * vendor, e.g. dirty tracking unsupported); the caller records the run as failed.
  */
-export function runVendor(scenario: Scenario, vendor: VendorName, recorder: Recorder, opts: Omit<CompareOptions, 'sink'> & { vendorIndex?: number } = {}): MigrationReport {
+export function runVendor(scenario: Scenario, vendor: VendorName, recorder: Recorder, opts: Omit<CompareOptions, 'sink'> & { vendorIndex?: number } = {}): VendorRunReport {
   const progress = (round: number, phase: CompareProgress['phase']): void =>
     opts.onProgress?.({ vendor, vendorIndex: opts.vendorIndex ?? 0, vendors: scenario.vendors.length, round, maxRounds: scenario.migration.maxRounds, phase });
   progress(0, 'setup');
@@ -103,7 +106,7 @@ export function runVendor(scenario: Scenario, vendor: VendorName, recorder: Reco
     });
   }
   progress(report.rounds.length, 'done');
-  return report;
+  return { ...report, enable: target.enableCost };
 }
 
 /** One vendor run handed to an executor; `recorder` is bound to the run's database row. */

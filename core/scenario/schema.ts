@@ -31,6 +31,14 @@ const size = z
 
 export const VENDORS = ['amd', 'intel', 'smmuv3'] as const;
 
+/**
+ * SMMUv3 dirty-tracking designs (the same list, in the same order, as SMMU_DIRTY_DESIGNS in
+ * core/iommu/smmuv3/driver.ts; a test keeps them equal): 'v2' mainline always-DBM,
+ * 'rfc-v1' the 2022 RFC v1 range-op design, 'rfc-v1-faithful' the RFC v1 code with errata
+ * E3/E4/E6 (spec/dirty-tracking.md §4.2, §7, §8.2 item 4; docs/vendors.md).
+ */
+export const SMMUV3_DIRTY_DESIGNS = ['v2', 'rfc-v1', 'rfc-v1-faithful'] as const;
+
 const nicRx = z
   .object({
     kind: z.literal('nic-rx'),
@@ -100,8 +108,17 @@ export const scenarioSchema = z
           .enum(['4k', 'huge', 'huge-demote'])
           .default('4k')
           .describe("'4k': 4 KiB IOPTEs only; 'huge': largest pages the format allows; 'huge-demote': huge pages cut (cut_mapping) to 4 KiB when first found dirty"),
+        mappedAfterEnable: size
+          .default(0)
+          .describe('bytes at the top of guest RAM mapped into the IOAS (a second IOMMU_IOAS_MAP) only after IOMMU_HWPT_SET_DIRTY_TRACKING, e.g. memory hot-plugged during migration; multiple of 4 KiB (2 MiB with the huge page policies), less than memory'),
       })
-      .strict(),
+      .strict()
+      .superRefine((g, ctx) => {
+        const align = g.pagePolicy === '4k' ? 4096 : 2 ** 21;
+        if (g.mappedAfterEnable >= g.memory || g.mappedAfterEnable % align !== 0) {
+          ctx.addIssue({ code: 'custom', path: ['mappedAfterEnable'], message: `mappedAfterEnable must be a multiple of ${align} bytes and less than memory` });
+        }
+      }),
     devices: z.array(device).min(1).max(16),
     migration: z
       .object({
@@ -116,6 +133,16 @@ export const scenarioSchema = z
       })
       .strict()
       .prefault({}),
+    hardware: z
+      .object({
+        smmuv3DirtyDesign: z
+          .enum(SMMUV3_DIRTY_DESIGNS)
+          .default('v2')
+          .describe("SMMUv3 dirty tracking: 'v2' mainline (DBM on every writable leaf from domain creation; enabling is a clearing read), 'rfc-v1' the 2022 RFC v1 range op (DBM set by a walk + flush at enable; maps made after enabling are never tracked, errata E20), 'rfc-v1-faithful' the RFC v1 code as posted (E6: enabling fails with -EINVAL)"),
+      })
+      .strict()
+      .prefault({})
+      .describe('what-if hardware/driver switches per vendor'),
     costOverrides: z.record(z.string(), z.number().nonnegative()).default({}).describe('cost-model entries to override, simulated ns'),
     iotlbEntries: z.number().int().min(1).max(1 << 20).optional(),
     recording: z.enum(['ops', 'dma']).default('ops').describe("'ops': every operation, DMA counted per bucket; 'dma': also every DMA access"),

@@ -6,6 +6,13 @@
  * (iommufd_device_bind / iommufd_device_attach), and device DMA through the vendor
  * hardware model. It also keeps ground truth (every page a device wrote) to report pages
  * the IOMMU failed to report. Guest memory is identity-mapped: IOVA = GPA, [0, guestBytes).
+ *
+ * Scenario what-ifs handled here: `hardware` switches become the vendor system's caps
+ * ({@link HARDWARE_CAPS}; SMMUv3 dirty design, docs/vendors.md), and
+ * `guest.mappedAfterEnable` bytes at the top of guest RAM are mapped only after dirty tracking
+ * is enabled (a design that tracks per mapping at enable time misses them: errata E20,
+ * spec/dirty-tracking.md §4.2 "Range-op design flaw", §7). The counters and simulated time of
+ * IOMMU_HWPT_SET_DIRTY_TRACKING are kept as {@link VendorTarget.enableCost}.
  */
 import { SimClock } from '../hw/clock';
 import { createIommuSystem, type IommuSystem } from '../iommu/registry';
@@ -15,10 +22,29 @@ import { deviceAttach, deviceBind } from '../iommufd/device';
 import { IOMMU_HWPT_DIRTY_TRACKING_ENABLE, IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from '../iommufd/uapi';
 import type { HwptPaging } from '../iommufd/objects';
 import { newIotlbGather } from '../iommufd/iommu_core';
+import { GenericPt, PT_ATTR } from '../pt';
 import type { IovaBitmapSink, LeafRef } from '../pt/types';
 import type { Recorder } from '../trace/types';
 import { BITMAP_PAGE, type DirtyRead, type MigrationTarget, type SwitchoverMethod } from '../workload/migration';
 import type { Scenario } from './schema';
+import { SMMUV3_DIRTY_DESIGNS } from './schema';
+
+/**
+ * Scenario `hardware` switches as caps of each vendor's system (createIommuSystem `caps`).
+ * SMMUv3: caps.dirtyDesign is the index of the design (SMMU_DIRTY_DESIGNS in
+ * core/iommu/smmuv3/driver.ts, same order as SMMUV3_DIRTY_DESIGNS).
+ */
+export const HARDWARE_CAPS: Partial<Record<VendorName, (h: Scenario['hardware']) => Record<string, number | boolean>>> = {
+  smmuv3: (h) => ({ dirtyDesign: SMMUV3_DIRTY_DESIGNS.indexOf(h.smmuv3DirtyDesign) }),
+};
+
+/** Cost of IOMMU_HWPT_SET_DIRTY_TRACKING (enable) on one vendor. */
+export interface EnableCost {
+  /** Simulated ns the ioctl took. */
+  ns: number;
+  /** Counter deltas (vendor-neutral names and 'cmd:<COMMAND>'), non-zero only. */
+  counters: Record<string, number>;
+}
 
 /** First requester ID given to scenario devices (bus 1, devfn 0), one bus per device. */
 const FIRST_SID = 0x100;
@@ -54,13 +80,23 @@ export class VendorTarget implements MigrationTarget {
   private readonly demote: boolean;
   private readonly flushAfterClear: boolean;
   private readonly leaf: LeafRef = { page: 0, index: 0, level: 0, sizeLg2: 0, oa: 0, levelsWalked: 0 };
+  /**
+   * Missed pages (written, not reported) whose leaf is writable but carries no per-leaf
+   * tracking: formats with a dirty modifier (Arm DBM) and the leaf without it, e.g. mapped
+   * after enabling under the SMMUv3 RFC v1 design (E20). Exposed as counter
+   * `missed_untracked_leaf` once non-zero.
+   */
+  private missedUntracked = 0;
+  /** What enabling dirty tracking cost (counters and time of the SET_DIRTY_TRACKING ioctl). */
+  readonly enableCost: EnableCost;
 
   /** @throws Error naming the failing ioctl and errno when set-up fails. */
   constructor(vendor: VendorName, s: Scenario, recorder: Recorder) {
     this.guestBytes = s.guest.memory;
     this.demote = s.guest.pagePolicy === 'huge-demote';
     this.flushAfterClear = s.migration.flushAfterClear;
-    this.system = createIommuSystem(vendor, { clock: this.clock, recorder, costOverrides: s.costOverrides, iotlbEntries: s.iotlbEntries });
+    const caps = HARDWARE_CAPS[vendor]?.(s.hardware);
+    this.system = createIommuSystem(vendor, { clock: this.clock, recorder, costOverrides: s.costOverrides, iotlbEntries: s.iotlbEntries, ...(caps ? { caps } : {}) });
     const system = this.system;
     this.ctx = createIommufd({
       clock: this.clock,
@@ -75,13 +111,17 @@ export class VendorTarget implements MigrationTarget {
     // Guest RAM as the VMM's mapping (hugetlbfs-backed for the huge page policies).
     const userVa = this.ctx.mm.mmap(this.guestBytes, { hugepages: s.guest.pagePolicy !== '4k' });
     const ioasId = Number(ioctl('IOMMU_IOAS_ALLOC', {}).out_ioas_id);
-    ioctl('IOMMU_IOAS_MAP', {
-      ioas_id: ioasId,
-      flags: IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE,
-      user_va: userVa,
-      length: this.guestBytes,
-      iova: 0,
-    });
+    const late = s.guest.mappedAfterEnable;
+    const mapGuest = (iova: number, length: number): void => {
+      ioctl('IOMMU_IOAS_MAP', {
+        ioas_id: ioasId,
+        flags: IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE,
+        user_va: userVa + iova,
+        length,
+        iova,
+      });
+    };
+    mapGuest(0, this.guestBytes - late);
     let hwptId = 0;
     for (const d of s.devices) {
       const dev = system.addDevice({ sid: FIRST_SID + this.devices.length * 0x100, name: d.name, ats: d.ats });
@@ -96,7 +136,16 @@ export class VendorTarget implements MigrationTarget {
     const hwpt = this.ctx.getObj<HwptPaging>(hwptId);
     if (typeof hwpt === 'number') throw new Error(`${vendor}: HWPT ${hwptId} vanished`);
     this.domain = hwpt.domain;
+    const c0 = system.stats();
+    const t0 = this.clock.now;
     ioctl('IOMMU_HWPT_SET_DIRTY_TRACKING', { hwpt_id: hwptId, flags: IOMMU_HWPT_DIRTY_TRACKING_ENABLE });
+    const c1 = system.stats();
+    const delta: Record<string, number> = {};
+    for (const k in c1) if (c1[k] !== (c0[k] ?? 0)) delta[k] = c1[k] - (c0[k] ?? 0);
+    this.enableCost = { ns: this.clock.now - t0, counters: delta };
+    // Memory mapped after tracking was enabled (hot-plug): tracked only by designs whose
+    // enable covers future maps (domain-wide enable bits, or DBM installed at map time).
+    if (late > 0) mapGuest(this.guestBytes - late, late);
     const pages = Math.ceil(this.guestBytes / BITMAP_PAGE);
     this.bitmapBytes = Math.ceil(pages / 64) * 8;
     this.bitmapVa = this.ctx.mm.mmap(this.bitmapBytes);
@@ -156,11 +205,27 @@ export class VendorTarget implements MigrationTarget {
     for (let i = 0; i < bits.length; i++) {
       if (bits[i]) dirty += popcount8(bits[i]);
       if (w[i]) {
-        missed += popcount8(w[i] & ~bits[i]);
+        const lost = w[i] & ~bits[i];
+        if (lost) {
+          missed += popcount8(lost);
+          this.classifyMissed(i, lost);
+        }
         w[i] = 0;
       }
     }
     return { dirty, missed };
+  }
+
+  /** Count the lost pages of bitmap byte `i` whose leaf is writable without its dirty modifier (DBM). */
+  private classifyMissed(i: number, lost: number): void {
+    const pt = this.domain.pt;
+    if (!(pt instanceof GenericPt) || !pt.fmt.dirtyModifier) return;
+    for (let b = 0; b < 8; b++) {
+      if (!(lost & (1 << b)) || !pt.lookupLeaf((i * 8 + b) * BITMAP_PAGE, this.leaf)) continue;
+      const t = pt.pool.pages[this.leaf.page]!;
+      const a = pt.fmt.leafAttrs(t[2 * this.leaf.index]!, t[2 * this.leaf.index + 1]!);
+      if ((a & PT_ATTR.WRITE) !== 0 && (a & PT_ATTR.DBM) === 0) this.missedUntracked++;
+    }
   }
 
   /**
@@ -206,7 +271,9 @@ export class VendorTarget implements MigrationTarget {
   }
 
   counters(): Record<string, number> {
-    return this.system.stats();
+    const c = { ...this.system.stats() };
+    if (this.missedUntracked) c.missed_untracked_leaf = this.missedUntracked;
+    return c;
   }
 }
 
