@@ -106,16 +106,19 @@ export function vendorResult(vendor: VendorName, runId: number | null, m: Migrat
   };
 }
 
-/** Metrics compared, with how a difference reads in a sentence. Lower is cheaper for all. */
-const METRICS: { key: keyof VendorTotals; phrase: string; unit: 'ns' | 'count' | 'bytes' | 'rate' }[] = [
+/**
+ * Metrics compared, with how a difference reads in a sentence. Lower is cheaper for all.
+ * `zeroPhrase` is used when the other vendor's value is 0 (a ratio would be infinite).
+ */
+const METRICS: { key: keyof VendorTotals; phrase: string; zeroPhrase?: string; unit: 'ns' | 'count' | 'bytes' | 'rate' }[] = [
   { key: 'bitmapReadNs', phrase: 'spends {r}× as long reading dirty bitmaps as {o}', unit: 'ns' },
   { key: 'pteReads', phrase: 'reads {r}× as many PTEs as {o}', unit: 'count' },
   { key: 'pteWritesAtomic', phrase: 'makes {r}× as many hardware A/D updates as {o}', unit: 'count' },
   { key: 'invalidations', phrase: 'issues {r}× as many invalidation commands as {o}', unit: 'count' },
   { key: 'iotlbMissRate', phrase: 'has {r}× the IOTLB miss rate of {o}', unit: 'rate' },
-  { key: 'faults', phrase: 'takes {r}× as many faults as {o}', unit: 'count' },
+  { key: 'faults', phrase: 'takes {r}× as many faults as {o}', zeroPhrase: 'takes faults where {o} takes none', unit: 'count' },
   { key: 'dirtyPages', phrase: 'reports {r}× as many dirty pages as {o}', unit: 'count' },
-  { key: 'missedPages', phrase: 'loses {r}× as many dirty pages as {o}', unit: 'count' },
+  { key: 'missedPages', phrase: 'loses {r}× as many dirty pages as {o}', zeroPhrase: 'loses dirty pages where {o} loses none', unit: 'count' },
   { key: 'downtimeNs', phrase: 'has {r}× the downtime of {o}', unit: 'ns' },
   { key: 'totalNs', phrase: 'takes {r}× as long to migrate as {o}', unit: 'ns' },
 ];
@@ -163,6 +166,8 @@ function cause(key: keyof VendorTotals, hi: VendorResult, lo: VendorResult): str
       return `writes that hit an IOTLB entry caching "already dirty" after an unflushed clear never set D again`;
     }
     case 'dirtyPages':
+      // Fewer reported pages because they were lost is not a leaf-size effect.
+      if (lo.totals.missedPages > 0) return `${VENDOR_TITLES[lo.vendor]} missed ${fmt(lo.totals.missedPages, 'count')} written pages, so it reports fewer`;
       return 'dirty state is recorded per leaf, so larger or replicated leaves report more 4 KiB pages';
     default: {
       // Downtime and migration time follow from what is sent and how long the reads take.
@@ -193,8 +198,12 @@ export function compareVendors(scenario: string, seed: number, results: VendorRe
     const trivial = m.unit === 'rate' ? max.v < 0.01 : m.unit === 'ns' ? max.v < 1000 : max.v < 10;
     if (results.length > 1 && ratio >= 1.25 && !trivial && max.r !== min.r) {
       const r = Number.isFinite(ratio) ? ratio.toFixed(ratio >= 10 ? 0 : 1) : '∞';
+      const phrase = !Number.isFinite(ratio) && m.zeroPhrase ? m.zeroPhrase : m.phrase;
+      // A vendor that lost dirty pages is "cheaper" on every cost only because it read less.
+      const lost = min.r.totals.missedPages;
+      const caveat = m.key !== 'missedPages' && m.key !== 'dirtyPages' && lost > 0 ? ` (${VENDOR_TITLES[min.r.vendor]} missed ${fmt(lost, 'count')} written pages, so its lower figure is not a saving)` : '';
       explanations.push(
-        `${VENDOR_TITLES[max.r.vendor]} ${m.phrase.replace('{r}', r).replace('{o}', VENDOR_TITLES[min.r.vendor])} (${fmt(max.v, m.unit)} vs ${fmt(min.v, m.unit)}): ${cause(m.key, max.r, min.r)}.`,
+        `${VENDOR_TITLES[max.r.vendor]} ${phrase.replace('{r}', r).replace('{o}', VENDOR_TITLES[min.r.vendor])} (${fmt(max.v, m.unit)} vs ${fmt(min.v, m.unit)}): ${cause(m.key, max.r, min.r)}${caveat}.`,
       );
     }
   }

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { compareVendors, vendorResult } from '../../../core/scenario/compare';
 import type { MigrationReport, RoundReport } from '../../../core/workload/migration';
 
-function report(counters: Record<string, number>, dirtyPages: number, bitmapReadNs: number): MigrationReport {
-  const round: RoundReport = { round: 0, ts: 0, dur: 1e6, bytesSent: 1 << 30, dmaAccesses: 1000, dirtyPages, missedPages: 0, bitmapReadNs, iotlbMissRate: 0, counters };
-  return { rounds: [round], converged: true, finalDirtyPages: 0, missedPages: 0, switchoverNs: 1000, downtimeNs: 2e6, totalBytesSent: 1 << 30, totalNs: 5e6 };
+function report(counters: Record<string, number>, dirtyPages: number, bitmapReadNs: number, missedPages = 0): MigrationReport {
+  const round: RoundReport = { round: 0, ts: 0, dur: 1e6, bytesSent: 1 << 30, dmaAccesses: 1000, dirtyPages, missedPages, bitmapReadNs, iotlbMissRate: 0, counters };
+  return { rounds: [round], converged: true, finalDirtyPages: 0, missedPages, switchoverNs: 1000, downtimeNs: 2e6, totalBytesSent: 1 << 30, totalNs: 5e6 };
 }
 
 describe('vendor comparison summary', () => {
@@ -20,5 +20,16 @@ describe('vendor comparison summary', () => {
     expect(line).toContain('16.0 PTE reads per dirty page vs 1.0');
     // Equal invalidation counts produce no line.
     expect(s.explanations.some((l) => l.includes('invalidation commands'))).toBe(false);
+  });
+
+  it('a vendor that lost dirty pages: no infinite ratio, fewer reported pages blamed on the loss, its lower costs flagged', () => {
+    const amd = vendorResult('amd', 1, report({ pte_read: 3000, pte_write_atomic: 3000 }, 3000, 90_000));
+    const smmu = vendorResult('smmuv3', 2, report({ pte_read: 2000, pte_write_atomic: 2000 }, 2000, 60_000, 1000));
+    const lines = compareVendors('t', 1, [amd, smmu]).explanations;
+    const lost = lines.find((l) => l.includes('loses'))!;
+    expect(lost).toContain('Arm SMMUv3 loses dirty pages where AMD-Vi loses none (1,000 vs 0)');
+    expect(lost).not.toContain('∞');
+    expect(lines.find((l) => l.includes('reports'))).toContain('Arm SMMUv3 missed 1,000 written pages, so it reports fewer');
+    expect(lines.find((l) => l.includes('reading dirty bitmaps'))).toContain('so its lower figure is not a saving');
   });
 });
