@@ -139,6 +139,10 @@ export const scenarioSchema = z
           .enum(SMMUV3_DIRTY_DESIGNS)
           .default('v2')
           .describe("SMMUv3 dirty tracking: 'v2' mainline (DBM on every writable leaf from domain creation; enabling is a clearing read), 'rfc-v1' the 2022 RFC v1 range op (DBM set by a walk + flush at enable; maps made after enabling are never tracked, errata E20), 'rfc-v1-faithful' the RFC v1 code as posted (E6: enabling fails with -EINVAL)"),
+        intelRfcFaithful: z
+          .boolean()
+          .default(false)
+          .describe("VT-d: the RFC v1 unmap-with-dirty code as posted (patch 19 dma_clear_pte_dirty tests (val & VTD_PAGE_MASK) & DMA_SL_PTE_DIRTY, errata E2): with migration.switchover 'unmap-read-dirty' no dirty page is reported; other switch-over methods are unaffected"),
       })
       .strict()
       .prefault({})

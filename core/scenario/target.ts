@@ -32,10 +32,12 @@ import { SMMUV3_DIRTY_DESIGNS } from './schema';
 /**
  * Scenario `hardware` switches as caps of each vendor's system (createIommuSystem `caps`).
  * SMMUv3: caps.dirtyDesign is the index of the design (SMMU_DIRTY_DESIGNS in
- * core/iommu/smmuv3/driver.ts, same order as SMMUV3_DIRTY_DESIGNS).
+ * core/iommu/smmuv3/driver.ts, same order as SMMUV3_DIRTY_DESIGNS). VT-d: caps.rfcFaithful
+ * (hardware.intelRfcFaithful; errata E2 of the RFC unmap-with-dirty, core/iommu/intel/driver.ts).
  */
 export const HARDWARE_CAPS: Partial<Record<VendorName, (h: Scenario['hardware']) => Record<string, number | boolean>>> = {
   smmuv3: (h) => ({ dirtyDesign: SMMUV3_DIRTY_DESIGNS.indexOf(h.smmuv3DirtyDesign) }),
+  intel: (h) => ({ rfcFaithful: h.intelRfcFaithful }),
 };
 
 /** Cost of IOMMU_HWPT_SET_DIRTY_TRACKING (enable) on one vendor. */

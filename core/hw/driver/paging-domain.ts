@@ -11,7 +11,8 @@
  */
 import type { GenericPt, TablePool } from '../../pt';
 import { iotlbGatherInit, iotlbGatherIsEmpty, iotlbGatherReleaseFreelist } from '../../pt';
-import type { IommuDirtyBitmap, IotlbGather, IovaBitmapSink } from '../../pt/types';
+import type { IommuDirtyBitmap, IotlbGather, IovaBitmapSink, LeafRef } from '../../pt/types';
+import { IOMMU_DIRTY_NO_CLEAR } from '../../pt/types';
 import type { IommuDevice, IommuDirtyOps, IommuDomain, IommuDomainGeometry, IommuDomainOps, IommuDriver } from '../../iommu/types';
 import { ERRNO } from '../../errno';
 import type { IommuHwModel } from '../engine';
@@ -35,6 +36,40 @@ export interface VendorDomainHooks {
   cachesNonPresent?(): boolean;
   /** enforce_cache_coherency of this vendor's domains; absent = the domain cannot enforce. */
   enforceCacheCoherency?(domain: PagingDomain): boolean;
+  /**
+   * RFC unmap_read_dirty's own per-leaf dirty test (patch 10 AMD `free_pte_dirty`, patch 19
+   * Intel `dma_clear_pte_dirty`; spec/dirty-tracking.md §2.5, §4.1, §4.3): given the raw IOPTE
+   * of a leaf the format reports dirty, as the cmpxchg-to-zero read it (`lo`/`hi` 32-bit
+   * halves), whether the driver records it. Absent = the format's dirty bit decides (what the
+   * RFC intended). A vendor installs it only for an errata what-if (VT-d E2, spec §7).
+   */
+  unmapReadDirtyTest?(domain: PagingDomain, lo: number, hi: number): boolean;
+}
+
+/**
+ * Forwards a record only when the vendor's {@link VendorDomainHooks.unmapReadDirtyTest}
+ * accepts the leaf's raw IOPTE (read before the clear: the walk runs with
+ * IOMMU_DIRTY_NO_CLEAR). `dropped` counts the dirty leaves the test rejected.
+ */
+class TestedSink implements IovaBitmapSink {
+  dropped = 0;
+  private readonly ref: LeafRef = { page: 0, index: 0, level: 0, sizeLg2: 0, oa: 0, levelsWalked: 0 };
+  constructor(
+    private readonly domain: PagingDomain,
+    private readonly test: (domain: PagingDomain, lo: number, hi: number) => boolean,
+    private readonly inner: IovaBitmapSink | null,
+  ) {}
+  set(iova: number, length: number): void {
+    const pt = this.domain.pt;
+    if (pt.lookupLeaf(iova, this.ref)) {
+      const t = pt.pool.pages[this.ref.page]!;
+      if (!this.test(this.domain, t[2 * this.ref.index]!, t[2 * this.ref.index + 1]!)) {
+        this.dropped++;
+        return;
+      }
+    }
+    this.inner?.set(iova, length);
+  }
 }
 
 /** Counts dirty records on their way to the caller's bitmap (for cost charging). */
@@ -227,14 +262,24 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
   unmapReadDirty(_d: IommuDomain, iova: number, size: number, gather: IotlbGather, dirty: IommuDirtyBitmap): number {
     const ts = this.hw.clock.now;
     const sink = new CountingSink(dirty.bitmap);
+    const test = this.hooks.unmapReadDirtyTest;
+    let tested: TestedSink | null = null;
+    if (test) {
+      // The vendor's own test decides per leaf: look at each dirty leaf's raw IOPTE before it
+      // is cleared (a non-clearing pass, not charged: the RFC reads the value in the same
+      // cmpxchg that zeroes it), then clear below with nothing recorded.
+      tested = new TestedSink(this, test, sink);
+      const r = this.pt.readAndClearDirty(iova, size, IOMMU_DIRTY_NO_CLEAR, { bitmap: tested, gather: iotlbGatherInit() });
+      if (r < 0 && r !== -ERRNO.EOPNOTSUPP) return 0;
+    }
     // The RFC's dirty bitmap in this path has no gather of its own: records go to the unmap gather.
     const read0 = this.pt.stats.dirtyEntriesRead;
     const clr0 = this.pt.stats.dirtyEntriesCleared;
-    const rc = this.pt.readAndClearDirty(iova, size, 0, { bitmap: sink, gather });
+    const rc = this.pt.readAndClearDirty(iova, size, 0, { bitmap: tested ? null : sink, gather });
     if (rc < 0 && rc !== -ERRNO.EOPNOTSUPP) return 0;
     this.chargeWalk(this.pt.stats.dirtyEntriesRead - read0, this.pt.stats.dirtyEntriesCleared - clr0);
     const bytes = this.unmapPages(this, iova, size, 1, gather);
-    this.trace('unmap_read_dirty', ts, { iova, size, bytes, dirty_leaves: sink.n });
+    this.trace('unmap_read_dirty', ts, { iova, size, bytes, dirty_leaves: sink.n, ...(tested ? { dirty_dropped: tested.dropped } : {}) });
     return bytes;
   }
 

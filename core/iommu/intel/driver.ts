@@ -9,6 +9,14 @@
  * per batch), set_dirty_tracking (SSADE per device + Table-23 flushes, rollback on failure)
  * and read_and_clear_dirty.
  *
+ * What-if `caps.rfcFaithful` (boolean, default false): the RFC v1 unmap-with-dirty as posted
+ * (patch 19 `intel_iommu_unmap_read_dirty` → `dma_pte_clear_level(…, dirty)` →
+ * `dma_clear_pte_dirty`, spec/dirty-tracking.md §4.3 L822-826), with errata E2 (§7 L1114-1116):
+ * the dirty test is `(val & VTD_PAGE_MASK) & DMA_SL_PTE_DIRTY`, and VTD_PAGE_MASK removes bits
+ * 0-11, so D (bit 9) is never seen: IOMMU_IOAS_UNMAP_DIRTY unmaps every page and reports none.
+ * Default: the intended test `val & DMA_SL_PTE_DIRTY` (the format's D bit, as the generic walk
+ * reads it). Only the unmap-read-dirty path differs; read_and_clear_dirty is unaffected.
+ *
  * Sources: spec/dirty-tracking.md §4.3 (RFC), spec/upstream-uapi.md §4.2 (mainline),
  * drivers/iommu/intel/iommu.c (intel_iommu_domain_alloc_first_stage, compute_vasz_lg2_fs,
  * paging_domain_compatible_first_stage, domain_setup_first_level), drivers/iommu/intel/cache.c
@@ -44,6 +52,20 @@ const MAX_AGAW_PFN_WIDTH = 52;
 const SZ_4K = 4096;
 const SZ_2M = 2 ** 21;
 const SZ_1G = 2 ** 30;
+/** VTD_PAGE_SHIFT 12: VTD_PAGE_MASK = ((u64)-1) << VTD_PAGE_SHIFT (include/linux/intel-iommu.h). */
+export const VTD_PAGE_MASK = ((1n << 64n) - 1n) & ~((1n << 12n) - 1n);
+/** DMA_SL_PTE_DIRTY_BIT 9 (RFC patch 18, spec/dirty-tracking.md §4.3 "Second-level PTE"). */
+export const DMA_SL_PTE_DIRTY = 1n << 9n;
+
+/**
+ * The dirty test of `dma_clear_pte_dirty` (RFC patch 19) on the 64-bit PTE value the
+ * cmpxchg-to-zero returned. `faithful`: as posted, `(val & VTD_PAGE_MASK) & DMA_SL_PTE_DIRTY`
+ * (errata E2, spec/dirty-tracking.md §7 L1114-1116: always 0); otherwise the intended
+ * `val & DMA_SL_PTE_DIRTY`.
+ */
+export function dmaClearPteDirtyTest(val: bigint, faithful: boolean): boolean {
+  return ((faithful ? val & VTD_PAGE_MASK : val) & DMA_SL_PTE_DIRTY) !== 0n;
+}
 
 /**
  * A first-stage paging domain (intel_fs_paging_domain_ops): an x86_64 table, no dirty ops.
@@ -106,6 +128,13 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
   readonly devices = new Map<number, VtdDevice>();
   private nextDid = 1;
   private readonly freeDids: number[] = [];
+  /** caps.rfcFaithful: the RFC v1 unmap-with-dirty as posted (errata E2), see the file comment. */
+  readonly rfcFaithful: boolean;
+  /**
+   * VendorDomainHooks.unmapReadDirtyTest of second-stage domains: installed only with
+   * caps.rfcFaithful (E2); absent, the generic walk's D bit decides (the intended behaviour).
+   */
+  readonly unmapReadDirtyTest?: (domain: PagingDomain, lo: number, hi: number) => boolean;
   /**
    * Domain hooks of first-stage domains: the driver's, except iotlb_sync_map, which mainline
    * sets for first stage only when rwbf_required() (CAP.RWBF, not modelled: 0), never for
@@ -130,6 +159,10 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
       { clock: opts.clock, recorder: opts.recorder, cost: VTD_COSTS, costOverrides: opts.costOverrides, iotlbEntries: opts.iotlbEntries ?? 64, memBase: VTD_MEM_BASE },
       (opts.caps ?? {}) as VtdHwCaps,
     );
+    this.rfcFaithful = opts.caps?.rfcFaithful === true;
+    if (this.rfcFaithful) {
+      this.unmapReadDirtyTest = (_d, lo, hi) => dmaClearPteDirtyTest((BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0), true);
+    }
   }
 
   /**
