@@ -71,9 +71,16 @@ export interface IommufdOptions {
    * group has no isolated MSI with a dev_warn instead of -EPERM.
    */
   allowUnsafeInterrupts: boolean;
+  /**
+   * What-if: read dirty bitmaps with the 2022 RFC v1 code as posted (exact-area requests, the
+   * iommufd_dirty_iter chunking and iommu_dirty_bitmap_record) instead of struct iova_bitmap,
+   * with errata E10 (over-walk past `length` into the next area: lost dirties) and E11
+   * (unaligned user bitmaps spill past the pinned page). core/iommufd/rfc_dirty.ts. Default false.
+   */
+  rfcIovaBitmap: boolean;
 }
 
-export const DEFAULT_OPTIONS: IommufdOptions = { propagateDirtyErrors: false, splitWithCut: true, bitmapWindowPages: 512, allowUnsafeInterrupts: false };
+export const DEFAULT_OPTIONS: IommufdOptions = { propagateDirtyErrors: false, splitWithCut: true, bitmapWindowPages: 512, allowUnsafeInterrupts: false, rfcIovaBitmap: false };
 
 /** Options for {@link IommufdCtx}. */
 export interface IommufdCtxInit {

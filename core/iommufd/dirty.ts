@@ -14,6 +14,7 @@ import { newIotlbGather } from './iommu_core';
 import type { IoPagetable } from './io_pagetable';
 import { IOVA_MAX, areaLength } from './io_pagetable';
 import { IovaBitmap } from './iova_bitmap';
+import { rfcReadAndClearDirtyData } from './rfc_dirty';
 
 /** struct iommu_hwpt_get_dirty_bitmap fields the walk needs (bytes). */
 export interface DirtyRequest {
@@ -68,9 +69,11 @@ export function checkIovaRange(iopt: IoPagetable, iova: bigint, length: bigint, 
 /**
  * iommu_read_and_clear_dirty for one domain (the HWPT's): -EOPNOTSUPP without dirty ops,
  * -ENOMEM when the bitmap cannot be set up; walk errors are returned only with
- * options.propagateDirtyErrors (mainline returns 0).
+ * options.propagateDirtyErrors (mainline returns 0). With options.rfcIovaBitmap the RFC v1
+ * read path as posted instead (core/iommufd/rfc_dirty.ts, errata E10/E11).
  */
 export function readAndClearDirtyData(ctx: IommufdCtx, iopt: IoPagetable, domain: IommuDomain, flags: number, req: DirtyRequest, stats?: DirtyReadStats): number {
+  if (ctx.options.rfcIovaBitmap) return rfcReadAndClearDirtyData(ctx, iopt, domain, flags, req, stats);
   const ops = domain.dirtyOps;
   if (!ops) return -ERRNO.EOPNOTSUPP;
   const bm = IovaBitmap.alloc(ctx.mm, ctx.fail, req.data, req.iova, req.length, req.page_size, ctx.options.bitmapWindowPages);

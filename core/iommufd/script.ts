@@ -45,7 +45,7 @@ export type ScriptCall = z.infer<typeof ScriptCall>;
 /** A whole script. */
 export const Script = z.object({
   vendor: z.enum(['amd', 'intel', 'smmuv3', 'mock']).optional(),
-  options: z.object({ propagateDirtyErrors: z.boolean(), splitWithCut: z.boolean(), bitmapWindowPages: z.number().int().positive() }).partial().optional(),
+  options: z.object({ propagateDirtyErrors: z.boolean(), splitWithCut: z.boolean(), bitmapWindowPages: z.number().int().positive(), rfcIovaBitmap: z.boolean() }).partial().optional(),
   calls: z.array(ScriptCall),
 });
 export type Script = z.infer<typeof Script>;
