@@ -11,7 +11,7 @@
  *
  * What-if `caps.rfcFaithful` (boolean, default false): the RFC v1 unmap-with-dirty as posted
  * (patch 19 `intel_iommu_unmap_read_dirty` → `dma_pte_clear_level(…, dirty)` →
- * `dma_clear_pte_dirty`, spec/dirty-tracking.md §4.3 L822-826), with errata E2 (§7 L1114-1116):
+ * `dma_clear_pte_dirty`, spec/dirty-tracking.md §4.3 L824-828), with errata E2 (§7 L1113-1115):
  * the dirty test is `(val & VTD_PAGE_MASK) & DMA_SL_PTE_DIRTY`, and VTD_PAGE_MASK removes bits
  * 0-11, so D (bit 9) is never seen: IOMMU_IOAS_UNMAP_DIRTY unmaps every page and reports none.
  * Default: the intended test `val & DMA_SL_PTE_DIRTY` (the format's D bit, as the generic walk
@@ -60,7 +60,7 @@ export const DMA_SL_PTE_DIRTY = 1n << 9n;
 /**
  * The dirty test of `dma_clear_pte_dirty` (RFC patch 19) on the 64-bit PTE value the
  * cmpxchg-to-zero returned. `faithful`: as posted, `(val & VTD_PAGE_MASK) & DMA_SL_PTE_DIRTY`
- * (errata E2, spec/dirty-tracking.md §7 L1114-1116: always 0); otherwise the intended
+ * (errata E2, spec/dirty-tracking.md §7 L1113-1115: always 0); otherwise the intended
  * `val & DMA_SL_PTE_DIRTY`.
  */
 export function dmaClearPteDirtyTest(val: bigint, faithful: boolean): boolean {
