@@ -43,6 +43,8 @@ export interface VendorResult {
    * invalidation commands (the INV_TYPES counters) and architected commands by name.
    */
   enable?: { ns: number; invalidations: number; commands: Record<string, number> };
+  /** Counter deltas of the final collection at switch-over (not in `totals`). */
+  switchoverCounters?: Record<string, number>;
 }
 
 export interface ComparisonSummary {
@@ -85,6 +87,7 @@ export function vendorResult(vendor: VendorName, runId: number | null, m: Migrat
     rounds: m.rounds,
     commands,
     ...(enable ? { enable } : {}),
+    ...(m.switchoverCounters ? { switchoverCounters: m.switchoverCounters } : {}),
     totals: {
       rounds: m.rounds.length,
       converged: m.converged,
@@ -157,7 +160,7 @@ function cause(key: keyof VendorTotals, hi: VendorResult, lo: VendorResult): str
       return `${fmt(t.faults, 'count')} fault records`;
     case 'missedPages': {
       // target.ts counts lost pages whose leaf is writable without its dirty modifier (Arm DBM).
-      const untracked = hi.rounds.reduce((s, r) => s + (r.counters.missed_untracked_leaf ?? 0), 0);
+      const untracked = hi.rounds.reduce((s, r) => s + (r.counters.missed_untracked_leaf ?? 0), 0) + (hi.switchoverCounters?.missed_untracked_leaf ?? 0);
       if (untracked > 0) {
         const stale = t.missedPages - untracked;
         return `${fmt(untracked, 'count')} of them were written through writable leaves that never got DBM (mapped after dirty tracking was enabled: a per-mapping enable, as in the SMMUv3 RFC v1 range op, errata E20, does not cover later maps)` +

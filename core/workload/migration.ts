@@ -3,7 +3,8 @@
  *
  * Round 0 sends all guest memory; every later round sends the pages the previous dirty read
  * found, while the devices keep writing. Each round ends with one dirty read (upstream:
- * IOMMU_HWPT_GET_DIRTY_BITMAP, which clears and flushes once). Switch-over happens when the
+ * IOMMU_HWPT_GET_DIRTY_BITMAP, which clears and flushes once); the devices also write during
+ * the read, and those writes are collected by the next read (the final one at switch-over). Switch-over happens when the
  * remaining dirty data fits the downtime budget (QEMU migration_update_counters:
  * threshold = bandwidth × downtime-limit) or after `maxRounds`; then the final collection
  * (GET_DIRTY_BITMAP, the RFC's unmap-with-dirty, or write-protect-and-clear) runs with the
@@ -83,6 +84,8 @@ export interface MigrationReport {
   missedPages: number;
   /** Cost of the final collection, ns. */
   switchoverNs: number;
+  /** Counter deltas of the final collection (e.g. missed_untracked_leaf of its lost pages). */
+  switchoverCounters?: Record<string, number>;
   /** Stop-and-copy time: final collection plus sending the remaining pages, ns. */
   downtimeNs: number;
   totalBytesSent: number;
@@ -149,6 +152,10 @@ export function runPrecopy(target: MigrationTarget, devices: WorkloadGenerator[]
     const readStart = clock.now;
     const { dirty: dirtyPages, missed: missedPages } = target.readDirty(round);
     const bitmapReadNs = clock.now - readStart;
+    // The devices keep writing while the bitmap is read (the VM runs until switch-over), so
+    // a slow read means more dirtying: writes of the read window land in the next collection
+    // (the final one, with the devices stopped, after the last pre-copy read).
+    devices.forEach((g, i) => (dmaAccesses += g.run(readStart, clock.now, sinks[i])));
     const after = target.counters();
     if (hooks.onSample) hooks.onSample(readStart, clock.now, delta(after, last));
     const counters = delta(after, before);
@@ -180,7 +187,9 @@ export function runPrecopy(target: MigrationTarget, devices: WorkloadGenerator[]
   // reports pages dirtied after the last read; adding both counts is an upper bound (a page
   // may be in both), which is what a migration tool must budget for.
   const swStart = clock.now;
+  const swBefore = target.counters();
   const final = target.switchover(p.switchover);
+  const switchoverCounters = delta(target.counters(), swBefore);
   const finalDirtyPages = final.dirty;
   const switchoverNs = clock.now - swStart;
   const remaining = toSend + finalDirtyPages * BITMAP_PAGE;
@@ -188,5 +197,5 @@ export function runPrecopy(target: MigrationTarget, devices: WorkloadGenerator[]
   clock.now += downtimeNs - switchoverNs;
   const totalBytesSent = rounds.reduce((s, r) => s + r.bytesSent, 0) + remaining;
   const missedPages = rounds.reduce((s, r) => s + r.missedPages, 0) + final.missed;
-  return { rounds, converged, finalDirtyPages, missedPages, switchoverNs, downtimeNs, totalBytesSent, totalNs: clock.now };
+  return { rounds, converged, finalDirtyPages, missedPages, switchoverNs, switchoverCounters, downtimeNs, totalBytesSent, totalNs: clock.now };
 }

@@ -26,7 +26,8 @@ function run(vendor: VendorName, input: ScenarioInput): VendorResult {
   return vendorResult(vendor, null, runVendor(scenarioSchema.parse(input), vendor, NULL_RECORDER));
 }
 
-const sum = (r: VendorResult, k: string): number => r.rounds.reduce((s, x) => s + (x.counters[k] ?? 0), 0);
+/** A counter over the pre-copy rounds and the final collection at switch-over. */
+const sum = (r: VendorResult, k: string): number => r.rounds.reduce((s, x) => s + (x.counters[k] ?? 0), 0) + (r.switchoverCounters?.[k] ?? 0);
 
 describe('scenario: SMMUv3 dirty design and late maps', () => {
   it('schema: defaults v2 and 0; the design list matches the driver; mappedAfterEnable is validated', () => {
