@@ -4,9 +4,10 @@ import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 import svelteParser from 'svelte-eslint-parser';
+import boundaries from 'eslint-plugin-boundaries';
 
 // Exact module names (`paths`), so a relative './events' is not mistaken for node's 'events'.
-const NODE_ONLY_MSG = 'Node-only module: allowed only in core/store, core/cli and the hosts (DESIGN.md §2).';
+const NODE_ONLY_MSG = 'Node-only module: allowed only in core/store, core/run, core/cli and the hosts (docs/architecture.md).';
 const nodeOnlyPaths = [...builtinModules, 'better-sqlite3', 'ws', 'tsx'].map((name) => ({ name, message: NODE_ONLY_MSG }));
 const nodeOnly = { group: ['node:*', 'tsx/*', 'better-sqlite3/*'], message: NODE_ONLY_MSG };
 const noElectron = { group: ['electron', 'electron/*', '@electron/*'], message: 'core/ never imports electron (DESIGN.md §2).' };
@@ -14,6 +15,39 @@ const noHosts = { group: ['**/electron/**', '**/renderer/**'], message: 'core/ n
 const noDomGlobals = ['window', 'document', 'navigator', 'localStorage', 'HTMLElement'].map((name) => ({
   name,
   message: 'core/ never uses DOM globals (DESIGN.md §2).',
+}));
+
+
+// The layer order of docs/architecture.md: each element may import only the elements listed
+// (its own always). Lower layers never import higher ones; the store knows runs and events
+// (trace), not scenarios; the hosts call the engine's orchestration (run), never the CLI.
+const LAYERS = {
+  base: [],
+  uapi: ['base'],
+  trace: ['base'],
+  pt: ['base', 'trace'],
+  hw: ['base', 'uapi', 'pt', 'trace'],
+  iommu: ['base', 'uapi', 'pt', 'hw', 'trace'],
+  iommufd: ['base', 'uapi', 'pt', 'iommu', 'trace'],
+  workload: ['base', 'uapi', 'pt', 'iommu', 'iommufd', 'trace'],
+  scenario: ['base', 'uapi', 'iommu', 'iommufd', 'workload', 'trace'],
+  store: ['base', 'trace'],
+  run: ['base', 'pt', 'iommu', 'workload', 'scenario', 'store', 'trace'],
+  cli: ['base', 'uapi', 'iommu', 'iommufd', 'workload', 'scenario', 'store', 'run', 'trace'],
+  sweep: ['base', 'iommu', 'scenario', 'store', 'run', 'trace'],
+  shell: ['base', 'pt', 'iommu', 'scenario', 'store', 'run', 'trace'],
+  renderer: ['shell'],
+};
+const layerElements = [
+  { type: 'shell', pattern: 'electron' },
+  { type: 'renderer', pattern: 'renderer' },
+  ...Object.keys(LAYERS)
+    .filter((t) => !['shell', 'renderer'].includes(t))
+    .map((t) => ({ type: t, pattern: `core/${t}` })),
+];
+const layerPolicies = Object.entries(LAYERS).map(([from, to]) => ({
+  from: { element: { type: from } },
+  allow: { to: { element: { types: { anyOf: [from, ...to] } } } },
 }));
 
 export default tseslint.config(
@@ -32,14 +66,14 @@ export default tseslint.config(
   },
   {
     files: ['core/**/*.ts'],
-    ignores: ['core/store/**', 'core/cli/**'],
+    ignores: ['core/store/**', 'core/run/**', 'core/cli/**'],
     rules: {
       'no-restricted-imports': ['error', { paths: nodeOnlyPaths, patterns: [noElectron, noHosts, nodeOnly] }],
       'no-restricted-globals': ['error', ...noDomGlobals],
     },
   },
   {
-    files: ['core/store/**/*.ts', 'core/cli/**/*.ts'],
+    files: ['core/store/**/*.ts', 'core/run/**/*.ts', 'core/cli/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [noElectron, noHosts] }],
       'no-restricted-globals': ['error', ...noDomGlobals],
@@ -60,6 +94,28 @@ export default tseslint.config(
             noElectron,
           ],
         },
+      ],
+    },
+  },
+  {
+    // Layer order (eslint-plugin-boundaries): relative imports between the elements above.
+    files: ['core/**/*.ts', 'electron/**/*.ts', 'renderer/**/*.ts', 'renderer/**/*.svelte'],
+    plugins: { boundaries },
+    settings: {
+      'import/resolver': { node: { extensions: ['.ts', '.svelte.ts', '.js', '.mjs', '.svelte'] } },
+      'boundaries/elements': layerElements,
+      'boundaries/include': ['core/**', 'electron/**', 'renderer/**'],
+    },
+    rules: { 'boundaries/dependencies': ['error', { default: 'disallow', policies: layerPolicies }] },
+  },
+  {
+    // The API contract holds types and the method list; the shapes it shares with core come
+    // from pure type files only (so the renderer can import it).
+    files: ['electron/api.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\.\\./core/(?!store/queries/types$|run/replay-types$)', message: 'electron/api.ts may import only the pure type files of core (store/queries/types, run/replay-types).' }] },
       ],
     },
   },

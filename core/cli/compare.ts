@@ -7,7 +7,7 @@ import { openRunSink } from '../store/run-sink';
 import { resolveScenario } from './scenario-arg';
 import { compareProgress } from './progress';
 import { formatSummary } from './format';
-import { parallelExecutor } from './parallel';
+import { parallelExecutor } from '../run/parallel';
 
 interface CompareFlags {
   db?: string;

@@ -1,5 +1,5 @@
 /** Plain-text rendering of a comparison summary for the terminal. */
-import { VENDOR_TITLES } from '../iommu/vendors';
+import { vendorTitle } from '../iommu/registry';
 import type { ComparisonSummary, VendorTotals } from '../scenario/compare';
 
 const ROWS: { key: keyof VendorTotals; label: string; fmt: (v: number) => string }[] = [
@@ -18,7 +18,7 @@ const ROWS: { key: keyof VendorTotals; label: string; fmt: (v: number) => string
 ];
 
 export function formatSummary(s: ComparisonSummary, db: string | null): string {
-  const cols = s.vendors.map((v) => VENDOR_TITLES[v.vendor]);
+  const cols = s.vendors.map((v) => vendorTitle(v.vendor));
   const w = Math.max(...ROWS.map((r) => r.label.length)) + 2;
   const cw = Math.max(14, ...cols.map((c) => c.length + 2));
   const lines = [`scenario ${s.scenario}, seed ${s.seed}${db ? `, recorded in ${db}` : ''}`, '', ''.padEnd(w) + cols.map((c) => c.padStart(cw)).join('')];

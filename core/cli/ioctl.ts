@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { runIoctlScript } from '../iommufd/script';
-import type { VendorName } from '../iommu/types';
+import { VENDOR_NAMES, type VendorName } from '../iommu/registry';
 
-const VENDORS: VendorName[] = ['amd', 'intel', 'smmuv3', 'mock'];
+const VENDORS: readonly VendorName[] = VENDOR_NAMES;
 
 export function registerIoctl(program: Command): void {
   program

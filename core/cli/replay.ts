@@ -4,19 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { SimClock } from '../hw/clock';
-import { createIommuSystem } from '../iommu/registry';
-import type { VendorName } from '../iommu/types';
+import type { VendorName } from '../iommu/registry';
 import { VENDORS } from '../scenario/schema';
 import { parseFtrace } from '../trace/ftrace';
 import { parseQemuXlate } from '../trace/qemu';
-import { NULL_RECORDER, type Recorder } from '../trace/types';
-import { replayTrace, type FlushPolicy, type ReplayDma, type ReplayOptions, type ReplayStats } from '../workload/replay';
+import { NULL_RECORDER } from '../trace/types';
+import type { FlushPolicy, ReplayDma } from '../workload/replay';
+import { replayOnVendor, type ReplayResult } from '../scenario/replay';
 import { openWriter, type TraceWriter } from '../store/writer';
-import { ENGINE_VERSION } from '../version';
-
-/** Requester ID of the replayed device (the fixtures' NVMe at 00:02.0 / SMMU sid 0x8). */
-const REPLAY_SID = 0x10;
+import { ENGINE_VERSION } from '../base/version';
 
 interface ReplayFlags {
   vendors: string;
@@ -26,40 +22,6 @@ interface ReplayFlags {
   xlate?: string;
   nonCoherent?: boolean;
   json?: boolean;
-}
-
-export interface ReplayResult {
-  vendor: VendorName;
-  runId: number | null;
-  stats: ReplayStats;
-  /** Exact hardware/driver counters after the replay ('cmd:<NAME>' per command). */
-  counters: Record<string, number>;
-  /** Simulated ns charged per cost action (core/hw/cost/model.ts), e.g. cache_flush_line. */
-  costNs: Record<string, number>;
-}
-
-/**
- * Replay parsed events on one vendor. 'caching' turns on the hardware that caches
- * non-present entries (VT-d CAP.CM, AMD NpCache; SMMUv3 has no such mode) and emulates
- * QEMU's caching-mode intel-iommu, which (7.2, the recorded fixtures) has no first-stage
- * translation: ECAP.FLTS = 0, so the VT-d driver falls back to second-stage domains as
- * intel_iommu_domain_alloc_paging_flags does. Without it, VT-d replays use first-stage
- * domains (PASID-based QI_EIOTLB flushes). `nonCoherent`
- * makes the table walker not snoop CPU caches (VT-d ECAP.SMPWC/C = 0, SMMUv3 IDR0.COHACC = 0), so
- * every IOPTE write is written back (PT_FEAT_DMA_INCOHERENT); AMD-Vi walks stay coherent.
- */
-export function replayOnVendor(
-  vendor: VendorName,
-  events: ReturnType<typeof parseFtrace>['events'],
-  o: { flush: FlushPolicy; dma: ReplayDma; xlate?: ReturnType<typeof parseQemuXlate>['translations']; recorder: Recorder; nonCoherent?: boolean } & Pick<ReplayOptions, 'onProgress' | 'signal'>,
-): Omit<ReplayResult, 'runId'> {
-  const clock = new SimClock();
-  const caps: Record<string, boolean> = o.flush === 'caching' ? { cachingMode: true, npCache: true, flts: false } : {};
-  if (o.nonCoherent) caps.coherent = false;
-  const system = createIommuSystem(vendor, { clock, recorder: o.recorder, caps });
-  const dev = system.addDevice({ sid: REPLAY_SID, name: 'nvme0' });
-  const stats = replayTrace(system.driver, dev, events, { flushPolicy: o.flush, dma: o.dma, xlate: o.xlate, recorder: o.recorder, onProgress: o.onProgress, signal: o.signal });
-  return { vendor, stats, counters: system.stats(), costNs: system.hw?.cost.nsByAction() ?? {} };
 }
 
 export function registerReplay(program: Command): void {

@@ -13,12 +13,12 @@
  *   → IOTLB fill with the dirty state → or a vendor fault record in the event queue.
  * No allocation per access on the hit path.
  */
-import { ERRNO } from '../errno';
+import { ERRNO } from '../base/errno';
 import type { LeafRef, PtIommu } from '../pt/types';
 import { HW_ACCESS, IOMMU_READ, IOMMU_WRITE } from '../pt/types';
 import type { Recorder } from '../trace/types';
-import type { SimClock } from './clock';
-import { POW2 } from './bits';
+import type { SimClock } from '../base/clock';
+import { POW2 } from '../base/bits';
 import { HwCounters } from './counters';
 import { CI, CostModel } from './cost/model';
 import type { CostAction, CostTable } from './cost/model';

@@ -16,7 +16,7 @@
  * Hot path: no allocation. A typed-array open-addressing hash (linear probing, backward-shift
  * deletion) indexes the slots; the probe loops over the page-size classes currently cached.
  */
-import { POW2 } from './bits';
+import { POW2 } from '../base/bits';
 
 const EMPTY = -1;
 /** 2^-n, exact, so iova * INV_POW2[s] equals iova / 2^s. */

@@ -8,7 +8,7 @@
  * byte values; allocation is deterministic (a bump allocator from `base`, freed pages are
  * reused lowest-first) so the same run always gives the same addresses.
  */
-import { hex64 } from './bits';
+import { hex64 } from '../base/bitfield';
 
 /** Size of one simulated page, bytes. */
 export const SIM_PAGE_SIZE = 4096;

@@ -1,77 +1,53 @@
 /**
- * Vendor name → system factory. A "system" is one IOMMU instance: its driver
- * (IommuDriver), a way to probe devices behind it, and (for the hardware-backed vendors)
- * the hardware model for inspection (tables, queues, IOTLB, counters).
- *
- * To register another vendor, add one line to SYSTEM_FACTORIES (or call
- * registerIommuSystem at start-up). Code outside core/iommu/<vendor>/ gets vendors only
- * through this map, never by branching on a name (DESIGN.md §2).
+ * The vendor registry: every IOMMU model the engine has, one line each. Adding a vendor is
+ * one folder (core/iommu/<vendor>/ with an index.ts exporting its {@link VendorEntry}, its
+ * hardware model in core/hw/<vendor>/) and one line in {@link VENDOR_ENTRIES}. Code outside
+ * the vendor folders gets vendors only from here: names, titles, factories and the caps
+ * switches they expose by purpose; it never branches on a vendor name.
  */
-import type { IommuHwModel } from '../hw/engine';
-import type { DeviceSpec } from '../hw/driver/device';
-import type { TablePool } from '../pt';
-import { AmdIommuDriver } from './amd/driver';
-import { createMockSystem } from './mock/system';
-import { VtdIommuDriver } from './intel/driver';
-import { SmmuV3Driver } from './smmuv3/driver';
-import type { IommuDevice, IommuDriver, IommuSystemOptions, VendorName } from './types';
+import { amdVendor } from './amd';
+import { intelVendor } from './intel';
+import { mockVendor } from './mock/system';
+import { smmuv3Vendor } from './smmuv3';
+import type { HwSystemOptions, IommuSystem, VendorEntry } from './system';
 
-export type { DeviceSpec } from '../hw/driver/device';
+export type { Caps, DeviceSpec, HwSystemOptions, IommuSystem, VendorEntry } from './system';
 
-/** Options of createIommuSystem: the contract's options plus an optional shared table pool. */
-export interface HwSystemOptions extends IommuSystemOptions {
-  /** Page-table memory (core/pt TablePool); a private pool when absent. */
-  pool?: TablePool;
+/** Every registered vendor, in display order. */
+export const VENDOR_ENTRIES = [amdVendor, intelVendor, smmuv3Vendor, mockVendor] as const;
+
+/** A registered driver name: amd | intel | smmuv3 | mock. */
+export type VendorName = (typeof VENDOR_ENTRIES)[number]['name'];
+
+/** Vendors that run scenarios and comparisons (hardware-backed), in display order. */
+export const SCENARIO_VENDORS = VENDOR_ENTRIES.filter((e) => e.scenarios).map((e) => e.name) as [VendorName, ...VendorName[]];
+
+/** Every registered driver name, in display order. */
+export const VENDOR_NAMES = VENDOR_ENTRIES.map((e) => e.name) as [VendorName, ...VendorName[]];
+
+const BY_NAME = new Map<string, VendorEntry>(VENDOR_ENTRIES.map((e) => [e.name, e]));
+
+/** The entry of a driver name. @throws RangeError for an unregistered name. */
+export function vendorEntry(name: string): VendorEntry {
+  const e = BY_NAME.get(name);
+  if (!e) throw new RangeError(`no IOMMU system registered for vendor '${name}'`);
+  return e;
 }
 
-/** One IOMMU instance with its driver, devices and (optionally) hardware model. */
-export interface IommuSystem {
-  readonly vendor: VendorName;
-  readonly driver: IommuDriver;
-  /** Probe a device behind this IOMMU (it starts blocked). Throws RangeError on a bad or duplicate sid. */
-  addDevice(spec: DeviceSpec): IommuDevice;
-  /** The hardware model (null for models without one, e.g. the selftest mock). */
-  readonly hw: IommuHwModel | null;
-  /** Exact counters by name (vendor-neutral names plus 'cmd:<COMMAND>' per command). */
-  stats(): Record<string, number>;
+/** Whether `name` is a registered driver name. */
+export function isVendorName(name: string): name is VendorName {
+  return BY_NAME.has(name);
 }
 
-export type IommuSystemFactory = (opts: HwSystemOptions) => IommuSystem;
-
-function hwSystem<D extends IommuDriver & { hw: IommuHwModel; addDevice(s: DeviceSpec): IommuDevice }>(vendor: VendorName, d: D): IommuSystem {
-  return {
-    vendor,
-    driver: d,
-    hw: d.hw,
-    addDevice: (s) => d.addDevice(s),
-    stats: () => d.hw.stats(),
-  };
-}
-
-/** The registry. The mock engineer adds `mock: (o) => ...` here. */
-export const SYSTEM_FACTORIES: Partial<Record<VendorName, IommuSystemFactory>> = {
-  amd: (o) => hwSystem('amd', new AmdIommuDriver(o)),
-  intel: (o) => hwSystem('intel', new VtdIommuDriver(o)),
-  smmuv3: (o) => hwSystem('smmuv3', new SmmuV3Driver(o)),
-  mock: (o) => createMockSystem(o),
-};
-
-/** Register (or replace) a vendor's factory. */
-export function registerIommuSystem(vendor: VendorName, f: IommuSystemFactory): void {
-  SYSTEM_FACTORIES[vendor] = f;
-}
-
-/** Vendors with a registered factory. */
-export function registeredVendors(): VendorName[] {
-  return Object.keys(SYSTEM_FACTORIES) as VendorName[];
+/** Human title of a driver name ("AMD-Vi"); the name itself when unregistered (e.g. read from an old database). */
+export function vendorTitle(name: string): string {
+  return BY_NAME.get(name)?.title ?? name;
 }
 
 /**
  * Build one IOMMU system for `vendor`. Throws RangeError for an unregistered vendor or an
  * invalid option (e.g. an unknown cost-override name).
  */
-export function createIommuSystem(vendor: VendorName, opts: HwSystemOptions): IommuSystem {
-  const f = SYSTEM_FACTORIES[vendor];
-  if (!f) throw new RangeError(`no IOMMU system registered for vendor '${vendor}'`);
-  return f(opts);
+export function createIommuSystem(vendor: string, opts: HwSystemOptions): IommuSystem {
+  return vendorEntry(vendor).create(opts);
 }

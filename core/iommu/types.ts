@@ -8,28 +8,23 @@
  * spec/page-table-objects-pasid.md §2 (attach/detach).
  */
 import type { IotlbGather, IommuDirtyBitmap, PtIommu } from '../pt/types';
-import type { SimClock } from '../hw/clock';
+import type { SimClock } from '../base/clock';
 import type { Recorder } from '../trace/types';
-
-/** Vendor drivers the engine registers. 'mock' is the kernel selftest mock (selftest.c). */
-export type VendorName = 'amd' | 'intel' | 'smmuv3' | 'mock';
 
 /** include/linux/iommu.h enum iommu_cap values the engine uses. */
 export type IommuCap = 'IOMMU_CAP_CACHE_COHERENCY' | 'IOMMU_CAP_DIRTY_TRACKING' | 'IOMMU_CAP_ENFORCE_CACHE_COHERENCY';
 
-/** uAPI IOMMU_HWPT_ALLOC_* flags (include/uapi/linux/iommufd.h). */
-export const IOMMU_HWPT_ALLOC_NEST_PARENT = 1 << 0;
-export const IOMMU_HWPT_ALLOC_DIRTY_TRACKING = 1 << 1;
-export const IOMMU_HWPT_FAULT_ID_VALID = 1 << 2;
-export const IOMMU_HWPT_ALLOC_PASID = 1 << 3;
-
-/** A device behind an IOMMU: PCI requester ID (AMD DeviceID, VT-d source-id) or SMMU StreamID. */
-export interface IommuDevice {
+/**
+ * struct device as the IOMMU core sees it: a device behind an IOMMU, identified by its PCI
+ * requester ID (AMD DeviceID, VT-d source-id) or SMMU StreamID; `iommu` is the struct
+ * iommu_device it sits behind (dev->iommu->iommu_dev).
+ */
+export interface Device {
   /** Requester ID / StreamID as the hardware indexes its device/context/stream table. */
   readonly sid: number;
   readonly name: string;
   /** The IOMMU instance this device sits behind. */
-  readonly iommu: IommuDriver;
+  readonly iommu: IommuDevice;
   /** Group id (devices in one group must share a domain). */
   readonly groupId: number;
   /** PCIe ATS enabled (device TLB present: device-TLB invalidations are issued). */
@@ -57,7 +52,7 @@ export interface IommuDirtyOps {
 
 /** struct iommu_domain_ops (the subset the engine uses), plus the RFC and review operations. */
 export interface IommuDomainOps {
-  attachDev(domain: IommuDomain, dev: IommuDevice): number;
+  attachDev(domain: IommuDomain, dev: Device): number;
   /** map_pages: pgcount pages of pgsize each; `mapped.bytes` reports progress. */
   mapPages(domain: IommuDomain, iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, mapped: { bytes: number }): number;
   /** unmap_pages: returns bytes unmapped; adds to gather. */
@@ -86,7 +81,7 @@ export interface IommuDomainOps {
 /** struct iommu_domain. */
 export interface IommuDomain {
   readonly type: 'PAGING' | 'BLOCKED' | 'IDENTITY' | 'NESTED';
-  readonly driver: IommuDriver;
+  readonly driver: IommuDevice;
   readonly ops: IommuDomainOps;
   /** Null when the domain cannot track dirty pages. */
   readonly dirtyOps: IommuDirtyOps | null;
@@ -97,7 +92,7 @@ export interface IommuDomain {
   /** The IO page table behind a PAGING domain. */
   readonly pt: PtIommu | null;
   /** Devices currently attached. */
-  readonly devices: ReadonlySet<IommuDevice>;
+  readonly devices: ReadonlySet<Device>;
   /** Whether dirty tracking is currently enabled. */
   dirtyTracking: boolean;
 }
@@ -112,27 +107,32 @@ export interface IommuHwInfo {
   capabilities: number;
 }
 
-/** struct iommu_ops: one instance per vendor IOMMU (with its hardware model). */
-export interface IommuDriver {
-  readonly vendor: VendorName;
+/**
+ * struct iommu_device: one IOMMU instance (with its hardware model); its methods are the
+ * driver's struct iommu_ops (capable, hw_info, domain_alloc_paging_flags, ...) plus the
+ * device-side DMA entry of the hardware model.
+ */
+export interface IommuDevice {
+  /** Driver name as registered in core/iommu/registry.ts (amd | intel | smmuv3 | mock). */
+  readonly vendor: string;
   readonly clock: SimClock;
-  capable(dev: IommuDevice, cap: IommuCap): boolean;
-  hwInfo(dev: IommuDevice): IommuHwInfo;
+  capable(dev: Device, cap: IommuCap): boolean;
+  hwInfo(dev: Device): IommuHwInfo;
   /** domain_alloc_paging_flags: a PAGING domain or a negative errno (-EOPNOTSUPP, -ENOMEM). */
-  domainAllocPagingFlags(dev: IommuDevice, flags: number): IommuDomain | number;
+  domainAllocPagingFlags(dev: Device, flags: number): IommuDomain | number;
   /** Attach the device to the blocked domain (detach from its paging domain). */
-  blockDevice(dev: IommuDevice): number;
+  blockDevice(dev: Device): number;
   /**
    * Device DMA through the hardware model: IOTLB lookup, page walk, permission check,
    * A/D update, fault on failure. Returns 0 or a negative errno (-EFAULT for a translation
    * fault, -EACCES for a permission fault) after queueing the vendor fault record.
    */
-  dma(dev: IommuDevice, pasid: number, iova: number, length: number, write: boolean): number;
+  dma(dev: Device, pasid: number, iova: number, length: number, write: boolean): number;
   /**
    * iommu_get_resv_regions: IOVA ranges the device cannot use (MSI windows, RMRRs), bytes,
    * `length` > 0. Optional: absent means none. Added by core/iommufd (reserved regions).
    */
-  resvRegions?(dev: IommuDevice): { start: number; length: number; type: 'DIRECT' | 'DIRECT_RELAXABLE' | 'RESERVED' | 'MSI' | 'SW_MSI' }[];
+  resvRegions?(dev: Device): { start: number; length: number; type: 'DIRECT' | 'DIRECT_RELAXABLE' | 'RESERVED' | 'MSI' | 'SW_MSI' }[];
 }
 
 /** Options for building one vendor system (hardware model + driver + devices). */

@@ -5,10 +5,10 @@
  * unmap until the access's unmap callback releases them: the selftest access (the one
  * modelled here) drops every pin intersecting the unmapped range.
  */
-import { ERRNO } from '../errno';
+import { ERRNO } from '../base/errno';
 import type { IommufdCtx } from './ctx';
-import type { IoPagetable, IoptArea } from './io_pagetable';
-import { areaStartByte } from './io_pagetable';
+import type { IoPagetable, IoptArea } from './io-pagetable';
+import { areaStartByte } from './io-pagetable';
 import { PAGE_SIZE } from './mm';
 import type { Access, AnyObject, Ioas } from './objects';
 

@@ -3,8 +3,8 @@
  * copy_struct_from_user), plus helpers to read/write user memory arrays. Handlers return
  * 0 or a negative errno and write outputs into the same object (the kernel's ucmd->cmd).
  */
-import { ERRNO } from '../errno';
-import { IOVA_MAX } from './io_pagetable';
+import { ERRNO } from '../base/errno';
+import { IOVA_MAX } from './io-pagetable';
 import type { Mm } from './mm';
 
 /** Struct fields by name. */

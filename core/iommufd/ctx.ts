@@ -4,16 +4,16 @@
  * the VFIO compat IOAS and the options that select kernel behaviour where the spec leaves
  * a choice. Object lifetime rules live here (IOMMU_DESTROY); attach logic in device.ts.
  */
-import { ERRNO } from '../errno';
-import type { SimClock } from '../hw/clock';
-import type { IommuDevice, IommuDriver } from '../iommu/types';
+import { ERRNO } from '../base/errno';
+import type { SimClock } from '../base/clock';
+import type { Device, IommuDevice } from '../iommu/types';
 import type { Recorder } from '../trace/types';
 import { NULL_RECORDER } from '../trace/types';
-import type { AllocFailInjector } from './failnth';
-import { NO_FAIL } from './failnth';
-import { IoPagetable } from './io_pagetable';
-import type { AccessNotify } from './iopt_map';
-import { ioptUnmapAll } from './iopt_map';
+import type { AllocFailInjector } from '../base/fail-nth';
+import { NO_FAIL } from '../base/fail-nth';
+import { IoPagetable } from './io-pagetable';
+import type { AccessNotify } from './iopt-map';
+import { ioptUnmapAll } from './iopt-map';
 import { Mm } from './mm';
 import type { AnyObject, Ioas, ObjType } from './objects';
 import { ObjectTable } from './objects';
@@ -30,17 +30,17 @@ export interface ResvRegion {
  * selftest's MOCK_DOMAIN creates a device; vendor platforms create a PCI function).
  */
 export interface IommufdPlatform {
-  driver: IommuDriver;
+  driver: IommuDevice;
   /** Create a device; `flags` are MOCK_FLAGS_DEVICE_* (NO_DIRTY, HUGE_IOVA, PASID). */
-  createDevice(flags: number, groupId?: number): IommuDevice | number;
+  createDevice(flags: number, groupId?: number): Device | number;
   /** Reserved regions of a device (iommu_get_group_resv_regions); none when absent. */
-  resvRegions?(dev: IommuDevice): ResvRegion[];
+  resvRegions?(dev: Device): ResvRegion[];
   /**
    * iommu_group_has_isolated_msi(group): a MemWr from the device cannot raise an interrupt
    * outside this ctx (interrupt remapping / ITS isolation). True when absent. Not asked
    * for the selftest mock's devices (iommufd_selftest_is_mock_dev skips the check).
    */
-  hasIsolatedMsi?(dev: IommuDevice): boolean;
+  hasIsolatedMsi?(dev: Device): boolean;
 }
 
 /**
@@ -129,7 +129,7 @@ export class IommufdCtx {
    * Record a kernel WARN_ON (a driver or iommufd bug the kernel logs with a backtrace) or a
    * dev_warn; also emitted as an instant event `warn` on track `iommufd` when recording.
    */
-  warn(kind: IommufdWarning['kind'], site: string, message: string, dev?: IommuDevice): void {
+  warn(kind: IommufdWarning['kind'], site: string, message: string, dev?: Device): void {
     const w: IommufdWarning = { kind, site, message, ...(dev ? { dev: dev.name } : {}) };
     this.warnings.push(w);
     if (this.recorder.enabled) this.recorder.instant('iommufd', 'warn', this.clock.now, { ...w });

@@ -9,23 +9,23 @@
  * then linked (immediate_attach) and are destroyed with their last device. Replace moves
  * the whole group at once. Returns 0 or negative errno; failures leave no trace.
  */
-import { ERRNO } from '../errno';
-import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../iommu/types';
-import type { IommuDevice } from '../iommu/types';
+import { ERRNO } from '../base/errno';
+import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../uapi/iommufd';
+import type { Device } from '../iommu/types';
 import type { IommufdCtx } from './ctx';
-import { domainEnforceCcOp, iommuGetMsiCookie, PHYS_ADDR_MAX } from './iommu_core';
-import { ioptTableAddDomain, ioptTableRemoveDomain } from './iopt_map';
-import type { IoPagetable } from './io_pagetable';
+import { domainEnforceCcOp, iommuGetMsiCookie, PHYS_ADDR_MAX } from '../iommu/iommu';
+import { ioptTableAddDomain, ioptTableRemoveDomain } from './iopt-map';
+import type { IoPagetable } from './io-pagetable';
 import type { AnyObject, Fault, HwptPaging, IGroup, Idev, Ioas } from './objects';
 
 const groups = new WeakMap<IommufdCtx, Map<string, IGroup>>();
 
-function groupKey(dev: IommuDevice): string {
+function groupKey(dev: Device): string {
   return `${dev.iommu.vendor}:${dev.groupId}`;
 }
 
 /** iommufd_selftest_is_mock_dev: devices of the selftest mock IOMMU. */
-function isMockDev(dev: IommuDevice): boolean {
+function isMockDev(dev: Device): boolean {
   return dev.iommu.vendor === 'mock';
 }
 
@@ -40,7 +40,7 @@ const UNSAFE_MSI_WARNING =
  * the MSI enforcement into iommufd_device_bind()"); then the object (-ENOMEM). The bound
  * device holds a driver reference (users = 2).
  */
-export function deviceBind(ctx: IommufdCtx, dev: IommuDevice): Idev | number {
+export function deviceBind(ctx: IommufdCtx, dev: Device): Idev | number {
   let map = groups.get(ctx);
   if (!map) {
     map = new Map();
@@ -381,7 +381,7 @@ function doReplace(ctx: IommufdCtx, idev: Idev, hwpt: HwptPaging): number {
     if (ioasChanged) for (const e of moved) newIopt.removeReservedIova(e);
     return msi;
   }
-  const done: IommuDevice[] = [];
+  const done: Device[] = [];
   let rc = 0;
   for (const d of g.attachedDevs) {
     rc = hwpt.domain.ops.attachDev(hwpt.domain, d);

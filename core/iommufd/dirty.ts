@@ -6,15 +6,15 @@
  * call read_and_clear_dirty for each run of contiguous areas, one iotlb_sync at the end
  * unless NO_CLEAR). Sources: spec/upstream-uapi.md §1.6, spec/dirty-tracking.md §3.3-3.5.
  */
-import { ERRNO } from '../errno';
+import { ERRNO } from '../base/errno';
 import type { IommuDomain } from '../iommu/types';
 import { IOMMU_DIRTY_NO_CLEAR } from '../pt/types';
 import type { IommufdCtx } from './ctx';
-import { newIotlbGather } from './iommu_core';
-import type { IoPagetable } from './io_pagetable';
-import { IOVA_MAX, areaLength } from './io_pagetable';
-import { IovaBitmap } from './iova_bitmap';
-import { rfcReadAndClearDirtyData } from './rfc_dirty';
+import { newIotlbGather } from '../iommu/iommu';
+import type { IoPagetable } from './io-pagetable';
+import { IOVA_MAX, areaLength } from './io-pagetable';
+import { IovaBitmap } from './iova-bitmap';
+import { rfcReadAndClearDirtyData } from './rfc-dirty';
 
 /** struct iommu_hwpt_get_dirty_bitmap fields the walk needs (bytes). */
 export interface DirtyRequest {

@@ -5,7 +5,7 @@
  * struct iommu_hwpt_pgfault records (each read record gets a cookie and waits for a
  * response), write(2) of struct iommu_hwpt_page_response {cookie, code} completes it.
  */
-import { ERRNO } from '../errno';
+import { ERRNO } from '../base/errno';
 import type { IommufdCtx } from './ctx';
 import type { AnyObject, Fault, Idev, PgFault } from './objects';
 

@@ -6,17 +6,17 @@
  * struct fields and errno. VFIO type1 numbers go to the compat layer as in the kernel.
  * Errors are values: { ok: false, errno: 'EINVAL', message }.
  */
-import type { Errno } from '../errno';
-import { ERRNO, errnoName } from '../errno';
+import type { Errno } from '../base/errno';
+import { ERRNO, errnoName } from '../base/errno';
 import type { ArgValue } from '../trace/types';
 import type { Cmd, Extra } from './cmd';
 import type { IommufdCtx } from './ctx';
-import { faultQueueAlloc, getHwInfo, hwptAlloc, hwptGetDirtyBitmap, hwptInvalidate, hwptSetDirtyTracking } from './ioctl_hwpt';
-import { ioasAllocHandler, handlers as ioasHandlers } from './ioctl_table';
+import { faultQueueAlloc, getHwInfo, hwptAlloc, hwptGetDirtyBitmap, hwptInvalidate, hwptSetDirtyTracking } from './ioctl-hwpt';
+import { ioasAllocHandler, handlers as ioasHandlers } from './ioctl-table';
 import { iommufdTest } from './selftest';
-import type { IoctlName } from './uapi';
-import { IOCTL_NAME, STRUCTS, layoutOf } from './uapi';
-import { vfioCheckExtension, vfioDirtyPages, vfioGetApiVersion, vfioGetInfo, vfioMapDma, vfioSetIommu, vfioUnmapDma } from './vfio_compat';
+import type { IoctlName } from '../uapi/iommufd';
+import { IOCTL_NAME, STRUCTS, layoutOf } from '../uapi/iommufd';
+import { vfioCheckExtension, vfioDirtyPages, vfioGetApiVersion, vfioGetInfo, vfioMapDma, vfioSetIommu, vfioUnmapDma } from './vfio-compat';
 
 /** A value a user may give for a field: number, bigint, or a decimal / 0x-hex string. */
 export type FieldInput = number | bigint | string | boolean;

@@ -9,9 +9,9 @@
  * is never physically contiguous beyond 4 KiB (as with a fragmented host), and only
  * hugepage buffers can be mapped with large IOPTEs. All addresses are bytes below 2^53.
  */
-import type { AllocFailInjector } from './failnth';
-import { NO_FAIL } from './failnth';
-import { ERRNO } from '../errno';
+import type { AllocFailInjector } from '../base/fail-nth';
+import { NO_FAIL } from '../base/fail-nth';
+import { ERRNO } from '../base/errno';
 
 /** Host PAGE_SIZE (x86-64 / arm64 4K kernel), bytes. */
 export const PAGE_SIZE = 4096;

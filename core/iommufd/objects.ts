@@ -7,8 +7,8 @@
  * or aborted (id released, nothing visible) - the kernel's iommufd_object_alloc /
  * finalize / abort.
  */
-import type { IommuDevice, IommuDomain, IommuDriver } from '../iommu/types';
-import type { IoPagetable } from './io_pagetable';
+import type { Device, IommuDomain, IommuDevice } from '../iommu/types';
+import type { IoPagetable } from './io-pagetable';
 
 /** Object types (enum iommufd_object_type). */
 export type ObjType = 'IOAS' | 'HWPT_PAGING' | 'DEVICE' | 'ACCESS' | 'FAULT' | 'SELFTEST';
@@ -59,7 +59,7 @@ export interface IGroup {
   /** iommufd devices of this group bound to the ctx. */
   bound: Set<Idev>;
   /** Physical devices the group attach moved to hwpt.domain (blocked again on the last detach). */
-  attachedDevs: Set<IommuDevice>;
+  attachedDevs: Set<Device>;
   /** igroup->sw_msi_start: start of the group's IOMMU_RESV_SW_MSI region, PHYS_ADDR_MAX when none seen. */
   swMsiStart: number;
 }
@@ -67,8 +67,8 @@ export interface IGroup {
 /** struct iommufd_device. */
 export interface Idev extends IommufdObject {
   type: 'DEVICE';
-  dev: IommuDevice;
-  driver: IommuDriver;
+  dev: Device;
+  driver: IommuDevice;
   igroup: IGroup;
   hwpt: HwptPaging | null;
   enforceCacheCoherency: boolean;

@@ -6,8 +6,8 @@
  * (drivers/iommu/iommufd/pages.c, "pages are shared ... to minimize the number of pins").
  * Units: indexes are PAGE_SIZE (4 KiB) pages relative to the page-aligned `uptr`.
  */
-import { ERRNO } from '../errno';
-import type { AllocFailInjector } from './failnth';
+import { ERRNO } from '../base/errno';
+import type { AllocFailInjector } from '../base/fail-nth';
 import { PAGE_SIZE } from './mm';
 import type { Mm } from './mm';
 

@@ -7,23 +7,24 @@
  * Validated with zod; errors are values. See docs/iommufd.md for the format.
  */
 import { z } from 'zod';
-import type { Errno } from '../errno';
-import { SimClock } from '../hw/clock';
-import type { VendorName } from '../iommu/types';
+import type { Errno } from '../base/errno';
+import { SimClock } from '../base/clock';
+import { VENDOR_NAMES, type VendorName } from '../iommu/registry';
 import { TablePool } from '../pt/pool';
 import type { Recorder } from '../trace/types';
 import type { IommufdOptions } from './ctx';
 import type { IommufdCtx } from './ctx';
-import { FailNth } from './failnth';
+import { FailNth } from '../base/fail-nth';
 import { faultRead, faultRespond } from './fault';
-import { createIommufd } from './create';
 import type { IoctlResult } from './ioctl';
 import { iommufdIoctl, toU } from './ioctl';
 import { PAGE_SIZE } from './mm';
 import type { Fault } from './objects';
-import { createMockPlatform, createVendorPlatform } from './platform';
-import { IOCTL, STRUCTS, TEST_OP } from './uapi';
-import type { IoctlName, TestOpName } from './uapi';
+import { openIommufd } from './platform';
+import { IOCTL, STRUCTS } from '../uapi/iommufd';
+import { TEST_OP } from '../uapi/iommufd-test';
+import type { IoctlName } from '../uapi/iommufd';
+import type { TestOpName } from '../uapi/iommufd-test';
 
 const Value = z.union([z.number(), z.string(), z.boolean()]);
 
@@ -44,7 +45,7 @@ export type ScriptCall = z.infer<typeof ScriptCall>;
 
 /** A whole script. */
 export const Script = z.object({
-  vendor: z.enum(['amd', 'intel', 'smmuv3', 'mock']).optional(),
+  vendor: z.enum(VENDOR_NAMES).optional(),
   options: z.object({ propagateDirtyErrors: z.boolean(), splitWithCut: z.boolean(), bitmapWindowPages: z.number().int().positive(), rfcIovaBitmap: z.boolean() }).partial().optional(),
   calls: z.array(ScriptCall),
 });
@@ -251,8 +252,7 @@ export function runIoctlScript(script: string | unknown, opts: RunScriptOptions 
   const clock = new SimClock();
   const fail = new FailNth();
   const pool = new TablePool({ failNth: fail });
-  const platform = vendor === 'mock' ? createMockPlatform({ clock, recorder: opts.recorder, fail }) : createVendorPlatform(vendor, { clock, recorder: opts.recorder, pool });
-  const ctx = createIommufd({ platform, clock, recorder: opts.recorder, fail, options: { ...parsed.options, ...opts.options } });
+  const { ctx } = openIommufd(vendor, { clock, recorder: opts.recorder, fail, pool, options: { ...parsed.options, ...opts.options } });
   const vars = new Map<string, bigint>();
   const results: CallResult[] = [];
   let failed = 0;

@@ -7,7 +7,7 @@
  * and, on a vendor model, performs a real device DMA write of page_size bytes per set bit.
  * IOMMU_TEST_OP_SIM_DMA (0x100) is a simulator extension: device DMA through the model.
  */
-import { ERRNO } from '../errno';
+import { ERRNO } from '../base/errno';
 import type { IommuDomain } from '../iommu/types';
 import { accessCreate, accessPin, accessRw, accessUnpin } from './access';
 import type { Cmd } from './cmd';
@@ -15,10 +15,10 @@ import { num } from './cmd';
 import type { IommufdCtx } from './ctx';
 import { deviceAttach, deviceBind, deviceReplace, deviceUnbind } from './device';
 import { faultReport } from './fault';
-import { IOVA_MAX } from './io_pagetable';
+import { IOVA_MAX } from './io-pagetable';
 import { PAGE_SIZE } from './mm';
 import type { Access, AnyObject, HwptPaging, Idev, Ioas, SelftestDev } from './objects';
-import { TEST_OP } from './uapi';
+import { TEST_OP } from '../uapi/iommufd-test';
 
 /** A domain that can mark an entry dirty without DMA (the mock's xarray). */
 interface TestDirtyDomain extends IommuDomain {

@@ -18,7 +18,7 @@
  * what it would have reported without the cut — no dirty page is lost. 'drop' reproduces the
  * seed (new leaves clean: writes before the cut are lost).
  */
-import { ERRNO } from '../errno';
+import { ERRNO } from '../base/errno';
 import { ENTRY_EMPTY, ENTRY_OA, ENTRY_TABLE, PT_ATTR, itemLg2 } from './format';
 import type { GenericPt } from './walker';
 import { groupAttrs } from './dirty';

@@ -15,7 +15,7 @@
  *   updates (PtIommu.hwAccess) happen between, never inside, these per-item steps.
  * - Empty subtrees and non-present items are skipped.
  */
-import { ERRNO } from '../errno';
+import { ERRNO } from '../base/errno';
 import { IOMMU_DIRTY_NO_CLEAR, type IommuDirtyBitmap, type IotlbGather, type IovaBitmapSink } from './types';
 import { PT_ATTR, itemLg2, type DirtyEncoding } from './format';
 

@@ -18,8 +18,8 @@
  * Per-entry staleness (a leaf written but not yet written back) is not modelled: the map and
  * unmap paths write back before returning, as the kernel does.
  */
-import { FailNth } from './fail-nth';
-import { ERRNO } from '../errno';
+import { FailNth } from '../base/fail-nth';
+import { ERRNO } from '../base/errno';
 
 /** Bytes per 64-bit table item (PT_ITEM_WORD_SIZE). */
 const ITEM_BYTES = 8;

@@ -31,7 +31,7 @@ export { GenericPt } from './walker';
 export type { GenericPtOptions, PtLeaf, CutDirtyPolicy } from './walker';
 export { TablePool, TABLE_PHYS_BASE, TABLE_PAGE_BYTES, TABLE_ENTRIES } from './pool';
 export type { TablePoolOptions } from './pool';
-export { FailNth } from './fail-nth';
+export { FailNth } from '../base/fail-nth';
 export {
   iotlbGatherInit, iotlbGatherReset, iotlbGatherAddRange, iotlbGatherAddPage,
   iotlbGatherIsDisjoint, iotlbGatherIsEmpty, iotlbGatherReleaseFreelist,

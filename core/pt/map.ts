@@ -6,10 +6,10 @@
  * On any error everything this call installed is removed again (including tables it
  * allocated), so nothing is left half-mapped.
  */
-import { ERRNO } from '../errno';
+import { ERRNO } from '../base/errno';
 import { IOMMU_READ, IOMMU_WRITE } from './types';
 import type { GenericPt } from './walker';
-import { alignLg2 as alignLg2Import, floorLg2 as floorLg2Import } from './bits';
+import { alignLg2 as alignLg2Import, floorLg2 as floorLg2Import } from '../base/bits';
 import { iotlbGatherInit, iotlbGatherReleaseFreelist } from './gather';
 import { unmapPages } from './unmap';
 

@@ -14,7 +14,7 @@
  * can be tested at every allocation site. Freed pages are really freed: their memory is
  * dropped and the index recycled, so occupancy returns to its start value.
  */
-import { FailNth } from './fail-nth';
+import { FailNth } from '../base/fail-nth';
 
 /** Bytes per table page. */
 export const TABLE_PAGE_BYTES = 4096;

@@ -4,7 +4,7 @@
  * a walk starting inside a leaf or reaching an empty item stops; tables the range fully
  * covers are unlinked and put on gather.freelist (freed after the IOTLB flush).
  */
-import { ERRNO } from '../errno';
+import { ERRNO } from '../base/errno';
 import type { IotlbGather } from './types';
 import type { GenericPt } from './walker';
 import { iotlbGatherAddPage } from './gather';

@@ -8,7 +8,7 @@
  * pt_compute_best_pgsize lookup tables, plain numbers and typed arrays, no allocation.
  * Sources: spec/page-table-objects-pasid.md §1.1-1.4, spec/upstream-uapi.md §5.
  */
-import { ERRNO } from '../errno';
+import { ERRNO } from '../base/errno';
 import type {
   HwAccess, IommuDirtyBitmap, IotlbGather, LeafRef, PtFormatCaps, PtFormatName, PtIommu, PtWalkStep,
 } from './types';
@@ -16,7 +16,7 @@ import { IOMMU_READ, IOMMU_WRITE } from './types';
 import { rawHex, type PtFeatures, type PtFormat } from './format';
 import { CHUNK_PAGES_LG2, type TablePool } from './pool';
 import { iotlbGatherReleaseFreelist } from './gather';
-import { POW2 as POW2Import, alignLg2 as alignLg2Import, floorLg2 as floorLg2Import } from './bits';
+import { POW2 as POW2Import, alignLg2 as alignLg2Import, floorLg2 as floorLg2Import } from '../base/bits';
 import { freeSubtree, mapPages } from './map';
 import { unmapPages } from './unmap';
 import { readAndClearDirty, setDirtyModifier, writeProtectAndClear } from './dirty';

@@ -4,8 +4,8 @@
  * for each big difference with its cause (read off the counter breakdown, never off the
  * vendor's name). Counts are exact; simulated times depend on the cost model.
  */
-import { VENDOR_TITLES } from '../iommu/vendors';
-import type { VendorName } from '../iommu/types';
+import { vendorTitle } from '../iommu/registry';
+import type { VendorName } from '../iommu/registry';
 import type { MigrationReport, RoundReport } from '../workload/migration';
 
 /** Totals of one vendor run. Times in simulated ns, sizes in bytes. */
@@ -170,7 +170,7 @@ function cause(key: keyof VendorTotals, hi: VendorResult, lo: VendorResult): str
     }
     case 'dirtyPages':
       // Fewer reported pages because they were lost is not a leaf-size effect.
-      if (lo.totals.missedPages > 0) return `${VENDOR_TITLES[lo.vendor]} missed ${fmt(lo.totals.missedPages, 'count')} written pages, so it reports fewer`;
+      if (lo.totals.missedPages > 0) return `${vendorTitle(lo.vendor)} missed ${fmt(lo.totals.missedPages, 'count')} written pages, so it reports fewer`;
       return 'dirty state is recorded per leaf, so larger or replicated leaves report more 4 KiB pages';
     default: {
       // Downtime and migration time follow from what is sent and how long the reads take.
@@ -204,9 +204,9 @@ export function compareVendors(scenario: string, seed: number, results: VendorRe
       const phrase = !Number.isFinite(ratio) && m.zeroPhrase ? m.zeroPhrase : m.phrase;
       // A vendor that lost dirty pages is "cheaper" on every cost only because it read less.
       const lost = min.r.totals.missedPages;
-      const caveat = m.key !== 'missedPages' && m.key !== 'dirtyPages' && lost > 0 ? ` (${VENDOR_TITLES[min.r.vendor]} missed ${fmt(lost, 'count')} written pages, so its lower figure is not a saving)` : '';
+      const caveat = m.key !== 'missedPages' && m.key !== 'dirtyPages' && lost > 0 ? ` (${vendorTitle(min.r.vendor)} missed ${fmt(lost, 'count')} written pages, so its lower figure is not a saving)` : '';
       explanations.push(
-        `${VENDOR_TITLES[max.r.vendor]} ${phrase.replace('{r}', r).replace('{o}', VENDOR_TITLES[min.r.vendor])} (${fmt(max.v, m.unit)} vs ${fmt(min.v, m.unit)}): ${cause(m.key, max.r, min.r)}${caveat}.`,
+        `${vendorTitle(max.r.vendor)} ${phrase.replace('{r}', r).replace('{o}', vendorTitle(min.r.vendor))} (${fmt(max.v, m.unit)} vs ${fmt(min.v, m.unit)}): ${cause(m.key, max.r, min.r)}${caveat}.`,
       );
     }
   }

@@ -7,27 +7,19 @@
  * is recorded as a slice on track 'migration'; counters are recorded per sub-window so the
  * UI can plot rates over simulated time.
  */
-import { ENGINE_VERSION } from '../version';
-import type { VendorName } from '../iommu/types';
-import type { EventBatch } from '../trace/batch';
+import { ENGINE_VERSION } from '../base/version';
+import type { VendorName } from '../iommu/registry';
+import type { RunSink as TraceRunSink } from '../trace/run-sink';
 import { NULL_RECORDER, type Recorder } from '../trace/types';
-import { createGenerator } from '../workload/generators';
-import { runPrecopy, type MigrationReport, type RoundReport } from '../workload/migration';
+import type { MigrationReport } from '../workload/migration';
 import { compareVendors, vendorResult, type ComparisonSummary, type VendorResult } from './compare';
 import type { Scenario } from './schema';
-import { createVendorTarget, type EnableCost } from './target';
+import { simulateVendor, type VendorProgress, type VendorRunReport } from './simulate';
 
-/** A vendor's migration report plus what enabling dirty tracking cost (before round 0). */
-export type VendorRunReport = MigrationReport & { enable?: EnableCost };
+export { deviceSeed, type VendorRunReport } from './simulate';
 
-/** Where runs are recorded: implemented over the SQLite writer by core/store. */
-export interface RunSink {
-  /** Begin a run row; returns its id and the recorder to write into. */
-  startRun(info: { scenario: Scenario; vendor: VendorName; seed: number; versions: Record<string, string> }): Promise<{ runId: number; recorder: Recorder }>;
-  finishRun(runId: number, simEndNs: number, status: 'complete' | 'failed'): Promise<void>;
-  /** Queue a batch recorded in another thread for run `runId` (parallel executors). */
-  postBatch?(runId: number, batch: EventBatch): void;
-}
+/** Where a comparison records its runs (core/store implements it over the SQLite writer). */
+export type RunSink = TraceRunSink<Scenario>;
 
 /** Progress of a comparison: per vendor, per round. */
 export interface CompareProgress {
@@ -46,67 +38,19 @@ export interface CompareOptions {
   signal?: AbortSignal;
 }
 
-/** Counters the hardware model records itself at the exact event time (core/hw/engine.ts). */
-const HW_TIMED_COUNTERS = new Set(['faults']);
-
-/** Seed of device `i`'s workload: the same on every vendor (the comparison is paired). */
-export function deviceSeed(seed: number, i: number): number {
-  return (seed * 1_000_003 + i * 7919) >>> 0;
-}
-
-function recordRound(rec: Recorder, r: RoundReport): void {
-  if (!rec.enabled) return;
-  rec.slice('migration', 'migration_round', r.ts, r.dur, {
-    round: r.round,
-    bytes_sent: r.bytesSent,
-    dirty_pages: r.dirtyPages,
-    missed_pages: r.missedPages,
-    bitmap_read_ns: r.bitmapReadNs,
-    dma_accesses: r.dmaAccesses,
-    iotlb_miss_rate: r.iotlbMissRate,
-  });
-  rec.count('dirty_pages', r.ts + r.dur, r.dirtyPages);
-  rec.count('bitmap_read_ns', r.ts + r.dur, r.bitmapReadNs);
-  rec.count('migration_bytes', r.ts, r.bytesSent);
-  if (r.missedPages) rec.count('missed_pages', r.ts + r.dur, r.missedPages);
-}
-
 /**
- * Run one vendor. @throws Error when the engine cannot be set up (a bad scenario for that
- * vendor, e.g. dirty tracking unsupported); the caller records the run as failed.
+ * Run one vendor with progress in comparison terms (simulateVendor does the work).
+ * @throws Error when the engine cannot be set up (a bad scenario for that vendor, e.g. dirty
+ * tracking unsupported); the caller records the run as failed.
  */
 export function runVendor(scenario: Scenario, vendor: VendorName, recorder: Recorder, opts: Omit<CompareOptions, 'sink'> & { vendorIndex?: number } = {}): VendorRunReport {
-  const progress = (round: number, phase: CompareProgress['phase']): void =>
-    opts.onProgress?.({ vendor, vendorIndex: opts.vendorIndex ?? 0, vendors: scenario.vendors.length, round, maxRounds: scenario.migration.maxRounds, phase });
-  progress(0, 'setup');
-  const target = createVendorTarget(vendor, scenario, recorder);
-  const gens = scenario.devices.map((d, i) => createGenerator(d.workload, scenario.guest.memory, deviceSeed(scenario.seed, i)));
-  const report = runPrecopy(
-    target,
-    gens,
-    { guestBytes: scenario.guest.memory, maxRounds: scenario.migration.maxRounds, linkGbps: scenario.migration.linkGbps, downtimeMs: scenario.migration.downtimeMs, switchover: scenario.migration.switchover },
-    {
-      onRound: (r) => {
-        recordRound(recorder, r);
-        progress(r.round, 'round');
-      },
-      onSample: (_t0, t1, d) => {
-        if (!recorder.enabled) return;
-        for (const k in d) if (!HW_TIMED_COUNTERS.has(k)) recorder.count(k, t1, d[k]);
-      },
-      shouldStop: () => opts.signal?.aborted ?? false,
-    },
-  );
-  if (recorder.enabled) {
-    recorder.slice('migration', 'switchover', report.totalNs - report.downtimeNs, report.downtimeNs, {
-      method: scenario.migration.switchover,
-      final_dirty_pages: report.finalDirtyPages,
-      switchover_ns: report.switchoverNs,
-      converged: report.converged,
-    });
-  }
-  progress(report.rounds.length, 'done');
-  return { ...report, enable: target.enableCost };
+  const onProgress = opts.onProgress;
+  return simulateVendor(scenario, vendor, recorder, {
+    signal: opts.signal,
+    ...(onProgress
+      ? { onProgress: (p: VendorProgress) => onProgress({ vendor, vendorIndex: opts.vendorIndex ?? 0, vendors: scenario.vendors.length, round: p.round, maxRounds: scenario.migration.maxRounds, phase: p.phase }) }
+      : {}),
+  }).report;
 }
 
 /** One vendor run handed to an executor; `recorder` is bound to the run's database row. */

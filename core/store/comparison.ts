@@ -1,9 +1,19 @@
 /**
  * The `comparison` table (schema 3): one row per vendor comparison with the run ids it
- * covers and its summary JSON (core/scenario/compare.ts ComparisonSummary).
+ * covers and its summary JSON ({@link StoredComparison}).
  */
 import type Database from 'better-sqlite3';
-import type { ComparisonSummary } from '../scenario/compare';
+
+/**
+ * What the store needs of a comparison summary (core/scenario/compare.ts ComparisonSummary is
+ * one): its scenario name, seed and the runs it covers; the rest is stored as JSON as given.
+ */
+export interface StoredComparison {
+  scenario: string;
+  seed: number;
+  vendors: readonly { runId: number | null }[];
+  explanations?: unknown;
+}
 
 export interface ComparisonRow {
   id: number;
@@ -11,11 +21,11 @@ export interface ComparisonRow {
   seed: number;
   createdAt: string;
   runIds: number[];
-  summary: ComparisonSummary;
+  summary: StoredComparison & Record<string, unknown>;
 }
 
 /** Insert a comparison; returns its id. */
-export function insertComparison(db: Database.Database, s: ComparisonSummary): number {
+export function insertComparison(db: Database.Database, s: StoredComparison): number {
   const runIds = s.vendors.map((v) => v.runId).filter((id): id is number => id !== null);
   const r = db
     .prepare('INSERT INTO comparison(scenario, seed, created_at, run_ids, summary) VALUES (?, ?, ?, ?, ?)')

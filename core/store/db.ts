@@ -188,3 +188,13 @@ export function inspectForeign(path: string): { ok: true; db: Database.Database;
     return fail('NOT_SQLITE', `${path}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
+
+/** Version of the SQLite library linked into better-sqlite3 (e.g. "3.54.0"). */
+export function sqliteVersion(): string {
+  const mem = new Database(':memory:');
+  try {
+    return (mem.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+  } finally {
+    mem.close();
+  }
+}

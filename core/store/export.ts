@@ -18,7 +18,7 @@ import type { Database } from 'better-sqlite3';
 import { stringify } from 'csv-stringify/sync';
 import { resolve } from 'node:path';
 import { openStore, type StoreError } from './db';
-import { counterBuckets, eventPage, type EventFilter } from './queries';
+import { counterBuckets, eventPage, type SliceFilter } from './queries/slices';
 import { eventSpec } from '../trace/events';
 import { formatFtraceLine, ftraceHeader } from '../trace/ftrace-format';
 import { sliceToFtrace } from '../trace/ftrace-record';
@@ -28,7 +28,7 @@ export type ExportFormat = 'sqlite' | 'chrome-json' | 'csv' | 'ftrace';
 
 /** What the csv format writes. Default: every event of the selected runs. */
 export type CsvQuery =
-  | { kind: 'events'; filter: EventFilter }
+  | { kind: 'events'; filter: SliceFilter }
   | { kind: 'counter'; runId: number; counter: string; t0?: number; t1?: number; buckets?: number };
 
 export interface ExportOptions {

@@ -3,24 +3,23 @@
  * recorded through the single writer (core/store/writer.ts). Open with {@link openRunSink},
  * close when the comparison is done (indexes are built then).
  */
-import type { RunSink } from '../scenario/runner';
+import type { RunInfo, RunSink } from '../trace/run-sink';
 import Database from 'better-sqlite3';
-import type { ComparisonSummary } from '../scenario/compare';
 import type { EventBatch } from '../trace/batch';
-import { insertComparison } from './comparison';
+import { insertComparison, type StoredComparison } from './comparison';
 import type { Recorder } from '../trace/types';
 import type { StoreError } from './db';
 import { openWriter, type RunRecorder, type TraceWriter } from './writer';
 
-export class StoreRunSink implements RunSink {
+export class StoreRunSink implements RunSink<{ recording?: unknown }> {
   private readonly runs = new Map<number, RunRecorder>();
-  private readonly comparisons: ComparisonSummary[] = [];
+  private readonly comparisons: StoredComparison[] = [];
   constructor(
     private readonly writer: TraceWriter,
     private readonly path: string,
   ) {}
 
-  async startRun(info: Parameters<RunSink['startRun']>[0]): Promise<{ runId: number; recorder: Recorder }> {
+  async startRun(info: RunInfo<{ recording?: unknown }>): Promise<{ runId: number; recorder: Recorder }> {
     const r = await this.writer.startRun({ scenario: info.scenario, vendor: info.vendor, seed: info.seed, versions: info.versions }, { traceDma: info.scenario.recording === 'dma' });
     this.runs.set(r.runId, r);
     return { runId: r.runId, recorder: r.recorder };
@@ -31,13 +30,13 @@ export class StoreRunSink implements RunSink {
     this.runs.delete(runId);
   }
 
-  /** Batches of a run recorded in another thread (see core/cli/parallel.ts). */
+  /** Batches of a run recorded in another thread (see core/run/parallel.ts). */
   postBatch(runId: number, batch: EventBatch): void {
     this.writer.postBatch(runId, batch);
   }
 
   /** Store the comparison summary; written when the sink closes (after the writer). */
-  saveComparison(summary: ComparisonSummary): void {
+  saveComparison(summary: StoredComparison): void {
     this.comparisons.push(summary);
   }
 

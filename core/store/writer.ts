@@ -32,7 +32,7 @@ export interface WriterOptions {
   maxInFlight?: number;
   /** Open options (migrate, check). Mode is always 'write'. */
   open?: Omit<OpenOptions, 'mode'>;
-  /** Worker bootstrap URL (default ./writer-boot.mjs next to this file). */
+  /** Worker bootstrap URL (default ./ts-worker-boot.mjs next to this file). */
   workerUrl?: URL;
 }
 
@@ -184,6 +184,6 @@ export async function openWriter(path: string, opts: WriterOptions = {}): Promis
   r.db.close();
   const backend = opts.inProcess
     ? inProcessBackend(path)
-    : workerBackend(path, opts.maxInFlight ?? 4, opts.workerUrl ?? new URL('./writer-boot.mjs', import.meta.url));
+    : workerBackend(path, opts.maxInFlight ?? 4, opts.workerUrl ?? new URL('./ts-worker-boot.mjs', import.meta.url));
   return { ok: true, writer: new TraceWriter(backend) };
 }

@@ -17,7 +17,7 @@
 import type { ArgValue, Recorder } from './types';
 import type { BatchSink, EventBatch } from './batch';
 import { eventSpec } from './events';
-import { ERRNO } from '../errno';
+import { ERRNO } from '../base/errno';
 
 /** Options for {@link BufferedRecorder}. */
 export interface RecorderOptions {

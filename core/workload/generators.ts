@@ -6,8 +6,8 @@
  *
  * Units: bytes, simulated ns; rates per simulated second.
  */
-import { Rng } from '../rng';
-import type { Workload } from '../scenario/schema';
+import { Rng } from '../base/rng';
+import type { Workload } from './schema';
 import { Zipf } from './zipf';
 
 const PAGE = 4096;

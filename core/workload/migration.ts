@@ -13,7 +13,7 @@
  * All times are simulated ns; sizes bytes; pages are 4 KiB bitmap units.
  * Source: spec/dirty-tracking.md §3.4-3.6, §6; spec/cost-model-sources.md §6.
  */
-import type { SimClock } from '../hw/clock';
+import type { SimClock } from '../base/clock';
 import type { DmaSink, WorkloadGenerator } from './generators';
 
 export const BITMAP_PAGE = 4096;

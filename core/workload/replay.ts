@@ -14,8 +14,8 @@
  * Source: spec/upstream-uapi.md §6-7; shared/fixtures/README.md.
  */
 import { IOMMU_READ, IOMMU_WRITE } from '../pt/types';
-import type { IommuDevice, IommuDriver } from '../iommu/types';
-import { iommuMap, iommuUnmap, newIotlbGather } from '../iommufd/iommu_core';
+import type { Device, IommuDevice } from '../iommu/types';
+import { iommuMap, iommuUnmap, newIotlbGather } from '../iommu/iommu';
 import type { FtraceEvent } from '../trace/ftrace';
 import { FTRACE_TRACK } from '../trace/ftrace-record';
 import type { QemuTranslation } from '../trace/qemu';
@@ -71,7 +71,7 @@ export interface ReplayStats {
  * @returns counts; refused calls are counted in `errors`, never thrown.
  * @throws Error when the driver cannot allocate or attach a domain.
  */
-export function replayTrace(driver: IommuDriver, dev: IommuDevice, events: FtraceEvent[], o: ReplayOptions): ReplayStats {
+export function replayTrace(driver: IommuDevice, dev: Device, events: FtraceEvent[], o: ReplayOptions): ReplayStats {
   const domain = driver.domainAllocPagingFlags(dev, 0);
   if (typeof domain === 'number') throw new Error(`domain_alloc_paging failed: ${domain}`);
   const rc = domain.ops.attachDev(domain, dev);

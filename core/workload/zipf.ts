@@ -3,7 +3,7 @@
  * generating billion-record synthetic databases", SIGMOD 1994): O(n) set-up for zeta(n),
  * O(1) per sample. Rank 0 is the hottest item.
  */
-import type { Rng } from '../rng';
+import type { Rng } from '../base/rng';
 
 export class Zipf {
   private readonly alpha: number;

@@ -4,17 +4,18 @@
  * electron/web/worker.ts in a worker_thread for browser mode. Every request is validated
  * with its zod schema before it reaches core/.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { sqliteVersion } from '../../core/store/db';
 import { API_METHODS, type ApiMethod, type ApiMethods, type ApiResult, type EngineInfo, type ProgressEvent } from '../api';
-import { ENGINE_VERSION } from '../../core/version';
-import { VENDOR_TITLES } from '../../core/iommu/vendors';
-import { OpenDatabase } from './database';
+import { ENGINE_VERSION } from '../../core/base/version';
+import { VENDOR_ENTRIES, vendorTitle } from '../../core/iommu/registry';
+import { OpenDatabase } from '../../core/store/open-database';
 import { REQUEST_SCHEMAS } from './schemas';
-import { counterSeries, eventNames, eventsPage, hasRunTables, listCounters, listRuns } from './run-data';
-import { faultsReport } from './faults';
+import { counterSeries, eventNames, eventsPage, hasRunTables, listCounters, listRuns } from '../../core/store/queries/run-data';
+import { faultsReport } from '../../core/store/queries/faults';
 import { exportDatabase } from './exports';
 import { Jobs, listPresets } from './jobs';
-import { readNotes } from './notes';
+import { readNotes } from '../../core/store/queries/notes';
 import { PageTables } from './pagetables';
 
 /** Messages the host sends back to its transport. */
@@ -85,7 +86,7 @@ export class EngineHost {
       case 'databaseInfo':
         return { ok: true, value: this.db.info() };
       case 'listRuns':
-        return this.db.handle && !hasRunTables(this.db.handle) ? { ok: true, value: [] } : this.withDb(listRuns);
+        return this.db.handle && !hasRunTables(this.db.handle) ? { ok: true, value: [] } : this.withDb((db) => listRuns(db, (v) => vendorTitle(v)));
       case 'listCounters':
         return this.withDb((db) => listCounters(db, (q as ApiMethods['listCounters']['req']).runId));
       case 'counterSeries':
@@ -122,9 +123,7 @@ export class EngineHost {
   }
 
   private engineInfo(): EngineInfo {
-    const mem = new Database(':memory:');
-    const sqlite = (mem.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
-    mem.close();
+    const sqlite = sqliteVersion();
     return {
       app: 'IOMMU Workbench',
       engine: ENGINE_VERSION,
@@ -132,7 +131,7 @@ export class EngineHost {
       sqlite,
       electron: this.opts.electronVersion,
       shell: this.opts.shell,
-      vendors: Object.entries(VENDOR_TITLES).map(([name, title]) => ({ name, title })),
+      vendors: VENDOR_ENTRIES.map((e) => ({ name: e.name, title: e.title })),
       features: [...this.jobs.features(), 'pageTable'],
       replay: this.jobs.replayLimits(),
     };

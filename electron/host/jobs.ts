@@ -12,9 +12,9 @@ import type { ApiResult, ComparisonResult, PresetInfo, ProgressEvent, ReplayImpo
 import { loadPreset, presetNames, presetText } from '../../core/scenario/presets';
 import { formatScenarioErrors, parseScenario } from '../../core/scenario/load';
 import type { Scenario } from '../../core/scenario/schema';
-import { VENDOR_TITLES } from '../../core/iommu/vendors';
-import type { ComparisonWorkerMessage } from './comparison-worker';
-import type { ReplayWorkerData, ReplayWorkerMessage } from './replay-worker';
+import { vendorTitle } from '../../core/iommu/registry';
+import type { ComparisonWorkerMessage } from '../../core/run/comparison-worker';
+import type { ReplayWorkerData, ReplayWorkerMessage } from '../../core/run/replay-worker';
 import { REPLAY_MAX_TRACE_BYTES, REPLAY_MAX_XLATE_BYTES, REPLAY_VENDORS } from './schemas';
 import { workerFiles } from './worker-files';
 
@@ -95,7 +95,6 @@ export class Jobs {
     const { boot, entry } = workerFiles('comparison-worker.ts');
     const worker = new Worker(boot, { workerData: { scenario: sc.value, dbPath, cancel, entry } });
     this.running.set(req.jobId, { worker, cancel });
-    const titles = VENDOR_TITLES as Record<string, string>;
     return new Promise((done) => {
       let settled = false;
       const finish = (r: ApiResult<ComparisonResult>): void => {
@@ -107,12 +106,12 @@ export class Jobs {
       worker.on('message', (m: ComparisonWorkerMessage) => {
         if (m.type === 'progress') {
           const { p } = m;
-          const label = `${titles[p.vendor] ?? p.vendor}`;
+          const label = `${vendorTitle(p.vendor)}`;
           // A finished vendor (converged, forced or cancelled) shows its rounds as done/total.
           const total = p.phase === 'done' ? p.round : p.maxRounds;
           this.progress({ callId: req.jobId, label, done: Math.min(p.round, total), total });
         } else if (m.type === 'done') {
-          const failed = m.failed.map((f) => `${titles[f.vendor] ?? f.vendor}: ${f.message}`);
+          const failed = m.failed.map((f) => `${vendorTitle(f.vendor)}: ${f.message}`);
           finish({ ok: true, value: { runIds: m.runIds, cancelled: m.cancelled, explanations: m.explanations, failed, dbPath } });
         } else finish({ ok: false, error: { code: m.code === 'ENOENT' ? 'ENOENT' : 'EIO', message: `${m.code}: ${m.message}` } });
       });
@@ -152,7 +151,6 @@ export class Jobs {
     };
     const worker = new Worker(boot, { workerData: data });
     this.running.set(req.jobId, { worker, cancel });
-    const titles = VENDOR_TITLES as Record<string, string>;
     let summary: ReplayImportSummary | null = null;
     return new Promise((done) => {
       let settled = false;
@@ -172,9 +170,9 @@ export class Jobs {
       });
       worker.on('message', (m: ReplayWorkerMessage) => {
         if (m.type === 'imported') summary = m.summary;
-        else if (m.type === 'progress') this.progress({ callId: req.jobId, label: titles[m.vendor] ?? m.vendor, done: m.done, total: m.total });
+        else if (m.type === 'progress') this.progress({ callId: req.jobId, label: vendorTitle(m.vendor), done: m.done, total: m.total });
         else if (m.type === 'done') {
-          const failed = m.failed.map((f) => `${titles[f.vendor] ?? f.vendor}: ${f.message}`);
+          const failed = m.failed.map((f) => `${vendorTitle(f.vendor)}: ${f.message}`);
           const runIds = m.results.map((r) => r.runId).filter((id): id is number => id !== null);
           finish({ ok: true, value: { ...empty(), results: m.results, runIds, cancelled: m.cancelled, failed } });
         } else finish({ ok: false, error: { code: ['ENOENT', 'ENODATA'].includes(m.code) ? m.code : 'EIO', message: m.code === 'ENODATA' ? m.message : `${m.code}: ${m.message}` } });

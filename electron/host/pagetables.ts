@@ -8,10 +8,11 @@ import { Worker } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
 import type { ApiResult, PageTableInfo, PageTableMap, PageTableWalk, WalkLevel } from '../api';
 import { scenarioSchema } from '../../core/scenario/schema';
-import type { VendorName } from '../../core/iommu/types';
+import type { VendorName } from '../../core/iommu/registry';
 import type { PtWalkStep } from '../../core/pt/types';
+import { recordedDirtyPagesPerRound, runScenario } from '../../core/store/queries/rebuild';
 import { workerFiles } from './worker-files';
-import type { PageTableQuery, PageTableReply, PageTableRequest, PageTableWorkerData } from './pagetable-worker';
+import type { PageTableQuery, PageTableReply, PageTableRequest, PageTableWorkerData } from '../../core/run/pagetable-worker';
 
 interface Built {
   worker: Worker;
@@ -32,22 +33,14 @@ export class PageTables {
     const key = `${dbPath}\u0000${runId}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
-    const row = db.prepare('SELECT vendor, scenario FROM run WHERE id = ?').get(runId) as { vendor: string; scenario: string } | undefined;
+    const row = runScenario(db, runId);
     if (!row) return { ok: false, error: { code: 'ENOENT', message: `no run ${runId}` } };
-    let parsed;
-    let replay = false;
-    try {
-      const json = JSON.parse(row.scenario) as unknown;
-      replay = typeof json === 'object' && json !== null && (json as { kind?: unknown }).kind === 'replay';
-      parsed = scenarioSchema.safeParse(json);
-    } catch {
-      parsed = null;
-    }
+    const json = row.scenario;
+    const replay = typeof json === 'object' && json !== null && (json as { kind?: unknown }).kind === 'replay';
+    const parsed = scenarioSchema.safeParse(json);
     if (replay) return { ok: false, error: { code: 'EMEDIUMTYPE', message: `run ${runId} is a kernel-trace replay: its page table is not rebuilt (the run records the trace's map/unmap events, not a scenario)` } };
-    if (!parsed?.success) return { ok: false, error: { code: 'EMEDIUMTYPE', message: `run ${runId} does not carry a complete scenario, so its page table cannot be rebuilt` } };
-    const recordedRounds = (
-      db.prepare(`SELECT a.int_value FROM slice s JOIN args a ON a.arg_set_id = s.id AND a.key = 'dirty_pages' WHERE s.run_id = ? AND s.name = 'migration_round' ORDER BY s.ts`).pluck().all(runId) as number[]
-    );
+    if (!parsed.success) return { ok: false, error: { code: 'EMEDIUMTYPE', message: `run ${runId} does not carry a complete scenario, so its page table cannot be rebuilt` } };
+    const recordedRounds = recordedDirtyPagesPerRound(db, runId);
     const { boot, entry } = workerFiles('pagetable-worker.ts');
     const data: PageTableWorkerData & { entry: string } = { scenario: parsed.data, vendor: row.vendor as VendorName, recordedRounds, entry };
     const worker = new Worker(boot, { workerData: data });

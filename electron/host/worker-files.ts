@@ -1,18 +1,12 @@
 /**
- * Where the engine host's worker threads start. Workers load TypeScript sources through
- * ./comparison-boot.mjs (tsx), both when the host runs from source (web host, tests) and
- * from the electron-vite bundle (out/main/engine.js), which sits two levels below the
- * repository root; the app runs from a checkout (`npm start`), so the sources are there.
+ * Where the engine host's worker threads start. The workers are engine orchestration in
+ * core/run/ and load TypeScript through core/store/ts-worker-boot.mjs (tsx), both when the
+ * host runs from source (electron/host/, web host, tests) and from the electron-vite bundle
+ * (out/main/engine.js): both sit two levels below the repository root, and the app runs from
+ * a checkout (`npm start`), so the sources are there.
  */
 
-const fromSource = import.meta.url.endsWith('.ts');
-
-/** URL of a file in electron/host/ (this folder), from source or from the bundle. */
-export function hostFile(name: string): URL {
-  return fromSource ? new URL(`./${name}`, import.meta.url) : new URL(`../../electron/host/${name}`, import.meta.url);
-}
-
-/** Boot script and entry URL for a worker whose TypeScript entry is electron/host/<entry>. */
+/** Boot script and entry URL for a worker whose TypeScript entry is core/run/<entry>. */
 export function workerFiles(entry: string): { boot: URL; entry: string } {
-  return { boot: hostFile('comparison-boot.mjs'), entry: hostFile(entry).href };
+  return { boot: new URL('../../core/store/ts-worker-boot.mjs', import.meta.url), entry: new URL(`../../core/run/${entry}`, import.meta.url).href };
 }

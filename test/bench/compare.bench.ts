@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parallelExecutor } from '../../core/cli/parallel';
+import { parallelExecutor } from '../../core/run/parallel';
 import { loadPreset, DEFAULT_PRESET } from '../../core/scenario/presets';
 import { runComparison } from '../../core/scenario/runner';
 import { openRunSink } from '../../core/store/run-sink';

@@ -8,13 +8,13 @@
  * (target ≥ 10 M/s per vendor), also per CPU-second (stable on a shared machine), the
  * measured hit rate, and the simulated ns per access.
  */
-import { SimClock } from '../../core/hw/clock';
-import type { PagingDomain } from '../../core/hw/driver/paging-domain';
+import { SimClock } from '../../core/base/clock';
+import type { PagingDomain } from '../../core/iommu/paging-domain';
 import { createIommuSystem } from '../../core/iommu/registry';
-import type { VendorName } from '../../core/iommu/types';
-import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING } from '../../core/iommu/types';
+import type { VendorName } from '../../core/iommu/registry';
+import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING } from '../../core/uapi/iommufd';
 import { IOMMU_READ, IOMMU_WRITE } from '../../core/pt/types';
-import { Rng } from '../../core/rng';
+import { Rng } from '../../core/base/rng';
 import { NULL_RECORDER } from '../../core/trace/types';
 
 const PAGES = 262144; // 1 GiB of 4 KiB pages

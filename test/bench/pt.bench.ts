@@ -7,7 +7,7 @@
  * random over the 16 GiB (32 MiB of leaf tables: cache/TLB-miss bound); translate10MHot64MiB
  * is the same loop over a 64 MiB window (compute bound).
  */
-import { Rng } from '../../core/rng';
+import { Rng } from '../../core/base/rng';
 import { createPtIommu, TablePool, iotlbGatherInit, type GenericPt } from '../../core/pt/index';
 import { IOMMU_READ, IOMMU_WRITE, type IovaBitmapSink, type LeafRef, type PtFormatName } from '../../core/pt/types';
 

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { openWriter } from '../../core/store/writer';
 import { openStore } from '../../core/store/db';
 import { multiRowInsertSql, sliceInsertSql } from '../../core/store/insert';
-import { counterBuckets, eventPage, topNames, topSlices, type Cursor } from '../../core/store/queries';
+import { counterBuckets, eventPage, topNames, topSlices, type Cursor } from '../../core/store/queries/slices';
 
 const NAMES = ['iommu:map', 'iommu:unmap', 'vtd_inv_desc_iotlb_pages', 'vtd_inv_desc_wait_sw', 'map_pages', 'unmap_pages', 'iotlb_sync', 'IOMMU_IOAS_MAP'];
 const TRACKS = ['domain', 'domain', 'hw.cmdq', 'hw.cmdq', 'domain', 'domain', 'domain', 'iommufd'];

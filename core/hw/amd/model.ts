@@ -8,7 +8,7 @@
  * Sources: AMD IOMMU spec #48882 §2.2.2 (DTE), §2.2.3.1-2 (host A/D, replicated PTEs),
  * §2.4 (commands), §2.5 (events); spec/dirty-tracking.md §4.1; upstream-uapi.md §4.1.
  */
-import { bit, fget, fset, hex64 } from '../bits';
+import { bit, fget, fset, hex64 } from '../../base/bitfield';
 import type { HwContext, HwModelOptions } from '../engine';
 import { IommuHwModel } from '../engine';
 import type { FaultKind, HwFaultRecord } from '../queue';

@@ -7,7 +7,7 @@
  * drivers/iommu/amd/amd_iommu_types.h (FEATURE_*, DTE_FLAG_*, CMD_*, EVENT_*) as quoted in
  * spec/dirty-tracking.md §4.1 and spec/upstream-uapi.md §4.1.
  */
-import { fget, fset, setBit } from '../bits';
+import { fget, fset, setBit } from '../../base/bitfield';
 
 /** Extended Feature Register (MMIO 0x30) bits. */
 export const EFR = {

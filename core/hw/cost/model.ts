@@ -7,7 +7,7 @@
  * are exact whatever the costs are (a cost may be overridden to 0); simulated time is
  * model-dependent. Scenarios override entries by name (IommuSystemOptions.costOverrides).
  */
-import type { SimClock } from '../clock';
+import type { SimClock } from '../../base/clock';
 
 /** Every costed action, by name. Units: ns per action. */
 export const COST_ACTIONS = [

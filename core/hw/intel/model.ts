@@ -19,7 +19,7 @@
  * §10.4.2-3 (CAP/ECAP); Linux drivers/iommu/intel/{iommu.h,pasid.h,pasid.c,dmar.c};
  * spec/dirty-tracking.md §4.3 and spec/upstream-uapi.md §4.2.
  */
-import { bit, fget, fset, hex64 } from '../bits';
+import { bit, fget, fset, hex64 } from '../../base/bitfield';
 import type { HwContext, HwModelOptions } from '../engine';
 import { IommuHwModel } from '../engine';
 import type { FaultKind, HwFaultRecord , Ring } from '../queue';

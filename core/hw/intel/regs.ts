@@ -12,7 +12,7 @@
  * (0x30 + index); iommu.h qi_desc_piotlb / qi_desc_piotlb_all / qi_desc_dev_iotlb_pasid for the
  * PASID-based descriptors (VT-d spec §6.5.2.4 P_IOTLB, §6.5.2.6 PASID-based device-TLB).
  */
-import { fget, fset } from '../bits';
+import { fget, fset } from '../../base/bitfield';
 
 /** CAP_REG fields. */
 export const CAP = {

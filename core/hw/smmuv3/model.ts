@@ -9,7 +9,7 @@
  * §4.4-4.7 commands, §7.3 events, §3.13 HTTU with DBM; Linux arm-smmu-v3.{c,h};
  * spec/dirty-tracking.md §4.2, spec/upstream-uapi.md §4.3.
  */
-import { bit, fget, fset, hex64 } from '../bits';
+import { bit, fget, fset, hex64 } from '../../base/bitfield';
 import type { HwContext, HwModelOptions } from '../engine';
 import { IommuHwModel } from '../engine';
 import type { FaultKind, HwFaultRecord } from '../queue';

@@ -7,7 +7,7 @@
  * GENMASK(12,11), IDR3_RIL = bit 10, CTXDESC_CD_0_TCR_HA = bit 43, _HD = bit 42,
  * CMDQ_OP_*, CMDQ_TLBI_0_NUM/SCALE, EVT_ID_*) as quoted in spec/dirty-tracking.md §4.2.
  */
-import { fget, fset } from '../bits';
+import { fget, fset } from '../../base/bitfield';
 
 export const IDR0 = {
   S2P: 0, S1P: 1, TTF_LO: 2, TTF_HI: 3, COHACC: 4, BTM: 5,

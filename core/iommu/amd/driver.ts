@@ -9,25 +9,24 @@
  * Sources: spec/dirty-tracking.md §4.1 (RFC), spec/upstream-uapi.md §4.1 (mainline:
  * EOPNOTSUPP at alloc without HDSup, EINVAL at attach, EINVAL on read with tracking off).
  */
-import { ERRNO } from '../../errno';
-import type { SimClock } from '../../hw/clock';
-import { fset } from '../../hw/bits';
+import { ERRNO } from '../../base/errno';
+import type { SimClock } from '../../base/clock';
+import { fset } from '../../base/bitfield';
 import { AmdIommuHw } from '../../hw/amd/model';
 import type { AmdHwCaps } from '../../hw/amd/model';
 import { AMD_COSTS } from '../../hw/amd/cost';
 import { DTE, cmdCompletePpr, cmdCompletionWait, cmdInvDevtabEntry, cmdInvIommuPages, cmdInvIotlbPages } from '../../hw/amd/regs';
-import { SimDevice } from '../../hw/driver/device';
-import type { DeviceSpec } from '../../hw/driver/device';
-import { PagingDomain } from '../../hw/driver/paging-domain';
-import type { VendorDomainHooks } from '../../hw/driver/paging-domain';
+import { SimDevice } from '../device';
+import type { DeviceSpec } from '../device';
+import { PagingDomain } from '../paging-domain';
+import type { VendorDomainHooks } from '../paging-domain';
 import { TablePool, createPtIommu } from '../../pt';
 import type { IommuDirtyBitmap } from '../../pt/types';
-import type { IommuCap, IommuDevice, IommuDomain, IommuDriver, IommuHwInfo, IommuSystemOptions } from '../types';
-import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../types';
+import type { IommuCap, Device, IommuDomain, IommuDevice, IommuHwInfo, IommuSystemOptions } from '../types';
+import { IOMMU_HW_CAP_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../../uapi/iommufd';
 
 /** enum iommu_hw_info_type IOMMU_HW_INFO_TYPE_AMD. */
 export const IOMMU_HW_INFO_TYPE_AMD = 4;
-const IOMMU_HW_CAP_DIRTY_TRACKING = 1;
 /** Physical base of the AMD model's configuration memory (below the page-table pool). */
 const AMD_MEM_BASE = 0xe000_0000_0000;
 
@@ -35,7 +34,7 @@ export interface AmdSystemOptions extends IommuSystemOptions {
   pool?: TablePool;
 }
 
-export class AmdIommuDriver implements IommuDriver, VendorDomainHooks {
+export class AmdIommuDriver implements IommuDevice, VendorDomainHooks {
   readonly vendor = 'amd' as const;
   readonly clock: SimClock;
   readonly hw: AmdIommuHw;
@@ -71,7 +70,7 @@ export class AmdIommuDriver implements IommuDriver, VendorDomainHooks {
   }
 
   /** amd_iommu_capable: coherent, can enforce coherency (IOMMU_PTE_FC), dirty with EFR.HDSup. */
-  capable(_dev: IommuDevice, cap: IommuCap): boolean {
+  capable(_dev: Device, cap: IommuCap): boolean {
     if (cap === 'IOMMU_CAP_DIRTY_TRACKING') return this.hw.hdSupport;
     return cap === 'IOMMU_CAP_CACHE_COHERENCY' || cap === 'IOMMU_CAP_ENFORCE_CACHE_COHERENCY';
   }
@@ -82,7 +81,7 @@ export class AmdIommuDriver implements IommuDriver, VendorDomainHooks {
   }
 
   /** struct iommu_hw_info_amd { efr, efr2 } (u64 values also given as 32-bit halves). */
-  hwInfo(_dev: IommuDevice): IommuHwInfo {
+  hwInfo(_dev: Device): IommuHwInfo {
     const efr = this.hw.efr;
     return {
       outDataType: IOMMU_HW_INFO_TYPE_AMD,
@@ -95,7 +94,7 @@ export class AmdIommuDriver implements IommuDriver, VendorDomainHooks {
    * amd_iommu_domain_alloc_paging_flags: supported flags DIRTY_TRACKING | NEST_PARENT | PASID;
    * DIRTY_TRACKING without HASup+HDSup → -EOPNOTSUPP; -ENOMEM when no table or DomainID.
    */
-  domainAllocPagingFlags(_dev: IommuDevice, flags: number): IommuDomain | number {
+  domainAllocPagingFlags(_dev: Device, flags: number): IommuDomain | number {
     const supported = IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_PASID;
     if (flags & ~supported) return -ERRNO.EOPNOTSUPP;
     const dirty = (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) !== 0;
@@ -114,7 +113,7 @@ export class AmdIommuDriver implements IommuDriver, VendorDomainHooks {
   }
 
   /** set_dte_entry + device_flush_dte + completion wait. -EINVAL: dirty domain on an IOMMU without HD. */
-  attachDev(domain: PagingDomain, dev: IommuDevice): number {
+  attachDev(domain: PagingDomain, dev: Device): number {
     const sd = this.devices.get(dev.sid);
     if (!sd || sd !== dev) return -ERRNO.ENODEV;
     if (domain.dirtyOps && !this.hw.hdSupport) return -ERRNO.EINVAL;
@@ -151,7 +150,7 @@ export class AmdIommuDriver implements IommuDriver, VendorDomainHooks {
     return cmds;
   }
 
-  blockDevice(dev: IommuDevice): number {
+  blockDevice(dev: Device): number {
     const sd = this.devices.get(dev.sid);
     if (!sd) return -ERRNO.ENODEV;
     this.detachFromCurrent(sd);
@@ -220,13 +219,13 @@ export class AmdIommuDriver implements IommuDriver, VendorDomainHooks {
    * Page response for a PPR-log request (COMPLETE_PPR_REQUEST): code 0 = success, 1 = invalid
    * (IOMMUFD_PAGE_RESP_*). 0, -ENODEV, or -EINVAL when no such request is outstanding.
    */
-  pageResponse(dev: IommuDevice, pasid: number, grpid: number, code: number): number {
+  pageResponse(dev: Device, pasid: number, grpid: number, code: number): number {
     if (!this.devices.has(dev.sid)) return -ERRNO.ENODEV;
     this.hw.submit([cmdCompletePpr(dev.sid, pasid, grpid, code === 0 ? 0 : 1)]);
     return Number(this.hw.commands.toArray().at(-1)!.fields.rc);
   }
 
-  dma(dev: IommuDevice, pasid: number, iova: number, length: number, write: boolean): number {
+  dma(dev: Device, pasid: number, iova: number, length: number, write: boolean): number {
     return this.hw.dma(dev.sid, pasid, iova, length, write);
   }
 }

@@ -23,27 +23,26 @@
  * (calculate_psi_aligned_address, cache_tag_flush_range, cache_tag_flush_iotlb,
  * cache_tag_flush_devtlb_psi).
  */
-import { ERRNO } from '../../errno';
-import type { SimClock } from '../../hw/clock';
-import { SimDevice } from '../../hw/driver/device';
-import type { DeviceSpec } from '../../hw/driver/device';
-import { PagingDomain } from '../../hw/driver/paging-domain';
-import type { VendorDomainHooks } from '../../hw/driver/paging-domain';
+import { ERRNO } from '../../base/errno';
+import type { SimClock } from '../../base/clock';
+import { SimDevice } from '../device';
+import type { DeviceSpec } from '../device';
+import { PagingDomain } from '../paging-domain';
+import type { VendorDomainHooks } from '../paging-domain';
 import { VTD_COSTS } from '../../hw/intel/cost';
 import { VtdIommuHw } from '../../hw/intel/model';
 import type { VtdHwCaps } from '../../hw/intel/model';
 import { CAP, ECAP, GRAN, PC_GRAN, qiContextCache, qiDevIotlb, qiDevIotlbPasid, qiIotlb, qiPageGroupResponse, qiPasidCache, qiPiotlb, qiPiotlbAll } from '../../hw/intel/regs';
-import { IOMMU_MODEL, validatePasidTableConfig } from '../../hw/driver/pasid-table';
-import type { PasidTableConfig } from '../../hw/driver/pasid-table';
+import { IOMMU_MODEL, validatePasidTableConfig } from '../pasid-table';
+import type { PasidTableConfig } from '../pasid-table';
 import { TablePool, createPtIommu } from '../../pt';
 import type { GenericPt } from '../../pt';
 import type { IommuDirtyBitmap } from '../../pt/types';
-import type { IommuCap, IommuDevice, IommuDomain, IommuDriver, IommuHwInfo, IommuSystemOptions } from '../types';
-import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../types';
+import type { IommuCap, Device, IommuDomain, IommuDevice, IommuHwInfo, IommuSystemOptions } from '../types';
+import { IOMMU_HW_CAP_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../../uapi/iommufd';
 import { setupDirtyTracking, setupFirstLevel, setupSecondLevel, tearDownEntry } from './pasid';
 
 export const IOMMU_HW_INFO_TYPE_INTEL_VTD = 1;
-const IOMMU_HW_CAP_DIRTY_TRACKING = 1;
 const VTD_MEM_BASE = 0xe100_0000_0000;
 /** IOMMU_NO_PASID / RID_PASID. */
 const RID_PASID = 0;
@@ -116,11 +115,11 @@ export function psiAligned(start: number, size: number): { addr: number; mask: n
 }
 
 /** cache_tag_flush_devtlb_psi: QI_DIOTLB for IOMMU_NO_PASID tags, QI_DEIOTLB otherwise. */
-function devtlbDesc(d: IommuDevice, pasid: number, addr: number, mask: number): bigint[] {
+function devtlbDesc(d: Device, pasid: number, addr: number, mask: number): bigint[] {
   return pasid === RID_PASID ? qiDevIotlb(d.sid, 32, addr, mask) : qiDevIotlbPasid(d.sid, 0, pasid, 32, addr, mask);
 }
 
-export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
+export class VtdIommuDriver implements IommuDevice, VendorDomainHooks {
   readonly vendor = 'intel' as const;
   readonly clock: SimClock;
   readonly hw: VtdIommuHw;
@@ -196,14 +195,14 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
     return dev;
   }
 
-  capable(_dev: IommuDevice, cap: IommuCap): boolean {
+  capable(_dev: Device, cap: IommuCap): boolean {
     if (cap === 'IOMMU_CAP_DIRTY_TRACKING') return this.ssads;
     if (cap === 'IOMMU_CAP_ENFORCE_CACHE_COHERENCY') return this.hw.ecapHas(ECAP.SC); // ecap_sc_support
     return cap === 'IOMMU_CAP_CACHE_COHERENCY';
   }
 
   /** struct iommu_hw_info_vtd { flags, __reserved, cap_reg, ecap_reg }. */
-  hwInfo(_dev: IommuDevice): IommuHwInfo {
+  hwInfo(_dev: Device): IommuHwInfo {
     const { cap, ecap } = this.hw;
     return {
       outDataType: IOMMU_HW_INFO_TYPE_INTEL_VTD,
@@ -217,7 +216,7 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
    * intel_iommu_domain_alloc_first_stage, and on -EOPNOTSUPP (any flag but PASID, no scalable
    * mode, no ECAP.FLTS) intel_iommu_domain_alloc_second_stage.
    */
-  domainAllocPagingFlags(dev: IommuDevice, flags: number): IommuDomain | number {
+  domainAllocPagingFlags(dev: Device, flags: number): IommuDomain | number {
     const fs = this.domainAllocFirstStage(dev, flags);
     if (fs !== -ERRNO.EOPNOTSUPP) return fs;
     return this.domainAllocSecondStage(dev, flags);
@@ -235,7 +234,7 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
    * CAP.FL1GP), no dirty ops, no iotlb_sync_map (no RWBF). PT_FEAT_SIGN_EXTEND is not
    * modelled by core/pt: the table translates [0, 2^48).
    */
-  private domainAllocFirstStage(_dev: IommuDevice, flags: number): IommuDomain | number {
+  private domainAllocFirstStage(_dev: Device, flags: number): IommuDomain | number {
     if (flags & ~IOMMU_HWPT_ALLOC_PASID) return -ERRNO.EOPNOTSUPP;
     if (!this.hw.ecapHas(ECAP.SMTS) || !this.hw.ecapHas(ECAP.FLTS)) return -ERRNO.EOPNOTSUPP;
     const did = this.allocDid();
@@ -262,7 +261,7 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
    * intel_iommu_domain_alloc_second_stage: -EOPNOTSUPP for unknown flags, without scalable
    * mode + SLTS, or DIRTY_TRACKING without SLADS.
    */
-  private domainAllocSecondStage(_dev: IommuDevice, flags: number): IommuDomain | number {
+  private domainAllocSecondStage(_dev: Device, flags: number): IommuDomain | number {
     const supported = IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_PASID;
     if (flags & ~supported) return -ERRNO.EOPNOTSUPP;
     if (!this.hw.ecapHas(ECAP.SMTS) || !this.hw.ecapHas(ECAP.SLTS)) return -ERRNO.EOPNOTSUPP;
@@ -290,7 +289,7 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
    * scalable mode + FLTS, with a coherent table on a non-coherent unit, or with 1 GiB pages
    * on a unit without CAP.FL1GP.
    */
-  attachDev(domain: PagingDomain, dev: IommuDevice): number {
+  attachDev(domain: PagingDomain, dev: Device): number {
     const vd = this.devices.get(dev.sid);
     if (!vd || vd !== dev) return -ERRNO.ENODEV;
     const fs = domain instanceof VtdFirstStageDomain;
@@ -321,7 +320,7 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
     return 0;
   }
 
-  blockDevice(dev: IommuDevice): number {
+  blockDevice(dev: Device): number {
     const vd = this.devices.get(dev.sid);
     if (!vd) return -ERRNO.ENODEV;
     const old = vd.domain as PagingDomain | null;
@@ -391,7 +390,7 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
    * entry at the guest PASID directory and invalidate context cache (device-selective),
    * PASID cache and IOTLB (global), one wait. Contents are not read.
    */
-  bindPasidTable(dev: IommuDevice, cfg: PasidTableConfig, why?: { reason: string }): number {
+  bindPasidTable(dev: Device, cfg: PasidTableConfig, why?: { reason: string }): number {
     const vd = this.devices.get(dev.sid);
     if (!vd) return -ERRNO.ENODEV;
     const rc = validatePasidTableConfig(cfg, { model: IOMMU_MODEL.INTEL_VTD, align: 4096, pasidBits: this.hw.pasidBits }, why);
@@ -452,7 +451,7 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
    * Page response (intel_iommu_page_response): one page group response descriptor + wait;
    * code 0 = success, 1 = invalid. 0, -ENODEV, or -EINVAL when no such request is outstanding.
    */
-  pageResponse(dev: IommuDevice, pasid: number, grpid: number, code: number): number {
+  pageResponse(dev: Device, pasid: number, grpid: number, code: number): number {
     if (!this.devices.has(dev.sid)) return -ERRNO.ENODEV;
     const n = this.hw.commands.total;
     this.hw.qiSubmitSync([qiPageGroupResponse(dev.sid, pasid, grpid, code === 0 ? 0 : 1)]);
@@ -460,7 +459,7 @@ export class VtdIommuDriver implements IommuDriver, VendorDomainHooks {
     return Number(cmds[cmds.length - (this.hw.commands.total - n)]!.fields.rc);
   }
 
-  dma(dev: IommuDevice, pasid: number, iova: number, length: number, write: boolean): number {
+  dma(dev: Device, pasid: number, iova: number, length: number, write: boolean): number {
     return this.hw.dma(dev.sid, pasid, iova, length, write);
   }
 }

@@ -7,11 +7,11 @@
  * PASID-selective, domain-selective IOTLB, device-TLB for ATS devices), each a separate
  * qi_submit_sync as in Linux.
  */
-import { ERRNO } from '../../errno';
-import { bit, fget, fset } from '../../hw/bits';
+import { ERRNO } from '../../base/errno';
+import { bit, fget, fset } from '../../base/bitfield';
 import type { VtdIommuHw } from '../../hw/intel/model';
 import { CAP, GRAN, PC_GRAN, PE, PE_QW1, PE_QW2, PGTT, qiDevIotlb, qiDevIotlbPasid, qiIotlb, qiPasidCache, qiPiotlbAll } from '../../hw/intel/regs';
-import type { IommuDevice } from '../types';
+import type { Device } from '../types';
 
 /** AW for a 4-level (48-bit) second-stage table (AGAW 2). */
 const AW_4LEVEL = 2;
@@ -36,7 +36,7 @@ export function flushPiotlbAll(hw: VtdIommuHw, did: number, pasid: number): void
  * (IOMMU_NO_PASID) uses the plain device-TLB descriptor (qi_flush_dev_iotlb), any other
  * PASID the PASID-based one (qi_flush_dev_iotlb_pasid), both with mask 64 - VTD_PAGE_SHIFT.
  */
-export function flushDevtlbAll(hw: VtdIommuHw, dev: IommuDevice, pasid = 0): void {
+export function flushDevtlbAll(hw: VtdIommuHw, dev: Device, pasid = 0): void {
   if (!dev.ats) return;
   hw.qiSubmitSync([pasid === 0 ? qiDevIotlb(dev.sid, 32, 0, 52) : qiDevIotlbPasid(dev.sid, 0, pasid, 32, 0, 52)]);
 }
@@ -52,14 +52,14 @@ function flushIotlbForPgtt(hw: VtdIommuHw, pgtt: number, did: number, pasid: num
 }
 
 /** intel_pasid_flush_present / tear-down flushes of a present entry with PGTT `pgtt` and DID `did`. */
-function flushOldEntry(hw: VtdIommuHw, dev: IommuDevice, pgtt: number, did: number, pasid: number): void {
+function flushOldEntry(hw: VtdIommuHw, dev: Device, pgtt: number, did: number, pasid: number): void {
   flushPasidCache(hw, did, pasid);
   flushIotlbForPgtt(hw, pgtt, did, pasid);
   flushDevtlbAll(hw, dev, pasid);
 }
 
 /** intel_pasid_flush_present: the three flushes after changing a present entry. */
-export function flushPresent(hw: VtdIommuHw, dev: IommuDevice, did: number, pasid: number): void {
+export function flushPresent(hw: VtdIommuHw, dev: Device, did: number, pasid: number): void {
   flushPasidCache(hw, did, pasid);
   flushIotlbDsi(hw, did);
   flushDevtlbAll(hw, dev);
@@ -79,7 +79,7 @@ export function readPasidEntry(hw: VtdIommuHw, dir: number, pasid: number): { pa
  * replaced and flushed with its old DID; a new entry needs no invalidation unless CAP.CM = 1
  * (pasid_flush_caches: PASID cache + DSI IOTLB).
  */
-export function setupSecondLevel(hw: VtdIommuHw, dev: IommuDevice, dir: number, pasid: number, slptptr: number, did: number, ssade: boolean, pwsnp = true): void {
+export function setupSecondLevel(hw: VtdIommuHw, dev: Device, dir: number, pasid: number, slptptr: number, did: number, ssade: boolean, pwsnp = true): void {
   const pa = hw.pasidEntryAddr(dir, pasid, true);
   const old = hw.mem.read64(pa);
   const oldDid = fget(hw.mem.read64(pa + 8), PE.DID_HI, PE.DID_LO);
@@ -104,7 +104,7 @@ export function setupSecondLevel(hw: VtdIommuHw, dev: IommuDevice, dir: number, 
  * intel_pasid_tear_down_entry: clear P, then PASID-cache, IOTLB (qi_flush_piotlb_all for
  * pass-through / first stage, DSI for second stage / nested) and device-TLB flushes.
  */
-export function tearDownEntry(hw: VtdIommuHw, dev: IommuDevice, dir: number, pasid: number): void {
+export function tearDownEntry(hw: VtdIommuHw, dev: Device, dir: number, pasid: number): void {
   const e = readPasidEntry(hw, dir, pasid);
   if (!e || !bit(e.q0, PE.P)) return;
   hw.writeQword(e.pa, e.q0 & ~1n, 'pasid.qw0');
@@ -130,7 +130,7 @@ export interface FirstLevelFlags {
  * with the flushes its PGTT needs; a new entry needs no invalidation unless CAP.CM
  * (pasid_flush_caches: PASID cache + qi_flush_piotlb_all).
  */
-export function setupFirstLevel(hw: VtdIommuHw, dev: IommuDevice, dir: number, pasid: number, flptr: number, did: number, flags: FirstLevelFlags): void {
+export function setupFirstLevel(hw: VtdIommuHw, dev: Device, dir: number, pasid: number, flptr: number, did: number, flags: FirstLevelFlags): void {
   tearDownEntry(hw, dev, dir, pasid);
   const pa = hw.pasidEntryAddr(dir, pasid, true);
   let q2 = BigInt(flptr) & ~0xfffn;
@@ -155,7 +155,7 @@ export function setupFirstLevel(hw: VtdIommuHw, dev: IommuDevice, dir: number, p
  * second-stage or nested; 0 with no work if SSADE already matches; otherwise flip SSADE
  * and issue the Table-23 invalidations.
  */
-export function setupDirtyTracking(hw: VtdIommuHw, dev: IommuDevice, dir: number, pasid: number, enable: boolean): number {
+export function setupDirtyTracking(hw: VtdIommuHw, dev: Device, dir: number, pasid: number, enable: boolean): number {
   const e = readPasidEntry(hw, dir, pasid);
   if (!e || !bit(e.q0, PE.P)) return -ERRNO.ENODEV;
   const pgtt = fget(e.q0, PE.PGTT_HI, PE.PGTT_LO);

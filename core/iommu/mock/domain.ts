@@ -7,9 +7,9 @@
  * observable behaviour in the dirty selftests is the same (spec/upstream-uapi.md §3.3).
  * No IOTLB: flushes are counted, never needed.
  */
-import { ERRNO } from '../../errno';
+import { ERRNO } from '../../base/errno';
 import type { IotlbGather, IommuDirtyBitmap } from '../../pt/types';
-import type { IommuDevice, IommuDirtyOps, IommuDomain, IommuDomainOps, IommuDriver } from '../types';
+import type { Device, IommuDirtyOps, IommuDomain, IommuDomainOps, IommuDevice } from '../types';
 import {
   MOCK_APERTURE_LAST,
   MOCK_APERTURE_START,
@@ -47,7 +47,7 @@ export interface MockDomainStats {
 export class MockDomain implements IommuDomain {
   readonly type = 'PAGING' as const;
   readonly pt = null;
-  readonly devices = new Set<IommuDevice>();
+  readonly devices = new Set<Device>();
   readonly geometry = { apertureStart: MOCK_APERTURE_START, apertureEnd: MOCK_APERTURE_LAST };
   readonly pfns = new Map<number, number>();
   /** MOCK_DIRTY_TRACK flag. */
@@ -63,7 +63,7 @@ export class MockDomain implements IommuDomain {
    *   op exists and returns that value.
    */
   constructor(
-    readonly driver: IommuDriver,
+    readonly driver: IommuDevice,
     readonly tag: number,
     readonly pgsizeBitmap: number,
     withDirtyOps: boolean,
@@ -122,8 +122,8 @@ function enforceCcFails(): boolean {
 }
 
 const MOCK_DOMAIN_OPS: IommuDomainOps = {
-  attachDev(domain: IommuDomain, dev: IommuDevice): number {
-    return (domain.driver as unknown as { attachMock(d: IommuDomain, dev: IommuDevice): number }).attachMock(domain, dev);
+  attachDev(domain: IommuDomain, dev: Device): number {
+    return (domain.driver as unknown as { attachMock(d: IommuDomain, dev: Device): number }).attachMock(domain, dev);
   },
   mapPages(domain, iova, paddr, pgsize, pgcount, _prot, mapped) {
     const m = domain as MockDomain;

@@ -3,14 +3,14 @@
  * (<= v6.18): per-device flags NO_DIRTY / HUGE_IOVA / PASID, paging domains with a 2 KiB
  * granule over MOCK_APERTURE, dirty_ops only when allocated with DIRTY_TRACKING, and a
  * software "DMA" that walks the xarray and sets the per-entry dirty flag while tracking is
- * on. Implements the IommuDriver contract (core/iommu/types.ts).
+ * on. Implements the IommuDevice contract (core/iommu/types.ts).
  */
-import { ERRNO } from '../../errno';
-import type { SimClock } from '../../hw/clock';
+import { ERRNO } from '../../base/errno';
+import type { SimClock } from '../../base/clock';
 import type { Recorder } from '../../trace/types';
 import { NULL_RECORDER } from '../../trace/types';
-import type { IommuCap, IommuDevice, IommuDomain, IommuDriver, IommuHwInfo } from '../types';
-import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../types';
+import type { IommuCap, Device, IommuDomain, IommuDevice, IommuHwInfo } from '../types';
+import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../../uapi/iommufd';
 import {
   IOMMU_HW_INFO_SELFTEST_REGVAL,
   IOMMU_HW_INFO_TYPE_SELFTEST,
@@ -26,7 +26,7 @@ import {
 import { MockDomain } from './domain';
 
 /** A mock device (struct mock_dev). */
-export interface MockDevice extends IommuDevice {
+export interface MockDevice extends Device {
   /** MOCK_FLAGS_DEVICE_* */
   readonly flags: number;
 }
@@ -47,7 +47,7 @@ export interface MockFault {
 }
 
 /** struct iommu_ops mock_ops. */
-export class MockDriver implements IommuDriver {
+export class MockDriver implements IommuDevice {
   readonly vendor = 'mock' as const;
   readonly clock: SimClock;
   readonly recorder: Recorder;
@@ -55,7 +55,7 @@ export class MockDriver implements IommuDriver {
   private nextSid = 1;
   private nextTag = 1;
   /** Current domain per device (null = blocked). */
-  private readonly current = new Map<IommuDevice, MockDomain | null>();
+  private readonly current = new Map<Device, MockDomain | null>();
   /** Faults raised by dma(), oldest first. */
   readonly faults: MockFault[] = [];
   /**
@@ -63,7 +63,7 @@ export class MockDriver implements IommuDriver {
    * before the mock's own checks (a driver that rejects a domain for a device: -EINVAL
    * "incompatible", -ENODEV, ...). Not in the kernel mock.
    */
-  attachHook: ((domain: IommuDomain, dev: IommuDevice) => number) | null = null;
+  attachHook: ((domain: IommuDomain, dev: Device) => number) | null = null;
 
   constructor(opts: MockDriverOptions) {
     this.clock = opts.clock;
@@ -84,7 +84,7 @@ export class MockDriver implements IommuDriver {
    * mock_domain_capable: CACHE_COHERENCY always, DIRTY_TRACKING unless NO_DIRTY; nothing else
    * (no ENFORCE_CACHE_COHERENCY) unless the simulator-only MOCK_SIM_FLAGS_DEVICE_ENFORCE_CC.
    */
-  capable(dev: IommuDevice, cap: IommuCap): boolean {
+  capable(dev: Device, cap: IommuCap): boolean {
     const flags = (dev as MockDevice).flags;
     if (cap === 'IOMMU_CAP_CACHE_COHERENCY') return true;
     if (cap === 'IOMMU_CAP_DIRTY_TRACKING') return !(flags & MOCK_FLAGS_DEVICE_NO_DIRTY);
@@ -92,7 +92,7 @@ export class MockDriver implements IommuDriver {
     return false;
   }
 
-  hwInfo(dev: IommuDevice): IommuHwInfo {
+  hwInfo(dev: Device): IommuHwInfo {
     return {
       outDataType: IOMMU_HW_INFO_TYPE_SELFTEST,
       data: { flags: 0, test_reg: IOMMU_HW_INFO_SELFTEST_REGVAL },
@@ -101,7 +101,7 @@ export class MockDriver implements IommuDriver {
   }
 
   /** mock_domain_alloc_paging_flags: -EOPNOTSUPP for unknown flags or dirty on NO_DIRTY. */
-  domainAllocPagingFlags(dev: IommuDevice, flags: number): IommuDomain | number {
+  domainAllocPagingFlags(dev: Device, flags: number): IommuDomain | number {
     const mdev = dev as MockDevice;
     const known = IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_PASID;
     const dirty = (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) !== 0;
@@ -113,7 +113,7 @@ export class MockDriver implements IommuDriver {
   }
 
   /** mock_domain_nop_attach: a dirty-tracking domain refuses a NO_DIRTY device (-EINVAL). */
-  attachMock(domain: IommuDomain, dev: IommuDevice): number {
+  attachMock(domain: IommuDomain, dev: Device): number {
     const hooked = this.attachHook?.(domain, dev) ?? 0;
     if (hooked) return hooked;
     if (domain.dirtyOps && (dev as MockDevice).flags & MOCK_FLAGS_DEVICE_NO_DIRTY) return -ERRNO.EINVAL;
@@ -125,7 +125,7 @@ export class MockDriver implements IommuDriver {
     return 0;
   }
 
-  blockDevice(dev: IommuDevice): number {
+  blockDevice(dev: Device): number {
     const prev = this.current.get(dev);
     if (prev) prev.devices.delete(dev);
     this.current.set(dev, null);
@@ -133,7 +133,7 @@ export class MockDriver implements IommuDriver {
   }
 
   /** The domain a device translates through (null = blocked). */
-  domainOf(dev: IommuDevice): IommuDomain | null {
+  domainOf(dev: Device): IommuDomain | null {
     return this.current.get(dev) ?? null;
   }
 
@@ -141,7 +141,7 @@ export class MockDriver implements IommuDriver {
    * Device DMA: every 2 KiB entry of [iova, iova+length) must exist (else -EFAULT and a
    * fault record); writes set the entry's dirty flag while MOCK_DIRTY_TRACK is on.
    */
-  dma(dev: IommuDevice, _pasid: number, iova: number, length: number, write: boolean): number {
+  dma(dev: Device, _pasid: number, iova: number, length: number, write: boolean): number {
     const dom = this.current.get(dev) ?? null;
     const first = Math.floor(iova / MOCK_IO_PAGE_SIZE) * MOCK_IO_PAGE_SIZE;
     for (let cur = first; cur < iova + length; cur += MOCK_IO_PAGE_SIZE) {

@@ -1,8 +1,9 @@
 /**
- * The mock as an IommuSystem for core/iommu's registry: no hardware model, devices probed
- * with the DeviceSpec's group (sid numbering is the mock's own, as mock_dev_create does).
+ * The selftest mock as a registered vendor: no hardware model, devices probed with the
+ * DeviceSpec's group (sid numbering is the mock's own, as mock_dev_create does).
  */
-import type { HwSystemOptions, IommuSystem } from '../registry';
+import type { HwSystemOptions, IommuSystem, VendorEntry } from '../system';
+import { MOCK_FLAGS_DEVICE_NO_DIRTY } from './constants';
 import { MockDriver } from './driver';
 
 /** Build the selftest mock IOMMU system. `opts.caps.flags` sets MOCK_FLAGS_DEVICE_* on new devices. */
@@ -17,3 +18,11 @@ export function createMockSystem(opts: HwSystemOptions): IommuSystem {
     stats: () => ({ faults: driver.faults.length }),
   };
 }
+
+export const mockVendor = {
+  name: 'mock',
+  title: 'iommufd selftest mock',
+  scenarios: false,
+  create: createMockSystem,
+  noDirtyCaps: { flags: MOCK_FLAGS_DEVICE_NO_DIRTY },
+} as const satisfies VendorEntry<'mock'>;

@@ -26,28 +26,27 @@
  * Sources: spec/dirty-tracking.md §4.2, §5 D3, §7 E3/E4/E6/E20, §8.2 item 4;
  * spec/upstream-uapi.md §4.3, cost-model-sources S7.
  */
-import { ERRNO } from '../../errno';
-import type { SimClock } from '../../hw/clock';
-import { fset } from '../../hw/bits';
-import { SimDevice } from '../../hw/driver/device';
-import type { DeviceSpec } from '../../hw/driver/device';
-import { PagingDomain } from '../../hw/driver/paging-domain';
-import type { VendorDomainHooks } from '../../hw/driver/paging-domain';
+import { ERRNO } from '../../base/errno';
+import type { SimClock } from '../../base/clock';
+import { fset } from '../../base/bitfield';
+import { SimDevice } from '../device';
+import type { DeviceSpec } from '../device';
+import { PagingDomain } from '../paging-domain';
+import type { VendorDomainHooks } from '../paging-domain';
 import { SMMUV3_COSTS } from '../../hw/smmuv3/cost';
 import { SmmuV3Hw } from '../../hw/smmuv3/model';
 import type { SmmuHwCaps } from '../../hw/smmuv3/model';
 import { CD, HTTU, STE, STE_CFG, cmdAtcInv, cmdCfgiCd, cmdCfgiSte, cmdPriResp, cmdSync, cmdTlbiNhAsid, cmdTlbiNhVa } from '../../hw/smmuv3/regs';
-import { IOMMU_MODEL, validatePasidTableConfig } from '../../hw/driver/pasid-table';
-import type { PasidTableConfig } from '../../hw/driver/pasid-table';
+import { IOMMU_MODEL, validatePasidTableConfig } from '../pasid-table';
+import type { PasidTableConfig } from '../pasid-table';
 import { PT_ATTR, TablePool, createPtIommu, iotlbGatherAddRange, iotlbGatherInit } from '../../pt';
 import type { GenericPt, PtLeaf } from '../../pt';
 import { IOMMU_DIRTY_NO_CLEAR } from '../../pt/types';
 import type { IommuDirtyBitmap, IotlbGather } from '../../pt/types';
-import type { IommuCap, IommuDevice, IommuDomain, IommuDriver, IommuHwInfo, IommuSystemOptions } from '../types';
-import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../types';
+import type { IommuCap, Device, IommuDomain, IommuDevice, IommuHwInfo, IommuSystemOptions } from '../types';
+import { IOMMU_HW_CAP_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../../uapi/iommufd';
 
 export const IOMMU_HW_INFO_TYPE_ARM_SMMUV3 = 2;
-const IOMMU_HW_CAP_DIRTY_TRACKING = 1;
 const SMMU_MEM_BASE = 0xe200_0000_0000;
 /** CMDQ_MAX_TLBI_OPS for 4K pages: 1 << (PAGE_SHIFT - 3). */
 export const CMDQ_MAX_TLBI_OPS = 512;
@@ -146,7 +145,7 @@ export function tlbiRanges(iova: number, size: number): { addr: number; num: num
   return out;
 }
 
-export class SmmuV3Driver implements IommuDriver, VendorDomainHooks {
+export class SmmuV3Driver implements IommuDevice, VendorDomainHooks {
   readonly vendor = 'smmuv3' as const;
   readonly clock: SimClock;
   readonly hw: SmmuV3Hw;
@@ -204,13 +203,13 @@ export class SmmuV3Driver implements IommuDriver, VendorDomainHooks {
     this.hw.submit([cmdCfgiSte(m.sid), cmdSync()]);
   }
 
-  capable(_dev: IommuDevice, cap: IommuCap): boolean {
+  capable(_dev: Device, cap: IommuCap): boolean {
     if (cap === 'IOMMU_CAP_DIRTY_TRACKING') return this.dbmCapable;
     return cap === 'IOMMU_CAP_CACHE_COHERENCY' && this.hw.coherent;
   }
 
   /** struct iommu_hw_info_arm_smmuv3 { flags, __reserved, idr[6], iidr, aidr }. */
-  hwInfo(_dev: IommuDevice): IommuHwInfo {
+  hwInfo(_dev: Device): IommuHwInfo {
     const data: Record<string, number> = { flags: 0, iidr: 0, aidr: 0 };
     this.hw.idr.forEach((v, i) => (data[`idr${i}`] = Number(v)));
     return { outDataType: IOMMU_HW_INFO_TYPE_ARM_SMMUV3, data, capabilities: this.dbmCapable ? IOMMU_HW_CAP_DIRTY_TRACKING : 0 };
@@ -220,7 +219,7 @@ export class SmmuV3Driver implements IommuDriver, VendorDomainHooks {
    * arm_smmu_domain_alloc_paging_flags: DIRTY_TRACKING needs a DBM-capable SMMU and stage 1
    * (-EOPNOTSUPP otherwise); NEST_PARENT asks for stage 2, which is not modelled (-EOPNOTSUPP).
    */
-  domainAllocPagingFlags(_dev: IommuDevice, flags: number): IommuDomain | number {
+  domainAllocPagingFlags(_dev: Device, flags: number): IommuDomain | number {
     const supported = IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_PASID;
     if (flags & ~supported) return -ERRNO.EOPNOTSUPP;
     if (flags & IOMMU_HWPT_ALLOC_NEST_PARENT) return -ERRNO.EOPNOTSUPP;
@@ -260,7 +259,7 @@ export class SmmuV3Driver implements IommuDriver, VendorDomainHooks {
   }
 
   /** Attach: CD 0 (+ CFGI_CD, CMD_SYNC), then STE S1_TRANS (+ CFGI_STE, CMD_SYNC). -EINVAL: dirty domain on a non-DBM SMMU. */
-  attachDev(domain: PagingDomain, dev: IommuDevice): number {
+  attachDev(domain: PagingDomain, dev: Device): number {
     const m = this.devices.get(dev.sid);
     if (!m || m !== dev) return -ERRNO.ENODEV;
     if (domain.dirtyOps && !this.dbmCapable) return -ERRNO.EINVAL;
@@ -280,7 +279,7 @@ export class SmmuV3Driver implements IommuDriver, VendorDomainHooks {
     return 0;
   }
 
-  blockDevice(dev: IommuDevice): number {
+  blockDevice(dev: Device): number {
     const m = this.devices.get(dev.sid);
     if (!m) return -ERRNO.ENODEV;
     const old = m.domain as PagingDomain | null;
@@ -328,7 +327,7 @@ export class SmmuV3Driver implements IommuDriver, VendorDomainHooks {
    * contents are not read; guest-physical = host-physical (stage 2 is not modelled).
    * -ENODEV when the SMMU cannot contain guest-table faults (caps.noPasidBind).
    */
-  bindPasidTable(dev: IommuDevice, cfg: PasidTableConfig, why?: { reason: string }): number {
+  bindPasidTable(dev: Device, cfg: PasidTableConfig, why?: { reason: string }): number {
     if (this.noPasidBind) return -ERRNO.ENODEV;
     const m = this.devices.get(dev.sid);
     if (!m) return -ERRNO.ENODEV;
@@ -351,7 +350,7 @@ export class SmmuV3Driver implements IommuDriver, VendorDomainHooks {
   }
 
   /** unbind_pasid_table: back to an abort STE. */
-  unbindPasidTable(dev: IommuDevice): number {
+  unbindPasidTable(dev: Device): number {
     const m = this.devices.get(dev.sid);
     if (!m || !m.bound) return -ERRNO.EINVAL;
     m.bound = false;
@@ -478,13 +477,13 @@ export class SmmuV3Driver implements IommuDriver, VendorDomainHooks {
    * Page response (arm_smmu_page_response): CMD_PRI_RESP with RESP success (2) or deny (0).
    * 0, -ENODEV, or -EINVAL when no such request is outstanding.
    */
-  pageResponse(dev: IommuDevice, pasid: number, grpid: number, code: number): number {
+  pageResponse(dev: Device, pasid: number, grpid: number, code: number): number {
     if (!this.devices.has(dev.sid)) return -ERRNO.ENODEV;
     this.hw.submit([cmdPriResp(dev.sid, pasid, grpid, code === 0 ? 2 : 0)]);
     return Number(this.hw.commands.toArray().at(-1)!.fields.rc);
   }
 
-  dma(dev: IommuDevice, pasid: number, iova: number, length: number, write: boolean): number {
+  dma(dev: Device, pasid: number, iova: number, length: number, write: boolean): number {
     return this.hw.dma(dev.sid, pasid, iova, length, write);
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { replayOnVendor } from '../../../core/cli/replay';
+import { replayOnVendor } from '../../../core/scenario/replay';
 import { parseFtrace, type FtraceEvent } from '../../../core/trace/ftrace';
 import { IOVA_FQ_SIZE } from '../../../core/workload/replay';
 import { parseQemuTrace } from '../../../core/trace/qemu';

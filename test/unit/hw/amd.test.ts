@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ERRNO } from '../../../core/errno';
+import { ERRNO } from '../../../core/base/errno';
 import { decodeInvAddress, buildInvAddress, EVENT, EVENT_FLAG } from '../../../core/hw/amd/regs';
 import type { AmdIommuHw } from '../../../core/hw/amd/model';
 import type { AmdIommuDriver } from '../../../core/iommu/amd/driver';
 import { dteHad } from '../../../core/iommu/amd/driver';
-import type { PagingDomain } from '../../../core/hw/driver/paging-domain';
-import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING } from '../../../core/iommu/types';
+import type { PagingDomain } from '../../../core/iommu/paging-domain';
+import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING } from '../../../core/uapi/iommufd';
 import { IOMMU_READ } from '../../../core/pt/types';
 import { cmdNames, makeSystem, map, readDirty, setup } from './helpers';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ERRNO } from '../../../core/errno';
+import { ERRNO } from '../../../core/base/errno';
 import type { ArgValue, Recorder } from '../../../core/trace/types';
 import { COST_ACTIONS } from '../../../core/hw/cost/model';
 import { HW_VENDORS, map, readDirty, setup } from './helpers';

@@ -6,9 +6,9 @@
  * SMMUv3 needs CANWBS, which is not modelled (cap false, op false).
  */
 import { describe, expect, it } from 'vitest';
-import type { PagingDomain } from '../../../core/hw/driver/paging-domain';
+import type { PagingDomain } from '../../../core/iommu/paging-domain';
 import type { VtdIommuDriver } from '../../../core/iommu/intel/driver';
-import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING } from '../../../core/iommu/types';
+import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING } from '../../../core/uapi/iommufd';
 import { ECAP } from '../../../core/hw/intel/regs';
 import { makeSystem, map } from './helpers';
 import { H as Harness } from '../iommufd/harness';

@@ -1,13 +1,14 @@
 /** Shared fixtures for the hardware-model tests. */
-import { SimClock } from '../../../core/hw/clock';
-import type { PagingDomain } from '../../../core/hw/driver/paging-domain';
+import { SimClock } from '../../../core/base/clock';
+import type { PagingDomain } from '../../../core/iommu/paging-domain';
 import { iotlbGatherInit } from '../../../core/pt';
 import type { IommuDirtyBitmap, IovaBitmapSink } from '../../../core/pt/types';
 import { IOMMU_READ, IOMMU_WRITE } from '../../../core/pt/types';
 import { createIommuSystem } from '../../../core/iommu/registry';
 import type { HwSystemOptions, IommuSystem } from '../../../core/iommu/registry';
-import type { IommuDevice, VendorName } from '../../../core/iommu/types';
-import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING } from '../../../core/iommu/types';
+import type { Device } from '../../../core/iommu/types';
+import type { VendorName } from '../../../core/iommu/registry';
+import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING } from '../../../core/uapi/iommufd';
 import { NULL_RECORDER } from '../../../core/trace/types';
 
 export const RW = IOMMU_READ | IOMMU_WRITE;
@@ -18,7 +19,7 @@ export function makeSystem(vendor: VendorName, extra: Partial<HwSystemOptions> =
 }
 
 /** A system with one device attached to a fresh dirty-capable paging domain. */
-export function setup(vendor: VendorName, extra: Partial<HwSystemOptions> = {}, devSpec: { ats?: boolean; pri?: boolean } = {}): { sys: IommuSystem; dev: IommuDevice; dom: PagingDomain } {
+export function setup(vendor: VendorName, extra: Partial<HwSystemOptions> = {}, devSpec: { ats?: boolean; pri?: boolean } = {}): { sys: IommuSystem; dev: Device; dom: PagingDomain } {
   const sys = makeSystem(vendor, extra);
   const dev = sys.addDevice({ sid: 0x10, ...devSpec });
   const dom = sys.driver.domainAllocPagingFlags(dev, IOMMU_HWPT_ALLOC_DIRTY_TRACKING);

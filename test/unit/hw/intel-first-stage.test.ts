@@ -5,14 +5,14 @@
  * model and the PASID-based IOTLB invalidations of cache.c.
  */
 import { describe, expect, it } from 'vitest';
-import { ERRNO } from '../../../core/errno';
-import type { PagingDomain } from '../../../core/hw/driver/paging-domain';
+import { ERRNO } from '../../../core/base/errno';
+import type { PagingDomain } from '../../../core/iommu/paging-domain';
 import type { VtdIommuHw } from '../../../core/hw/intel/model';
 import { GRAN, QI, SM_FAULT, qiDevIotlbPasid, qiIotlb, qiPiotlb, qiType } from '../../../core/hw/intel/regs';
 import { computeVaszLg2Fs, VtdFirstStageDomain } from '../../../core/iommu/intel/driver';
 import type { VtdIommuDriver } from '../../../core/iommu/intel/driver';
-import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../../../core/iommu/types';
-import type { IommuDevice } from '../../../core/iommu/types';
+import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../../../core/uapi/iommufd';
+import type { Device } from '../../../core/iommu/types';
 import { iotlbGatherInit } from '../../../core/pt';
 import { IOMMU_READ } from '../../../core/pt/types';
 import { cmdNames, makeSystem, map } from './helpers';
@@ -23,7 +23,7 @@ const SZ_1G = 0x40000000;
 
 type Sys = ReturnType<typeof makeSystem>;
 
-function fsSetup(caps: Record<string, number | boolean> = {}, devSpec: { ats?: boolean } = {}): { sys: Sys; hw: VtdIommuHw; dev: IommuDevice; dom: PagingDomain } {
+function fsSetup(caps: Record<string, number | boolean> = {}, devSpec: { ats?: boolean } = {}): { sys: Sys; hw: VtdIommuHw; dev: Device; dom: PagingDomain } {
   const sys = makeSystem('intel', { caps });
   const dev = sys.addDevice({ sid: 0x10, ...devSpec });
   const dom = sys.driver.domainAllocPagingFlags(dev, 0);

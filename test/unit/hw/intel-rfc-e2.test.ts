@@ -9,10 +9,11 @@ import { DMA_SL_PTE_DIRTY, VTD_PAGE_MASK, dmaClearPteDirtyTest } from '../../../
 import { iotlbGatherInit } from '../../../core/pt';
 import type { LeafRef } from '../../../core/pt/types';
 import { vendorResult, type VendorResult } from '../../../core/scenario/compare';
-import { createVendorTarget } from '../../../core/scenario/target';
+import { Vmm } from '../../../core/workload/vmm';
+import { vmmConfig } from '../../../core/scenario/simulate';
 import { runVendor } from '../../../core/scenario/runner';
 import { scenarioSchema, type ScenarioInput } from '../../../core/scenario/schema';
-import type { VendorName } from '../../../core/iommu/types';
+import type { VendorName } from '../../../core/iommu/registry';
 import { NULL_RECORDER } from '../../../core/trace/types';
 import { map, readDirty, setup } from './helpers';
 
@@ -105,7 +106,7 @@ describe('scenario: hardware.intelRfcFaithful', () => {
     const results: Record<string, { dirty: number; missed: number }> = {};
     for (const [vendor, faithful] of [['intel', false], ['intel', true], ['amd', true]] as const) {
       const s = scenarioSchema.parse(scenario(faithful, 'unmap-read-dirty'));
-      const t = createVendorTarget(vendor, s, NULL_RECORDER);
+      const t = new Vmm(vendor, vmmConfig(s, vendor), NULL_RECORDER);
       // Pages the devices write after the last pre-copy read: what the final collection must find.
       for (let p = 0; p < 100; p++) t.dma(0, p * 3 * 4096 + 512, 64, true);
       t.dma(0, 2 ** 24, 3 * 4096, true); // one DMA across 3 pages

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ERRNO } from '../../../core/errno';
+import { ERRNO } from '../../../core/base/errno';
 import type { VtdIommuHw } from '../../../core/hw/intel/model';
 import { SM_FAULT } from '../../../core/hw/intel/regs';
-import type { PagingDomain } from '../../../core/hw/driver/paging-domain';
+import type { PagingDomain } from '../../../core/iommu/paging-domain';
 import type { VtdIommuDriver } from '../../../core/iommu/intel/driver';
 import { psiAligned } from '../../../core/iommu/intel/driver';
-import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING } from '../../../core/iommu/types';
+import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING } from '../../../core/uapi/iommufd';
 import { IOMMU_READ } from '../../../core/pt/types';
 import { cmdNames, makeSystem, map, setup } from './helpers';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Iotlb } from '../../../core/hw/iotlb';
 import { CostModel } from '../../../core/hw/cost/model';
-import { SimClock } from '../../../core/hw/clock';
+import { SimClock } from '../../../core/base/clock';
 import { AMD_COSTS } from '../../../core/hw/amd/cost';
 import { Ring } from '../../../core/hw/queue';
 

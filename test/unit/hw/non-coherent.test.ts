@@ -5,10 +5,10 @@
  * it was written back), and dirty tracking is refused.
  */
 import { describe, expect, it } from 'vitest';
-import { ERRNO } from '../../../core/errno';
-import type { PagingDomain } from '../../../core/hw/driver/paging-domain';
+import { ERRNO } from '../../../core/base/errno';
+import type { PagingDomain } from '../../../core/iommu/paging-domain';
 import { iotlbGatherInit } from '../../../core/pt';
-import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING } from '../../../core/iommu/types';
+import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING } from '../../../core/uapi/iommufd';
 import { ECAP } from '../../../core/hw/intel/regs';
 import { RW, makeSystem, map } from './helpers';
 import { BufferedRecorder } from '../../../core/trace/recorder';

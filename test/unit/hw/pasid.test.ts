@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ERRNO } from '../../../core/errno';
-import { fset } from '../../../core/hw/bits';
-import { IOMMU_MODEL, PASID_TABLE_CFG_BYTES, validatePasidTableConfig } from '../../../core/hw/driver/pasid-table';
-import type { PasidTableConfig } from '../../../core/hw/driver/pasid-table';
-import type { PagingDomain } from '../../../core/hw/driver/paging-domain';
+import { ERRNO } from '../../../core/base/errno';
+import { fset } from '../../../core/base/bitfield';
+import { IOMMU_MODEL, PASID_TABLE_CFG_BYTES, validatePasidTableConfig } from '../../../core/iommu/pasid-table';
+import type { PasidTableConfig } from '../../../core/iommu/pasid-table';
+import type { PagingDomain } from '../../../core/iommu/paging-domain';
 import type { HwFaultRecord } from '../../../core/hw/queue';
 import { FAULT_KIND } from '../../../core/hw/queue';
 import { CD, EVT } from '../../../core/hw/smmuv3/regs';

@@ -4,8 +4,8 @@
  * Source: spec/dirty-tracking.md §4.2, §5 D3, §7, §8.2 item 4.
  */
 import { describe, expect, it } from 'vitest';
-import { ERRNO } from '../../../core/errno';
-import type { PagingDomain } from '../../../core/hw/driver/paging-domain';
+import { ERRNO } from '../../../core/base/errno';
+import type { PagingDomain } from '../../../core/iommu/paging-domain';
 import type { SmmuDirtyDesign, SmmuV3Driver } from '../../../core/iommu/smmuv3/driver';
 import { SMMU_DIRTY_DESIGNS, smmuDirtyDesignCaps, smmuMappedRanges } from '../../../core/iommu/smmuv3/driver';
 import { iotlbGatherInit } from '../../../core/pt';

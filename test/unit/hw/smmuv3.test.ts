@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ERRNO } from '../../../core/errno';
+import { ERRNO } from '../../../core/base/errno';
 import type { SmmuV3Hw } from '../../../core/hw/smmuv3/model';
 import { EVT } from '../../../core/hw/smmuv3/regs';
-import type { PagingDomain } from '../../../core/hw/driver/paging-domain';
+import type { PagingDomain } from '../../../core/iommu/paging-domain';
 import type { SmmuV3Driver } from '../../../core/iommu/smmuv3/driver';
 import { tlbiRanges } from '../../../core/iommu/smmuv3/driver';
-import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING } from '../../../core/iommu/types';
+import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING } from '../../../core/uapi/iommufd';
 import { IOMMU_READ } from '../../../core/pt/types';
 import { cmdNames, makeSystem, map, readDirty, setup } from './helpers';
 

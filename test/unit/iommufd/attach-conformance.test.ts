@@ -6,12 +6,12 @@
 // v6.15 (T-FD-20). Simulator-only mock knobs: MockDriver.attachHook (a driver that rejects a
 // domain) and MOCK_SIM_FLAGS_DEVICE_ENFORCE_CC / _CC_BROKEN (coherency variants).
 import { describe, expect, it } from 'vitest';
-import { ERRNO } from '../../../core/errno';
+import { ERRNO } from '../../../core/base/errno';
 import type { MockDriver } from '../../../core/iommu/mock';
 import { MOCK_SIM_FLAGS_DEVICE_CC_BROKEN, MOCK_SIM_FLAGS_DEVICE_ENFORCE_CC } from '../../../core/iommu/mock';
 import { deviceAttach, deviceBind, deviceDetach, deviceReplace } from '../../../core/iommufd/device';
-import { NO_FAIL } from '../../../core/iommufd/failnth';
-import { iommuGetMsiCookie, iommuMsiCookie } from '../../../core/iommufd/iommu_core';
+import { NO_FAIL } from '../../../core/base/fail-nth';
+import { iommuGetMsiCookie, iommuMsiCookie } from '../../../core/iommu/iommu';
 import type { Idev, SelftestDev } from '../../../core/iommufd/objects';
 import { H, MOCK_APERTURE_START, PAGE_SIZE } from './harness';
 

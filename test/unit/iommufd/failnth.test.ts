@@ -7,7 +7,7 @@
 // ctx down no pin and no page-table page may remain (empty intermediate tables live until
 // their domain is freed, as in iommupt, so pool occupancy is checked at teardown).
 import { describe, expect, it } from 'vitest';
-import type { VendorName } from '../../../core/iommu/types';
+import type { VendorName } from '../../../core/iommu/registry';
 import { H, MOCK_APERTURE_START, PAGE_SIZE } from './harness';
 
 const IOVA = MOCK_APERTURE_START;

@@ -4,24 +4,23 @@
  * iommufd_utils.h (test_ioctl_ioas_alloc, test_cmd_mock_domain, ...) and a snapshot of
  * everything a failed ioctl must leave unchanged.
  */
-import { SimClock } from '../../../core/hw/clock';
-import type { VendorName } from '../../../core/iommu/types';
+import { SimClock } from '../../../core/base/clock';
+import type { VendorName } from '../../../core/iommu/registry';
 import { MOCK_APERTURE_START } from '../../../core/iommu/mock';
-import { createIommufd } from '../../../core/iommufd/create';
+
 import type { IommufdCtx, IommufdOptions } from '../../../core/iommufd/ctx';
 import type { IoctlResult } from '../../../core/iommufd/ioctl';
 import { iommufdIoctl } from '../../../core/iommufd/ioctl';
-import { createMockPlatform, createVendorPlatform } from '../../../core/iommufd/platform';
-import type { IoctlName } from '../../../core/iommufd/uapi';
-import { IOCTL, TEST_OP } from '../../../core/iommufd/uapi';
-import type { TestOpName } from '../../../core/iommufd/uapi';
+import { openIommufd } from '../../../core/iommufd/platform';
+import type { IoctlName } from '../../../core/uapi/iommufd';
+import { IOCTL } from '../../../core/uapi/iommufd';
+import { TEST_OP } from '../../../core/uapi/iommufd-test';
+import type { TestOpName } from '../../../core/uapi/iommufd-test';
 import { FailNth, TablePool } from '../../../core/pt';
 import type { HwptPaging, Ioas } from '../../../core/iommufd/objects';
 
 export const PAGE_SIZE = 4096;
 
-/** Vendor capability switches of an IOMMU without dirty tracking (AMD EFR.HDSup, VT-d ECAP.SLADS, SMMU IDR0.HTTU=1). */
-export const NO_DIRTY_CAPS: Partial<Record<VendorName, Record<string, number | boolean>>> = { amd: { hdsup: false }, intel: { slads: false }, smmuv3: { httu: 1 } };
 export { MOCK_APERTURE_START };
 
 /** A ctx plus helpers. */
@@ -32,9 +31,7 @@ export class H {
   readonly clock = new SimClock();
 
   constructor(readonly vendor: VendorName = 'mock', options: Partial<IommufdOptions> = {}) {
-    const noDirtyCaps = NO_DIRTY_CAPS[vendor];
-    const platform = vendor === 'mock' ? createMockPlatform({ clock: this.clock, fail: this.fail }) : createVendorPlatform(vendor, { clock: this.clock, pool: this.pool, noDirtyCaps });
-    this.ctx = createIommufd({ platform, clock: this.clock, fail: this.fail, options });
+    this.ctx = openIommufd(vendor, { clock: this.clock, fail: this.fail, pool: vendor === 'mock' ? undefined : this.pool, options }).ctx;
   }
 
   /** Raw ioctl by name. */

@@ -5,9 +5,9 @@
 //  - a dirty bitmap reports exactly the pages devices wrote (never a page no DMA wrote).
 // Reproducible: the seed is fixed (override with IOMMUFD_PROP_SEED).
 import { describe, expect, it } from 'vitest';
-import type { VendorName } from '../../../core/iommu/types';
+import type { VendorName } from '../../../core/iommu/registry';
 import type { AnyObject, HwptPaging, Idev, Ioas, SelftestDev } from '../../../core/iommufd/objects';
-import { Rng } from '../../../core/rng';
+import { Rng } from '../../../core/base/rng';
 import { H, MOCK_APERTURE_START, PAGE_SIZE } from './harness';
 
 const CALLS = 20_000;

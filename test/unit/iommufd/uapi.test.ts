@@ -1,8 +1,8 @@
 // Generic uAPI rules: tools/testing/selftests/iommu/iommufd.c fixture `iommufd`
 // (cmd_fail, cmd_length, cmd_ex_fail, global_options, VFIO compat on the plain fd).
 import { describe, expect, it } from 'vitest';
-import { IOCTL, STRUCTS, layoutOf } from '../../../core/iommufd/uapi';
-import type { IoctlName } from '../../../core/iommufd/uapi';
+import { IOCTL, STRUCTS, layoutOf } from '../../../core/uapi/iommufd';
+import type { IoctlName } from '../../../core/uapi/iommufd';
 import { iommufdIoctl } from '../../../core/iommufd/ioctl';
 import { H } from './harness';
 

@@ -2,7 +2,7 @@
 // and the RFC's dirty additions (spec/dirty-tracking.md §3.9), on the mock and every vendor.
 // Area split for type1 partial unmaps uses cut_mapping on every domain (§1.5.7).
 import { describe, expect, it } from 'vitest';
-import type { VendorName } from '../../../core/iommu/types';
+import type { VendorName } from '../../../core/iommu/registry';
 import type { IommufdOptions } from '../../../core/iommufd/ctx';
 import { H, MOCK_APERTURE_START, PAGE_SIZE } from './harness';
 

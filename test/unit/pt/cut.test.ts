@@ -5,7 +5,7 @@
  * 64K/32M contiguous). amdv1 adds replicated sizes.
  */
 import { describe, expect, it } from 'vitest';
-import { ERRNO } from '../../../core/errno';
+import { ERRNO } from '../../../core/base/errno';
 import { IOMMU_READ, HW_ACCESS } from '../../../core/pt/types';
 import { FailNth, TablePool, iotlbGatherInit } from '../../../core/pt/index';
 import { PageSetSink, SZ_1G, SZ_2M, SZ_32M, SZ_4K, SZ_64K, mk, newRef, sizeHistogram } from './helpers';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ERRNO } from '../../../core/errno';
+import { ERRNO } from '../../../core/base/errno';
 import { IOMMU_DIRTY_NO_CLEAR, IOMMU_READ, IOMMU_WRITE, HW_ACCESS } from '../../../core/pt/types';
 import { iotlbGatherInit, iotlbGatherIsEmpty } from '../../../core/pt/index';
 import { AMDV1_D } from '../../../core/pt/formats/amdv1';

@@ -5,7 +5,7 @@
  * is x86_64 (vtdss has the same 4K/2M/1G geometry and runs them too).
  */
 import { describe, expect, it } from 'vitest';
-import { ERRNO } from '../../../core/errno';
+import { ERRNO } from '../../../core/base/errno';
 import { IOMMU_READ, IOMMU_WRITE, type IommuDirtyBitmap } from '../../../core/pt/types';
 import { TablePool, iotlbGatherInit, type GenericPt } from '../../../core/pt/index';
 import type { IncoherentStats } from '../../../core/pt/incoherent';

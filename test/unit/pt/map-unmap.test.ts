@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ERRNO } from '../../../core/errno';
+import { ERRNO } from '../../../core/base/errno';
 import { IOMMU_READ, IOMMU_WRITE, HW_ACCESS } from '../../../core/pt/types';
 import { FailNth, TablePool, iotlbGatherInit, iotlbGatherAddRange, iotlbGatherIsDisjoint } from '../../../core/pt/index';
 import { FORMATS, SZ_1G, SZ_2M, SZ_4K, SZ_64K, mk, newRef, sizeHistogram } from './helpers';

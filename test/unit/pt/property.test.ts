@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ERRNO } from '../../../core/errno';
+import { ERRNO } from '../../../core/base/errno';
 import { IOMMU_READ, IOMMU_WRITE, HW_ACCESS, type PtFormatName } from '../../../core/pt/types';
 import { FailNth, PT_ATTR, TablePool, iotlbGatherInit, type GenericPt } from '../../../core/pt/index';
 import { FORMATS, mk, newRef } from './helpers';

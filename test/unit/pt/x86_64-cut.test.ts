@@ -5,7 +5,7 @@
  * DMA_INCOHERENT) run in incoherent.test.ts on x86_64, vtdss and armv8.
  */
 import { describe, expect, it } from 'vitest';
-import { ERRNO } from '../../../core/errno';
+import { ERRNO } from '../../../core/base/errno';
 import { IOMMU_READ } from '../../../core/pt/types';
 import { FailNth, TablePool, iotlbGatherInit } from '../../../core/pt/index';
 import { PageSetSink, SZ_1G, SZ_2M, SZ_4K, mk, sizeHistogram } from './helpers';

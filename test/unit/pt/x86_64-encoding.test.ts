@@ -4,7 +4,7 @@
  * Positions: P 0, R/W 1, U/S 2, A 5, D 6, PS 7 (levels 1-2), address 51:12, XD 63.
  */
 import { describe, expect, it } from 'vitest';
-import { ERRNO } from '../../../core/errno';
+import { ERRNO } from '../../../core/base/errno';
 import { HW_ACCESS, IOMMU_READ, IOMMU_WRITE } from '../../../core/pt/types';
 import { ENTRY_EMPTY, ENTRY_OA, ENTRY_TABLE } from '../../../core/pt/format';
 import { PT_ATTR, iotlbGatherInit, iotlbGatherIsEmpty } from '../../../core/pt/index';

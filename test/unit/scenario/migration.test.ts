@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SimClock } from '../../../core/hw/clock';
+import { SimClock } from '../../../core/base/clock';
 import { createGenerator } from '../../../core/workload/generators';
 import { BITMAP_PAGE, runPrecopy, SAMPLES_PER_ROUND, type MigrationTarget } from '../../../core/workload/migration';
 import { workloadSchema } from '../../../core/scenario/schema';

@@ -8,7 +8,7 @@ import { loadPreset, presetNames } from '../../../core/scenario/presets';
 import { compareVendors, vendorResult, type VendorResult } from '../../../core/scenario/compare';
 import { runComparison, runVendor } from '../../../core/scenario/runner';
 import { SMMUV3_DIRTY_DESIGNS, scenarioSchema, type ScenarioInput } from '../../../core/scenario/schema';
-import type { VendorName } from '../../../core/iommu/types';
+import type { VendorName } from '../../../core/iommu/registry';
 import { NULL_RECORDER } from '../../../core/trace/types';
 
 function scenario(extra: { design?: (typeof SMMUV3_DIRTY_DESIGNS)[number]; late?: string } = {}): ScenarioInput {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createGenerator, type DmaSink } from '../../../core/workload/generators';
 import { Zipf } from '../../../core/workload/zipf';
-import { Rng } from '../../../core/rng';
+import { Rng } from '../../../core/base/rng';
 import { workloadSchema } from '../../../core/scenario/schema';
 
 const GUEST = 2 ** 30;

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { openStore } from '../../../core/store/db';
-import { listRuns } from '../../../core/store/queries';
+import { listRunRows } from '../../../core/store/queries/slices';
 import { tempDir } from './helpers';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -54,7 +54,7 @@ test('SIGKILL while writing loses at most the batch in flight; the file opens, p
   // Next writable open marks the run incomplete and rebuilds its statistics.
   const o = openStore(path, { mode: 'write', check: 'full' });
   if (!o.ok) throw new Error(o.error.message);
-  const [run] = listRuns(o.db);
+  const [run] = listRunRows(o.db);
   expect(run.status).toBe('incomplete');
   expect(run.simEndNs).toBe((n - 1) * 10 + 5);
   expect(o.db.prepare('SELECT count FROM slice_name_stats WHERE run_id = ?').get(run.id)).toEqual({ count: n });

@@ -5,7 +5,7 @@ import { exportTrace } from '../../../core/store/export';
 import { openStore } from '../../../core/store/db';
 import { openWriter } from '../../../core/store/writer';
 import { parseFtrace, type FtraceEvent } from '../../../core/trace/ftrace';
-import { listRuns } from '../../../core/store/queries';
+import { listRunRows } from '../../../core/store/queries/slices';
 import { tempDir } from './helpers';
 
 const FIXTURES = new URL('../../../../shared/fixtures/', import.meta.url);
@@ -91,7 +91,7 @@ describe('exports', () => {
     expect(await exportTrace(db, { format: 'sqlite', out })).toEqual({ ok: true, rows: 4 });
     const o = openStore(out, { check: 'full' });
     if (!o.ok) throw new Error(o.error.message);
-    expect(listRuns(o.db).map((r) => r.vendor)).toEqual(['amd', 'smmuv3']);
+    expect(listRunRows(o.db).map((r) => r.vendor)).toEqual(['amd', 'smmuv3']);
     o.db.close();
     const same = await exportTrace(db, { format: 'sqlite', out: db });
     expect(same.ok).toBe(false);

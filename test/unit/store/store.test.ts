@@ -4,7 +4,7 @@ import { openStore } from '../../../core/store/db';
 import { BatchInserter } from '../../../core/store/insert';
 import { PAGE_SIZE } from '../../../core/store/schema';
 import { BufferedRecorder } from '../../../core/trace/recorder';
-import { counterBuckets, eventPage, listRuns, listTracks, sliceArgs, topNames, topSlices, type Cursor } from '../../../core/store/queries';
+import { counterBuckets, eventPage, listRunRows, listTracks, sliceArgs, topNames, topSlices, type Cursor } from '../../../core/store/queries/slices';
 import { tempDir } from './helpers';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -36,7 +36,7 @@ describe.each([true, false])('store round trip (inProcess=%s)', (inProcess) => {
     if (!o.ok) throw new Error(o.error.message);
     const db = o.db;
     try {
-      const [run] = listRuns(db);
+      const [run] = listRunRows(db);
       expect(run).toMatchObject({ id: runId, vendor: 'intel', seed: 7, status: 'complete', scenario: { name: 't' }, simEndNs: 100_000 });
       expect(listTracks(db, runId).map((t) => `${t.type}:${t.name}`)).toEqual(['counter:dirty_pages', 'slice:domain', 'slice:iommufd']);
       expect(db.prepare('SELECT name, unit FROM counter_track WHERE run_id = ?').all(runId)).toEqual([{ name: 'dirty_pages', unit: 'pages' }]);
@@ -108,7 +108,7 @@ test('two runs in one file keep separate tracks, ids and stats', async () => {
   const b = await recordRun(path, true, 20);
   const o = openStore(path);
   if (!o.ok) throw new Error(o.error.message);
-  expect(listRuns(o.db).map((r) => r.id)).toEqual([a, b]);
+  expect(listRunRows(o.db).map((r) => r.id)).toEqual([a, b]);
   expect(topNames(o.db, b, 1)[0].count).toBe(10);
   expect(eventPage(o.db, { runId: a }, null, 1000).rows.length).toBe(11);
   // Slice ids come from SQLite's rowid assignment; args of the second run still attach to its own slices.

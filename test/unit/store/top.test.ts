@@ -2,8 +2,8 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Database } from 'better-sqlite3';
 import { openWriter } from '../../../core/store/writer';
 import { openStore } from '../../../core/store/db';
-import { topSlices, type EventFilter } from '../../../core/store/queries';
-import { Rng } from '../../../core/rng';
+import { topSlices, type SliceFilter } from '../../../core/store/queries/slices';
+import { Rng } from '../../../core/base/rng';
 import { tempDir } from './helpers';
 
 const NAMES = ['iommu:map', 'iommu:unmap', 'qi_submit', 'IOMMU_IOAS_MAP'];
@@ -32,7 +32,7 @@ afterAll(() => {
   tmp.cleanup();
 });
 
-const filters: [string, Omit<EventFilter, 'runId'>][] = [
+const filters: [string, Omit<SliceFilter, 'runId'>][] = [
   ['everything', {}],
   ['one name', { names: ['qi_submit'] }],
   ['two names', { names: ['iommu:map', 'iommu:unmap'] }],

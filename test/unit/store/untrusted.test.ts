@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync, ope
 import { inspectForeign, migrate, openStore } from '../../../core/store/db';
 import { openWriter } from '../../../core/store/writer';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../../core/store/schema';
-import { listRuns, topNames } from '../../../core/store/queries';
+import { listRunRows, topNames } from '../../../core/store/queries/slices';
 import { tempDir } from './helpers';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -135,7 +135,7 @@ describe('migrations', () => {
     expect(w.version).toBe(SCHEMA_VERSION);
     expect(w.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get()).toEqual({ value: String(SCHEMA_VERSION) });
     // The v1 run had no live writer: marked incomplete, its stats rebuilt by the new table.
-    expect(listRuns(w.db)[0]).toMatchObject({ status: 'incomplete', simEndNs: 21 });
+    expect(listRunRows(w.db)[0]).toMatchObject({ status: 'incomplete', simEndNs: 21 });
     expect(topNames(w.db, 1)).toEqual([{ name: 'iommu:map', count: 2, durSum: 2, errCount: 1 }]);
     w.db.close();
     expect(MIGRATIONS.length).toBe(SCHEMA_VERSION);

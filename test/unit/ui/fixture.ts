@@ -4,7 +4,7 @@
  * schema, statistics and indexes a recorded comparison has. The event names are catalogue
  * names; which invalidation/fault names a "vendor" run uses is fixture data only.
  */
-import { Rng } from '../../../core/rng';
+import { Rng } from '../../../core/base/rng';
 import { openWriter } from '../../../core/store/writer';
 
 /** Per-vendor event names the fixture uses (invalidation commands and the fault record). */

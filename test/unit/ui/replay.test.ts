@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { EngineInfo, ProgressEvent, ReplayTraceRequest, ReplayTraceResult, RunSummary } from '../../../electron/api';
 import { EngineHost, type HostOutbound } from '../../../electron/host/engine-host';
-import { replayOnVendor } from '../../../core/cli/replay';
+import { replayOnVendor } from '../../../core/scenario/replay';
 import { parseFtrace } from '../../../core/trace/ftrace';
 import { NULL_RECORDER } from '../../../core/trace/types';
 

@@ -1,0 +1,14 @@
+/** AMD-Vi as a registered vendor (core/iommu/registry.ts). */
+import { hwSystem, type VendorEntry } from '../system';
+import { AmdIommuDriver } from './driver';
+
+export const amdVendor = {
+  name: 'amd',
+  title: 'AMD-Vi',
+  scenarios: true,
+  create: (o) => hwSystem('amd', new AmdIommuDriver(o)),
+  // EFR.HDSup clear: amd_iommu_domain_alloc_paging_flags refuses DIRTY_TRACKING.
+  noDirtyCaps: { hdsup: false },
+  // Capability header bit 26 (NpCache): iotlb_sync_map flushes new mappings.
+  cachingModeCaps: { npCache: true },
+} as const satisfies VendorEntry<'amd'>;

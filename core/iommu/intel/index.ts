@@ -1,0 +1,17 @@
+/** Intel VT-d as a registered vendor (core/iommu/registry.ts). */
+import { hwSystem, type VendorEntry } from '../system';
+import { VtdIommuDriver } from './driver';
+
+export const intelVendor = {
+  name: 'intel',
+  title: 'Intel VT-d',
+  scenarios: true,
+  create: (o) => hwSystem('intel', new VtdIommuDriver(o)),
+  // ECAP.SLADS clear: no second-stage A/D, so DIRTY_TRACKING is refused.
+  noDirtyCaps: { slads: false },
+  hardwareCaps: (h) => ({ rfcFaithful: h.intelRfcFaithful === true }),
+  // CAP.CM; QEMU 7.2's caching-mode vIOMMU also has no first stage (ECAP.FLTS = 0).
+  cachingModeCaps: { cachingMode: true, flts: false },
+  // ECAP.C / ECAP.SMPWC clear.
+  nonCoherentCaps: { coherent: false },
+} as const satisfies VendorEntry<'intel'>;

@@ -1,0 +1,20 @@
+/** Arm SMMUv3 as a registered vendor (core/iommu/registry.ts). */
+import { hwSystem, type VendorEntry } from '../system';
+import { SMMU_DIRTY_DESIGNS, SmmuV3Driver } from './driver';
+
+export const smmuv3Vendor = {
+  name: 'smmuv3',
+  title: 'Arm SMMUv3',
+  scenarios: true,
+  create: (o) => hwSystem('smmuv3', new SmmuV3Driver(o)),
+  // SMMU_IDR0.HTTU = 1 (access flag only): arm_smmu_dbm_capable() is false.
+  noDirtyCaps: { httu: 1 },
+  hardwareCaps: (h) => {
+    const design = h.smmuv3DirtyDesign ?? 'v2';
+    const i = SMMU_DIRTY_DESIGNS.indexOf(design as (typeof SMMU_DIRTY_DESIGNS)[number]);
+    if (i < 0) throw new RangeError(`hardware.smmuv3DirtyDesign ${JSON.stringify(design)}: not one of ${SMMU_DIRTY_DESIGNS.join(', ')}`);
+    return { dirtyDesign: i };
+  },
+  // SMMU_IDR0.COHACC clear.
+  nonCoherentCaps: { coherent: false },
+} as const satisfies VendorEntry<'smmuv3'>;

@@ -1,0 +1,170 @@
+/**
+ * Worker thread of one replay job (electron/host/jobs.ts, API method replayTrace): imports
+ * the uploaded ftrace (and QEMU xlate) text with core/trace's parsers, which never throw and
+ * count malformed lines, then replays it on each vendor in turn with core/scenario replayOnVendor
+ * (what `npm run cli -- replay --db` runs), recording one run per vendor through the single
+ * SQLite writer. The host thread stays free to answer queries. Cancellation comes through a
+ * shared flag, read synchronously every 4096 events and between vendors.
+ */
+import { createHash } from 'node:crypto';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { LineError, ReplayDmaMode, ReplayFlushPolicy, ReplayImportSummary, ReplayVendorResult } from './replay-types';
+import { replayOnVendor } from '../scenario/replay';
+import type { VendorName } from '../iommu/registry';
+import { vendorTitle } from '../iommu/registry';
+import { openWriter } from '../store/writer';
+import { parseFtrace } from '../trace/ftrace';
+import { parseQemuXlate, type QemuTranslation } from '../trace/qemu';
+import { ENGINE_VERSION } from '../base/version';
+
+/** Input of the worker (validated by the host's zod schema before it gets here). */
+export interface ReplayWorkerData {
+  traceText: string;
+  traceName: string;
+  xlateText?: string;
+  xlateName?: string;
+  vendors: VendorName[];
+  flush: ReplayFlushPolicy;
+  dma: ReplayDmaMode;
+  nonCoherent: boolean;
+  dbPath: string;
+  /** Int32Array view over a SharedArrayBuffer; [0] = 1 once cancelled. */
+  cancel: Int32Array;
+}
+
+/** Messages the worker posts. `progress`: events replayed of `total` for one vendor. */
+export type ReplayWorkerMessage =
+  | { type: 'imported'; summary: ReplayImportSummary }
+  | { type: 'progress'; vendor: string; done: number; total: number }
+  | { type: 'done'; results: ReplayVendorResult[]; failed: { vendor: string; message: string }[]; cancelled: boolean }
+  | { type: 'error'; code: string; message: string };
+
+/** Malformed lines listed in the summary (all are counted). */
+export const FIRST_ERRORS = 5;
+
+const port = parentPort;
+if (!port) throw new Error('replay-worker must run in a worker_thread');
+const data = workerData as ReplayWorkerData;
+const post = (m: ReplayWorkerMessage): void => port.postMessage(m);
+const signal = {
+  get aborted(): boolean {
+    return Atomics.load(data.cancel, 0) === 1;
+  },
+};
+const firstErrors = (errors: LineError[]): LineError[] => errors.slice(0, FIRST_ERRORS).map((e) => ({ line: e.line, message: e.message.slice(0, 200) }));
+
+/** "line 3: …; line 9: …" for an error message. */
+function errorList(errors: LineError[]): string {
+  return firstErrors(errors)
+    .map((e) => `line ${e.line}: ${e.message}`)
+    .join('; ');
+}
+
+async function main(): Promise<void> {
+  const imp = parseFtrace(data.traceText);
+  const count = (k: string): number => imp.events.reduce((n, e) => n + (e.event === k ? 1 : 0), 0);
+  let xlate: QemuTranslation[] | undefined;
+  let xlateSummary: ReplayImportSummary['xlate'] = null;
+  if (data.xlateText !== undefined) {
+    const x = parseQemuXlate(data.xlateText);
+    xlate = x.translations;
+    xlateSummary = { lines: x.lines, translations: x.translations.length, malformed: x.errors.length, firstErrors: firstErrors(x.errors) };
+  }
+  const summary: ReplayImportSummary = {
+    lines: imp.lines,
+    events: imp.events.length,
+    maps: count('map'),
+    unmaps: count('unmap'),
+    faults: count('io_page_fault'),
+    markers: imp.markers.length,
+    skipped: imp.skipped,
+    malformed: imp.errors.length,
+    firstErrors: firstErrors(imp.errors),
+    xlate: xlateSummary,
+  };
+  post({ type: 'imported', summary });
+  if (summary.maps + summary.unmaps === 0) {
+    const why = imp.errors.length ? `; ${imp.errors.length} malformed line(s): ${errorList(imp.errors)}` : '';
+    return post({ type: 'error', code: 'ENODATA', message: `${data.traceName}: no iommu:map or iommu:unmap events in ${imp.lines} lines${why}` });
+  }
+  if (data.dma === 'xlate' && (xlate?.length ?? 0) === 0) {
+    const why = xlateSummary?.malformed ? `; ${xlateSummary.malformed} malformed line(s): ${errorList(xlateSummary.firstErrors)}` : '';
+    return post({ type: 'error', code: 'ENODATA', message: `${data.xlateName ?? 'xlate file'}: no QEMU translations for DMA mode 'xlate'${why}` });
+  }
+  // Which trace a run replayed: its name (for people) and a digest (the same file under another name).
+  const sha256 = createHash('sha256').update(data.traceText).digest('hex');
+  const w = await openWriter(data.dbPath);
+  if (!w.ok) return post({ type: 'error', code: w.error.code, message: w.error.message });
+  const writer = w.writer;
+  const results: ReplayVendorResult[] = [];
+  const failed: { vendor: string; message: string }[] = [];
+  const total = imp.events.length;
+  for (const v of data.vendors) post({ type: 'progress', vendor: v, done: 0, total });
+  try {
+    for (const v of data.vendors) {
+      if (signal.aborted) break;
+      // Like the CLI's `kind: 'replay'` scenario, plus a name for the Runs list and Compare.
+      const scenario = {
+        kind: 'replay',
+        name: `replay ${data.traceName}`,
+        trace: data.traceName,
+        traceSha256: sha256,
+        flush: data.flush,
+        dma: data.dma,
+        xlate: data.xlateName ?? (data.xlateText !== undefined ? 'xlate' : null),
+        nonCoherent: data.nonCoherent,
+      };
+      const run = await writer.startRun({ scenario, vendor: v, seed: 0, versions: { engine: ENGINE_VERSION } });
+      try {
+        const r = replayOnVendor(v, imp.events, {
+          flush: data.flush,
+          dma: data.dma,
+          xlate,
+          recorder: run.recorder,
+          nonCoherent: data.nonCoherent,
+          signal,
+          onProgress: (done, all) => post({ type: 'progress', vendor: v, done, total: all }),
+        });
+        const cancelled = r.stats.cancelled === true;
+        await run.finish(r.stats.endNs, cancelled ? 'failed' : 'complete');
+        const c = r.counters;
+        const commands = Object.entries(c)
+          .filter(([k, n]) => k.startsWith('cmd:') && n > 0)
+          .map(([k, n]) => ({ name: k.slice(4), count: n }));
+        const cpuNs = (r.costNs.cache_flush_call ?? 0) + (r.costNs.cache_flush_line ?? 0);
+        results.push({
+          vendor: v,
+          vendorTitle: vendorTitle(v),
+          runId: run.runId,
+          maps: r.stats.maps,
+          mapLists: r.stats.mapLists,
+          unmaps: r.stats.unmaps,
+          mappedBytes: r.stats.mappedBytes,
+          unmappedBytes: r.stats.unmappedBytes,
+          errors: Object.values(r.stats.errors).reduce((a, b) => a + b, 0),
+          errorsByErrno: r.stats.errors,
+          syncs: r.stats.syncs,
+          flushAll: r.stats.flushAll,
+          dmaAccesses: r.stats.dmaAccesses,
+          dmaFaults: r.stats.dmaFaults,
+          commands,
+          writeBacks: c.pt_cache_flush ? { calls: c.pt_cache_flush, lines: c.pt_cache_flush_lines ?? 0, cpuNs } : null,
+          endNs: r.stats.endNs,
+          cancelled,
+        });
+      } catch (e) {
+        // replayOnVendor throws only when the model cannot allocate or attach the domain.
+        await run.finish(null, 'failed');
+        failed.push({ vendor: v, message: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  } finally {
+    // Close (indexes built, writer gone) before reporting, so the host can read at once.
+    await writer.close();
+  }
+  // A cancel that came after the last vendor finished changed nothing.
+  const cancelled = results.some((r) => r.cancelled) || results.length + failed.length < data.vendors.length;
+  post({ type: 'done', results, failed, cancelled });
+}
+
+main().catch((e: unknown) => post({ type: 'error', code: 'EIO', message: e instanceof Error ? e.message : String(e) }));

@@ -1,0 +1,114 @@
+/**
+ * simulateVendor: the one place a scenario becomes a run on one vendor. It builds the VMM
+ * (core/workload/vmm.ts) on the vendor's platform, seeds each device's workload, runs
+ * pre-copy (core/workload/migration.ts) and records rounds, counter samples and the
+ * switch-over into `recorder`. The comparison runner, its worker threads and the page-table
+ * rebuild all call it, so a rebuilt run is the recorded run, event for event.
+ */
+import { vendorEntry, type VendorName } from '../iommu/registry';
+import type { Recorder } from '../trace/types';
+import { createGenerator } from '../workload/generators';
+import { runPrecopy, type MigrationReport, type RoundReport } from '../workload/migration';
+import { Vmm, type EnableCost, type VmmConfig } from '../workload/vmm';
+import type { Scenario } from './schema';
+
+/** A vendor's migration report plus what enabling dirty tracking cost (before round 0). */
+export type VendorRunReport = MigrationReport & { enable?: EnableCost };
+
+/** Progress of one vendor's run: set-up, each round, switch-over, done. */
+export interface VendorProgress {
+  round: number;
+  phase: 'setup' | 'round' | 'switchover' | 'done';
+}
+
+/** Options of {@link simulateVendor}. */
+export interface SimulateOptions {
+  onProgress?: (p: VendorProgress) => void;
+  /** Cancellation: checked between rounds. */
+  signal?: AbortSignal;
+}
+
+/** Counters the hardware model records itself at the exact event time (core/hw/engine.ts). */
+const HW_TIMED_COUNTERS = new Set(['faults']);
+
+/** Seed of device `i`'s workload: the same on every vendor (the comparison is paired). */
+export function deviceSeed(seed: number, i: number): number {
+  return (seed * 1_000_003 + i * 7919) >>> 0;
+}
+
+/**
+ * What the VMM sets up for `scenario` on `vendor`: guest, devices, and the vendor's caps for
+ * the scenario's `hardware` what-ifs (asked of the vendor's registry entry).
+ * @throws RangeError when the vendor refuses a hardware switch value.
+ */
+export function vmmConfig(scenario: Scenario, vendor: VendorName): VmmConfig {
+  const caps = vendorEntry(vendor).hardwareCaps?.(scenario.hardware);
+  return {
+    guestBytes: scenario.guest.memory,
+    hugePages: scenario.guest.pagePolicy !== '4k',
+    demoteDirtyHuge: scenario.guest.pagePolicy === 'huge-demote',
+    mappedAfterEnable: scenario.guest.mappedAfterEnable,
+    flushAfterClear: scenario.migration.flushAfterClear,
+    devices: scenario.devices.map((d) => ({ name: d.name, ats: d.ats })),
+    costOverrides: scenario.costOverrides,
+    ...(caps ? { caps } : {}),
+    ...(scenario.iotlbEntries !== undefined ? { iotlbEntries: scenario.iotlbEntries } : {}),
+  };
+}
+
+function recordRound(rec: Recorder, r: RoundReport): void {
+  if (!rec.enabled) return;
+  rec.slice('migration', 'migration_round', r.ts, r.dur, {
+    round: r.round,
+    bytes_sent: r.bytesSent,
+    dirty_pages: r.dirtyPages,
+    missed_pages: r.missedPages,
+    bitmap_read_ns: r.bitmapReadNs,
+    dma_accesses: r.dmaAccesses,
+    iotlb_miss_rate: r.iotlbMissRate,
+  });
+  rec.count('dirty_pages', r.ts + r.dur, r.dirtyPages);
+  rec.count('bitmap_read_ns', r.ts + r.dur, r.bitmapReadNs);
+  rec.count('migration_bytes', r.ts, r.bytesSent);
+  if (r.missedPages) rec.count('missed_pages', r.ts + r.dur, r.missedPages);
+}
+
+/**
+ * Run `scenario` on one vendor: set-up through the iommufd uAPI, pre-copy rounds, switch-over.
+ * Every round is recorded as a slice on track 'migration', counters per sample window.
+ * Returns the report and the VMM (its page table and counters stay inspectable).
+ * @throws Error when the engine cannot be set up (a bad scenario for that vendor, e.g. dirty
+ * tracking unsupported); the caller records the run as failed.
+ */
+export function simulateVendor(scenario: Scenario, vendor: VendorName, recorder: Recorder, opts: SimulateOptions = {}): { report: VendorRunReport; vmm: Vmm } {
+  opts.onProgress?.({ round: 0, phase: 'setup' });
+  const vmm = new Vmm(vendor, vmmConfig(scenario, vendor), recorder);
+  const gens = scenario.devices.map((d, i) => createGenerator(d.workload, scenario.guest.memory, deviceSeed(scenario.seed, i)));
+  const m = scenario.migration;
+  const report = runPrecopy(
+    vmm,
+    gens,
+    { guestBytes: scenario.guest.memory, maxRounds: m.maxRounds, linkGbps: m.linkGbps, downtimeMs: m.downtimeMs, switchover: m.switchover },
+    {
+      onRound: (r) => {
+        recordRound(recorder, r);
+        opts.onProgress?.({ round: r.round, phase: 'round' });
+      },
+      onSample: (_t0, t1, d) => {
+        if (!recorder.enabled) return;
+        for (const k in d) if (!HW_TIMED_COUNTERS.has(k)) recorder.count(k, t1, d[k]);
+      },
+      shouldStop: () => opts.signal?.aborted ?? false,
+    },
+  );
+  if (recorder.enabled) {
+    recorder.slice('migration', 'switchover', report.totalNs - report.downtimeNs, report.downtimeNs, {
+      method: m.switchover,
+      final_dirty_pages: report.finalDirtyPages,
+      switchover_ns: report.switchoverNs,
+      converged: report.converged,
+    });
+  }
+  opts.onProgress?.({ round: report.rounds.length, phase: 'done' });
+  return { report: { ...report, enable: vmm.enableCost }, vmm };
+}
