@@ -7,7 +7,8 @@
  * {@link ApiResult}: errors are values, never thrown. Long calls report progress through
  * {@link ProgressEvent}s tagged with the call's `callId`.
  *
- * This file holds types and the method list only, so the renderer can import it.
+ * This file holds types only (the method list is {@link ApiMethods}), so the renderer can
+ * import it without bundling the host's validation.
  */
 
 export type {
@@ -228,29 +229,13 @@ export interface ApiMethods {
   pageTableWalk: { req: { runId: number; iova: number }; res: PageTableWalk };
 }
 
+/**
+ * Name of an API method. The runtime list, each method's zod request schema and its handler
+ * are in one table, electron/host/api-table.ts, checked against {@link ApiMethods} at compile
+ * time (a missing or extra method, or a request field the schema does not declare, does not
+ * type-check). This file stays type-only so the renderer bundles none of it.
+ */
 export type ApiMethod = keyof ApiMethods;
-
-/** Every method the renderer may call; hosts reject any other name. */
-export const API_METHODS: readonly ApiMethod[] = [
-  'engineInfo',
-  'openDatabase',
-  'closeDatabase',
-  'databaseInfo',
-  'listRuns',
-  'listCounters',
-  'counterSeries',
-  'eventNames',
-  'eventsPage',
-  'faults',
-  'listPresets',
-  'runComparison',
-  'replayTrace',
-  'cancelJob',
-  'comparisonNotes',
-  'exportDatabase',
-  'pageTableMap',
-  'pageTableWalk',
-];
 
 /** The object the renderer talks to (exposed by the preload, or built over WebSocket). */
 export interface WorkbenchApi {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { EngineHost } from '../../../electron/host/engine-host';
+import { API_METHODS } from '../../../electron/host/api-table';
 
 const host = new EngineHost({ shell: 'web', electronVersion: null, post: () => {} });
 const dir = mkdtempSync(join(tmpdir(), 'wb-host-'));
@@ -25,6 +26,15 @@ describe('EngineHost (the API contract served by both transports)', () => {
     expect(await host.handle('3', 'openDatabase', { path: 42 })).toMatchObject({ ok: false, error: { code: 'EINVAL' } });
     expect(await host.handle('4', 'openDatabase', { path: 'a.sqlite', extra: 1 })).toMatchObject({ ok: false, error: { code: 'EINVAL' } });
     expect(await host.handle('5', 'engineInfo', { x: 1 })).toMatchObject({ ok: false, error: { code: 'EINVAL' } });
+  });
+
+  it('validates every method of the API table before it runs (strict schemas: unknown fields are EINVAL)', async () => {
+    expect(API_METHODS).toContain('engineInfo');
+    expect(API_METHODS).toContain('pageTableWalk');
+    expect(await host.handle('v', 'toString', {})).toMatchObject({ ok: false, error: { code: 'ENOTTY' } });
+    for (const m of API_METHODS) {
+      expect(await host.handle('v', m, { notAField: 1 }), m).toMatchObject({ ok: false, error: { code: 'EINVAL', message: expect.stringContaining(m) } });
+    }
   });
 
   it('opens, creates and closes databases with better-sqlite3', async () => {

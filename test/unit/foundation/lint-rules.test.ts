@@ -29,7 +29,7 @@ describe('DESIGN.md import rules (eslint.config.js)', () => {
   });
   it('fails when the renderer imports core/ runtime code, but allows API types', async () => {
     expect(await ruleIds("import { ERRNO } from '../../../core/base/errno';\nexport const e = ERRNO;\n", 'renderer/src/lib/bad.ts')).toContain('@typescript-eslint/no-restricted-imports');
-    expect(await ruleIds("import { API_METHODS } from '../../../electron/api';\nexport const m = API_METHODS;\n", 'renderer/src/lib/bad.ts')).toContain('@typescript-eslint/no-restricted-imports');
+    expect(await ruleIds("import { ApiResult } from '../../../electron/api';\nexport type R = ApiResult<number>;\n", 'renderer/src/lib/bad.ts')).toContain('@typescript-eslint/no-restricted-imports');
     expect(await ruleIds("import type { EngineInfo } from '../../../electron/api';\nexport type E = EngineInfo;\n", 'renderer/src/lib/ok.ts')).toEqual([]);
   });
 });
