@@ -1,8 +1,9 @@
 /**
  * `iommu-workbench` command line (`npm run cli -- <command>` in the repository).
- * Exit codes: 0 success, 1 a run failed, 2 bad input.
+ * Exit codes: 0 success, 1 a run failed (or Node.js is too old), 2 bad input.
  */
 import { Command, CommanderError } from 'commander';
+import { nodeVersionProblem } from '../base/node-version';
 import { registerCommands } from './commands';
 
 export const EXIT_OK = 0;
@@ -22,6 +23,12 @@ export function buildProgram(): Command {
 
 /** Run with argv (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // Before anything touches better-sqlite3 (Node 20 segfaults in it).
+  const old = nodeVersionProblem(process.versions.node, process.execPath);
+  if (old) {
+    console.error(old);
+    return EXIT_RUN_FAILED;
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });

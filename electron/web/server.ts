@@ -16,6 +16,7 @@ import { Command } from 'commander';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { HostOutbound } from '../host/engine-host';
 import { CSP } from './csp';
+import { nodeVersionProblem } from '../../core/base/node-version';
 import { REPLAY_MAX_TRACE_BYTES, REPLAY_MAX_XLATE_BYTES } from '../host/schemas';
 
 /**
@@ -192,6 +193,12 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
 
 // Command-line entry: `tsx electron/web/server.ts [--port N] [--renderer DIR]`.
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  // The engine worker's store (better-sqlite3) segfaults on Node 20: refuse before starting it.
+  const old = nodeVersionProblem(process.versions.node, process.execPath);
+  if (old) {
+    console.error(old);
+    process.exit(1);
+  }
   const program = new Command()
     .name('iommu-workbench-web')
     .description('Serve IOMMU Workbench in a browser on 127.0.0.1 (token required).')

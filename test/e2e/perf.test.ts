@@ -4,7 +4,7 @@
  * Logs the time from "Open" to a rendered Compare view and of a zoom re-query; asserts only
  * that the charts show the database's data, never timings.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -19,6 +19,8 @@ describe('10 M-event database (WB_PERF=1)', () => {
   let page: Page;
 
   beforeAll(async () => {
+    // test/e2e/artifacts/ is not in git: a fresh checkout has no such directory yet.
+    mkdirSync(ARTIFACTS, { recursive: true });
     if (!existsSync(PATH)) {
       const t = Date.now();
       const fx = await writeFixture(PATH, { steps: 1_100_000, stepNs: 5_000, rounds: 20 });

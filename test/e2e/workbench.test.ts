@@ -15,7 +15,7 @@ import { SMALL_SCENARIO } from '../unit/ui/scenarios';
 
 const dir = mkdtempSync(join(tmpdir(), 'wb-e2e-'));
 /** A real kernel trace (Linux 6.1 arm64 guest, SMMUv3, NVMe): 12,325 maps and 2,626 unmaps. */
-const REPLAY_FIXTURE = join(ROOT, '../shared/fixtures/smmuv3-nvme.trace.txt');
+const REPLAY_FIXTURE = join(ROOT, 'test/fixtures/smmuv3-nvme.trace.txt');
 let host: WebHostProcess;
 let browser: Browser;
 let page: Page;

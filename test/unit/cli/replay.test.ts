@@ -6,8 +6,8 @@ import { IOVA_FQ_SIZE } from '../../../core/workload/replay';
 import { parseQemuTrace } from '../../../core/trace/qemu';
 import { NULL_RECORDER } from '../../../core/trace/types';
 
-// Real kernel traces from ../shared/fixtures (Linux 6.1 guests under QEMU 7.2).
-const FIX = new URL('../../../../shared/fixtures/', import.meta.url);
+// Real kernel traces from test/fixtures (Linux 6.1 guests under QEMU 7.2).
+const FIX = new URL('../../fixtures/', import.meta.url);
 const load = (name: string): string => readFileSync(new URL(name, FIX), 'utf8');
 
 const traces = {

@@ -8,7 +8,7 @@ import { parseFtrace, type FtraceEvent } from '../../../core/trace/ftrace';
 import { listRunRows } from '../../../core/store/queries/slices';
 import { tempDir } from './helpers';
 
-const FIXTURES = new URL('../../../../shared/fixtures/', import.meta.url);
+const FIXTURES = new URL('../../fixtures/', import.meta.url);
 let tmp: ReturnType<typeof tempDir>;
 afterEach(() => tmp?.cleanup());
 

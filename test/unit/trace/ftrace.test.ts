@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { parseFtrace } from '../../../core/trace/ftrace';
 
-const FIX = new URL('../../../../shared/fixtures/', import.meta.url);
+const FIX = new URL('../../fixtures/', import.meta.url);
 const fixture = (name: string) => readFileSync(new URL(name, FIX), 'utf8');
 
 describe('ftrace import', () => {

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parseQemuTrace, parseQemuXlate } from '../../../core/trace/qemu';
 
-const fixture = (name: string) => readFileSync(new URL(`../../../../shared/fixtures/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8');
 
 describe('QEMU trace parsers', () => {
   test('VT-d invalidation descriptors are counted by type', () => {

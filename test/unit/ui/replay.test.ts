@@ -15,7 +15,7 @@ import { parseFtrace } from '../../../core/trace/ftrace';
 import { NULL_RECORDER } from '../../../core/trace/types';
 
 const dir = mkdtempSync(join(tmpdir(), 'wb-replay-ui-'));
-const FIXTURE = new URL('../../../../shared/fixtures/smmuv3-nvme.trace.txt', import.meta.url);
+const FIXTURE = new URL('../../fixtures/smmuv3-nvme.trace.txt', import.meta.url);
 const trace = readFileSync(FIXTURE, 'utf8');
 
 function hostWithEvents(): { host: EngineHost; events: ProgressEvent[] } {
