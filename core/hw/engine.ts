@@ -16,6 +16,7 @@
 import { ERRNO } from '../base/errno';
 import type { LeafRef, PtIommu } from '../pt/types';
 import { HW_ACCESS, IOMMU_READ, IOMMU_WRITE } from '../pt/types';
+import type { EventOfCategory, EventOnTrack } from '../trace/events';
 import type { Recorder } from '../trace/types';
 import type { SimClock } from '../base/clock';
 import { POW2 } from '../base/bits';
@@ -302,7 +303,9 @@ export abstract class IommuHwModel {
     this.events.push(f);
     this.faultHandlers.get(sid)?.(f);
     if (this.rec.enabled) {
-      this.rec.instant('hw.fault', f.name, this.clock.now, { code: f.code, sid, pasid, iova, write, flags: f.flags });
+      // Fault names are the vendors' architected code names (regs.ts tables), all in the
+      // catalogue: test/unit/trace/catalogue.test.ts checks the tables.
+      this.rec.instant('hw.fault', f.name as EventOfCategory<'fault'> & EventOnTrack<'hw.fault'>, this.clock.now, { code: f.code, sid, pasid, iova, write, flags: f.flags });
       this.rec.count('faults', this.clock.now, 1);
     }
     return kind === FAULT_KIND.PERMISSION ? -ERRNO.EACCES : -ERRNO.EFAULT;

@@ -16,6 +16,8 @@ import { IOMMU_DIRTY_NO_CLEAR } from '../pt/types';
 import type { Device, IommuDirtyOps, IommuDomain, IommuDomainGeometry, IommuDomainOps, IommuDevice } from './types';
 import { ERRNO } from '../base/errno';
 import type { IommuHwModel } from '../hw/engine';
+import type { EventOnTrack } from '../trace/events';
+import type { ArgsOf } from '../trace/types';
 
 /** What a vendor driver provides to a {@link PagingDomain}. */
 export interface VendorDomainHooks {
@@ -124,9 +126,9 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
   }
 
   /** Record a driver step as a slice on the 'driver' track. */
-  trace(name: string, ts: number, args?: Record<string, number | string | boolean>): void {
+  trace<E extends EventOnTrack<'driver'>>(name: E, ts: number, args?: Omit<ArgsOf<E>, 'tag'>): void {
     const rec = this.hw.rec;
-    if (rec.enabled) rec.slice('driver', name, ts, this.hw.clock.now - ts, { tag: this.tag, ...args });
+    if (rec.enabled) rec.slice<EventOnTrack<'driver'>>('driver', name, ts, this.hw.clock.now - ts, { tag: this.tag, ...args } as ArgsOf<E>);
   }
 
   attachDev(domain: IommuDomain, dev: Device): number {

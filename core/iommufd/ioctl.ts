@@ -8,6 +8,7 @@
  */
 import type { Errno } from '../base/errno';
 import { ERRNO, errnoName } from '../base/errno';
+import { eventSpec } from '../trace/events';
 import type { ArgValue } from '../trace/types';
 import type { Cmd, Extra } from './cmd';
 import type { IommufdCtx } from './ctx';
@@ -64,13 +65,25 @@ function outOf(cmd: Cmd): Record<string, number | string> {
   return out;
 }
 
+/**
+ * Record the call as a slice named by the ioctl (catalogue, core/trace/events.ts; every
+ * IoctlName must be a catalogue event or this does not compile) with its struct fields and
+ * errno; an unknown number as 'unknown_ioctl' with `cmd` in hex. Ioctls without a struct
+ * layout (VFIO compat, IOMMU_TEST_CMD) record only the fields the catalogue declares, not
+ * whatever keys the caller passed.
+ */
 function record(ctx: IommufdCtx, name: string, ts: number, cmd: Cmd, errno: string): void {
   if (!ctx.recorder.enabled) return;
-  const args: Record<string, ArgValue> = {};
-  for (const [k, v] of Object.entries(cmd)) args[k] = v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : '0x' + v.toString(16);
+  const known = IOCTL_NAME_SET.has(name);
+  const ev: IoctlName | 'unknown_ioctl' = known ? (name as IoctlName) : 'unknown_ioctl';
+  const keys = known && !STRUCTS[name as IoctlName] ? eventSpec(ev)?.args : undefined;
+  const args: Record<string, ArgValue> = known ? {} : { cmd: name };
+  for (const [k, v] of Object.entries(cmd)) if (!keys || keys.includes(k)) args[k] = v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : '0x' + v.toString(16);
   args.errno = errno;
-  ctx.recorder.slice('iommufd', name, ts, ctx.clock.now - ts, args);
+  ctx.recorder.slice<IoctlName | 'unknown_ioctl'>('iommufd', ev, ts, ctx.clock.now - ts, args);
 }
+
+const IOCTL_NAME_SET = new Set<string>(IOCTL_NAME.values());
 
 /**
  * ioctl(iommufd, cmd, arg). `arg` maps field names to values (absent fields are 0, `size`

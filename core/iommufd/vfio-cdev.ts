@@ -38,7 +38,9 @@ export class VfioDeviceFile {
   constructor(readonly dev: Device) {}
 }
 
-const NAMES = new Map<number, string>([
+type VfioDeviceIoctl = 'VFIO_DEVICE_BIND_IOMMUFD' | 'VFIO_DEVICE_ATTACH_IOMMUFD_PT' | 'VFIO_DEVICE_DETACH_IOMMUFD_PT';
+
+const NAMES = new Map<number, VfioDeviceIoctl>([
   [VFIO_DEVICE_BIND_IOMMUFD, 'VFIO_DEVICE_BIND_IOMMUFD'],
   [VFIO_DEVICE_ATTACH_IOMMUFD_PT, 'VFIO_DEVICE_ATTACH_IOMMUFD_PT'],
   [VFIO_DEVICE_DETACH_IOMMUFD_PT, 'VFIO_DEVICE_DETACH_IOMMUFD_PT'],
@@ -50,15 +52,17 @@ const NAMES = new Map<number, string>([
  * descriptor of the calling process) to its ctx, undefined for a bad fd.
  */
 export function vfioDeviceIoctl(df: VfioDeviceFile, cmd: number, arg: Record<string, number>, iommufdOf: (fd: number) => IommufdCtx | undefined): IoctlResult {
-  const name = NAMES.get(cmd) ?? `0x${cmd.toString(16)}`;
+  const name: string = NAMES.get(cmd) ?? `0x${cmd.toString(16)}`;
   const out: Record<string, number> = { ...arg };
   const ctx0 = df.ctx ?? (cmd === VFIO_DEVICE_BIND_IOMMUFD ? iommufdOf(arg.iommufd ?? -1) : undefined);
   const ts = ctx0?.clock.now ?? 0;
   const done = (rc: number, message?: string): IoctlResult => {
     const errno = rc < 0 ? errnoName(rc) : 'OK';
     if (ctx0?.recorder.enabled) {
-      const args: Record<string, ArgValue> = { device: df.dev.name, ...out, errno };
-      ctx0.recorder.slice('vfio', name, ts, ctx0.clock.now - ts, args);
+      // Catalogue events on track 'vfio'; an unknown number as vfio_unknown_ioctl with `cmd`.
+      const known = NAMES.get(cmd);
+      const args: Record<string, ArgValue> = known ? { device: df.dev.name, ...out, errno } : { device: df.dev.name, cmd: name, errno };
+      ctx0.recorder.slice<VfioDeviceIoctl | 'vfio_unknown_ioctl'>('vfio', known ?? 'vfio_unknown_ioctl', ts, ctx0.clock.now - ts, args);
     }
     return rc < 0 ? { ok: false, name, errno: errnoName(rc), message, out, extra: {} } : { ok: true, name, ret: 0, out, extra: {} };
   };

@@ -14,9 +14,9 @@
  *
  * Cost when off: use NULL_RECORDER (./types); callers test `rec.enabled` first.
  */
-import type { ArgValue, Recorder } from './types';
+import type { ArgValue, ArgsOf, Recorder } from './types';
 import type { BatchSink, EventBatch } from './batch';
-import { eventSpec } from './events';
+import { eventSpec, type CounterName, type EventName, type TrackOf } from './events';
 import { ERRNO } from '../base/errno';
 
 /** Options for {@link BufferedRecorder}. */
@@ -99,7 +99,20 @@ export class BufferedRecorder implements Recorder {
     return id;
   }
 
-  slice(track: string, name: string, ts: number, dur: number, args?: Record<string, ArgValue>): void {
+  slice<E extends EventName>(track: TrackOf<E>, name: E, ts: number, dur: number, args?: ArgsOf<E>): void {
+    this.record(track, name, ts, dur, args as Record<string, ArgValue> | undefined);
+  }
+
+  instant<E extends EventName>(track: TrackOf<E>, name: E, ts: number, args?: ArgsOf<E>): void {
+    this.record(track, name, ts, 0, args as Record<string, ArgValue> | undefined);
+  }
+
+  count(counter: CounterName, ts: number, delta: number): void {
+    this.countId(this.intern(counter), ts, delta);
+  }
+
+  /** The untyped body of slice/instant (names are plain strings at run time). */
+  private record(track: string, name: string, ts: number, dur: number, args: Record<string, ArgValue> | undefined): void {
     const i = this.n;
     const nameId = this.intern(name);
     this.ts[i] = ts;
@@ -138,14 +151,6 @@ export class BufferedRecorder implements Recorder {
       this.countId(this.invTotal, ts, 1);
     }
     if (this.n === this.cap || this.na >= this.cap) this.flush();
-  }
-
-  instant(track: string, name: string, ts: number, args?: Record<string, ArgValue>): void {
-    this.slice(track, name, ts, 0, args);
-  }
-
-  count(counter: string, ts: number, delta: number): void {
-    this.countId(this.intern(counter), ts, delta);
   }
 
   /** Hand everything buffered (slices, args, open counter buckets) to the sink. */

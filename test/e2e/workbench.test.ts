@@ -92,7 +92,7 @@ describe('workbench UI in browser mode', () => {
       const faults = await page.getByTestId(`summary-${id}`).locator('[data-metric=faults]').getAttribute('data-value');
       expect(Number(faults)).toBe(counterSum(id, 'faults'));
       const pteW = await page.getByTestId(`chart-pte-${id}`).getAttribute('data-sum');
-      expect(Number(pteW)).toBe(counterSum(id, 'pte_reads') + counterSum(id, 'pte_writes'));
+      expect(Number(pteW)).toBe(counterSum(id, 'pte_read') + counterSum(id, 'pte_write_atomic'));
     }
     // Rounds row: five migration_round events per run.
     expect(Number(await page.getByTestId(`chart-rounds-${fx.runIds[0]}`).getAttribute('data-points'))).toBe(5);
@@ -150,15 +150,15 @@ describe('workbench UI in browser mode', () => {
     expect(failed).toBeLessThan(all);
     const names = await page.getByTestId('event-row').evaluateAll((rows) => rows.map((r) => r.children[3].textContent));
     expect(new Set(names)).toEqual(new Set(['IOMMU_IOAS_MAP']));
-    // Device + event name: every row is that device's map_pages.
+    // Device + event name: every row is that device's (sid 2) dma_write.
     await page.getByLabel('errno').fill('');
-    await page.getByLabel('Device').fill('dev2');
-    await page.getByTestId('filter-name').selectOption('map_pages');
+    await page.getByLabel('Device').fill('2');
+    await page.getByTestId('filter-name').selectOption('dma_write');
     await page.getByRole('button', { name: 'Apply' }).click();
-    const devRows = (sql.prepare(`SELECT count(*) AS n FROM slice s JOIN args a ON a.arg_set_id = s.id AND a.key = 'device' WHERE s.run_id = ? AND s.name = 'map_pages' AND a.string_value = 'dev2'`).get(fx.runIds[0]) as { n: number }).n;
+    const devRows = (sql.prepare(`SELECT count(*) AS n FROM slice s JOIN args a ON a.arg_set_id = s.id AND a.key = 'sid' WHERE s.run_id = ? AND s.name = 'dma_write' AND a.int_value = 2`).get(fx.runIds[0]) as { n: number }).n;
     await until('events-count', 'data-rows', (v) => v === String(Math.min(500, devRows)));
     const cells = await page.getByTestId('event-row').evaluateAll((rows) => rows.map((r) => `${r.children[3].textContent}/${r.children[7].textContent}`));
-    expect(new Set(cells)).toEqual(new Set(['map_pages/dev2']));
+    expect(new Set(cells)).toEqual(new Set(['dma_write/2']));
     await page.getByTestId('event-row').nth(2).click();
     await page.screenshot({ path: `${ARTIFACTS}/events.png`, fullPage: true });
     await page.getByRole('grid', { name: 'Events' }).press('Enter');

@@ -13,6 +13,7 @@ import type { HwContext, HwModelOptions } from '../engine';
 import { IommuHwModel } from '../engine';
 import type { FaultKind, HwFaultRecord } from '../queue';
 import { FAULT_KIND } from '../queue';
+import type { EventName } from '../../trace/events';
 import { CMD, DTE, DTE_SIZE, EFR, EVENT, EVENT_FLAG, INV_ALL_PAGES_ADDRESS, INV_PDE, INV_S, cmdOpcode, decodeInvAddress } from './regs';
 
 /** Capability switches for what-ifs. */
@@ -26,6 +27,16 @@ export interface AmdHwCaps {
 }
 
 const CMD_NAMES: Record<number, string> = Object.fromEntries(Object.entries(CMD).map(([k, v]) => [v, k]));
+/** Trace event of each command: amdvi_<command> (catalogue names, core/trace/events.ts). */
+const CMD_EVENT = {
+  COMPLETION_WAIT: 'amdvi_completion_wait',
+  INVALIDATE_DEVTAB_ENTRY: 'amdvi_invalidate_devtab_entry',
+  INVALIDATE_IOMMU_PAGES: 'amdvi_invalidate_iommu_pages',
+  INVALIDATE_IOTLB_PAGES: 'amdvi_invalidate_iotlb_pages',
+  INVALIDATE_INTERRUPT_TABLE: 'amdvi_invalidate_interrupt_table',
+  COMPLETE_PPR_REQUEST: 'amdvi_complete_ppr_request',
+  INVALIDATE_IOMMU_ALL: 'amdvi_invalidate_iommu_all',
+} as const satisfies Record<keyof typeof CMD, EventName>;
 
 export class AmdIommuHw extends IommuHwModel {
   /** Extended Feature Register value. */
@@ -132,7 +143,7 @@ export class AmdIommuHw extends IommuHwModel {
     }
     const cmd = { ts, name, opcode: op, raw: [hex64(q0), hex64(q1)], fields };
     this.logCommand(cmd);
-    if (this.rec.enabled) this.rec.slice('hw.cmdq', `amdvi_${name.toLowerCase()}`, ts, this.clock.now - ts, fields);
+    if (this.rec.enabled) this.rec.slice('hw.cmdq', CMD_EVENT[name as keyof typeof CMD] ?? 'amdvi_unknown_command', ts, this.clock.now - ts, fields);
   }
 
   protected fetchContext(sid: number, pasid: number): HwContext | FaultKind {

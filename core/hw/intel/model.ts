@@ -24,6 +24,7 @@ import type { HwContext, HwModelOptions } from '../engine';
 import { IommuHwModel } from '../engine';
 import type { FaultKind, HwFaultRecord , Ring } from '../queue';
 import { FAULT_KIND } from '../queue';
+import type { EventName } from '../../trace/events';
 import { CAP, CE, ECAP, EIOTLB_GRAN, GRAN, PASID_DIR_ENTRY_SIZE, PASID_ENTRY_SIZE, PC_GRAN, PE, PE_QW2, PGTT, QI, ROOT_ENTRY_SIZE, SM_CONTEXT_ENTRY_SIZE, SM_FAULT, SM_FAULT_NAMES, qiType, qiWait } from './regs';
 
 /** Capability switches for what-ifs (ECAP bits). */
@@ -223,7 +224,7 @@ export class VtdIommuHw extends IommuHwModel {
     const gran = fget(q0, 5, 4);
     const fields: Record<string, number | boolean> = { type, gran };
     let name = TYPE_NAMES[type] ?? `UNKNOWN_${type}`;
-    let trace = 'vtd_inv_desc';
+    let trace: Extract<EventName, `vtd_inv_desc${string}`> = 'vtd_inv_desc';
     switch (type) {
       case QI.CC: {
         const did = fget(q0, 31, 16);
@@ -233,7 +234,7 @@ export class VtdIommuHw extends IommuHwModel {
         else if (gran === GRAN.DOMAIN) this.dropContexts((_s, _p, c) => this.didOfTag(c.tag) === did);
         else this.dropContext(sid);
         name = ['', 'QI_CC_GLOBAL', 'QI_CC_DOMAIN', 'QI_CC_DEVICE'][gran]!;
-        trace = ['', 'vtd_inv_desc_cc_global', 'vtd_inv_desc_cc_domain', 'vtd_inv_desc_cc_device'][gran]!;
+        trace = (['vtd_inv_desc', 'vtd_inv_desc_cc_global', 'vtd_inv_desc_cc_domain', 'vtd_inv_desc_cc_device'] as const)[gran]!;
         this.counters.inv_context++;
         this.notePending('inv_wait_context');
         break;

@@ -14,6 +14,7 @@ import type { HwContext, HwModelOptions } from '../engine';
 import { IommuHwModel } from '../engine';
 import type { FaultKind, HwFaultRecord } from '../queue';
 import { FAULT_KIND } from '../queue';
+import type { EventName } from '../../trace/events';
 import { CD, CD_SIZE, CMDQ_OP, EVT, EVT_NAMES, HTTU, IDR0, IDR1, IDR3, IDR5, STE, STE_CFG, STE_SIZE, cmdOp } from './regs';
 
 /** Capability switches for what-ifs. */
@@ -37,6 +38,22 @@ export interface SmmuHwCaps {
 }
 
 const OP_NAMES: Record<number, string> = Object.fromEntries(Object.entries(CMDQ_OP).map(([k, v]) => [v, k.startsWith('CMD_') ? k : `CMD_${k}`]));
+/** Trace event of each opcode: smmuv3_cmdq_<op> as QEMU names them (catalogue, core/trace/events.ts). */
+const OP_EVENT: Record<number, Extract<EventName, `smmuv3_cmdq_${string}`>> = {
+  [CMDQ_OP.CFGI_STE]: 'smmuv3_cmdq_cfgi_ste',
+  [CMDQ_OP.CFGI_ALL]: 'smmuv3_cmdq_cfgi_all',
+  [CMDQ_OP.CFGI_CD]: 'smmuv3_cmdq_cfgi_cd',
+  [CMDQ_OP.CFGI_CD_ALL]: 'smmuv3_cmdq_cfgi_cd_all',
+  [CMDQ_OP.TLBI_NH_ALL]: 'smmuv3_cmdq_tlbi_nh_all',
+  [CMDQ_OP.TLBI_NH_ASID]: 'smmuv3_cmdq_tlbi_nh_asid',
+  [CMDQ_OP.TLBI_NH_VA]: 'smmuv3_cmdq_tlbi_nh_va',
+  [CMDQ_OP.TLBI_S12_VMALL]: 'smmuv3_cmdq_tlbi_s12_vmall',
+  [CMDQ_OP.TLBI_NSNH_ALL]: 'smmuv3_cmdq_tlbi_nsnh_all',
+  [CMDQ_OP.ATC_INV]: 'smmuv3_cmdq_atc_inv',
+  [CMDQ_OP.PRI_RESP]: 'smmuv3_cmdq_pri_resp',
+  [CMDQ_OP.RESUME]: 'smmuv3_cmdq_resume',
+  [CMDQ_OP.CMD_SYNC]: 'smmuv3_cmdq_sync',
+} satisfies Record<(typeof CMDQ_OP)[keyof typeof CMDQ_OP], EventName>;
 
 export class SmmuV3Hw extends IommuHwModel {
   readonly idr: readonly bigint[];
@@ -202,7 +219,7 @@ export class SmmuV3Hw extends IommuHwModel {
         break;
     }
     this.logCommand({ ts, name, opcode: op, raw: [hex64(q0), hex64(q1)], fields });
-    if (this.rec.enabled) this.rec.slice('hw.cmdq', `smmuv3_cmdq_${name.slice(4).toLowerCase()}`, ts, this.clock.now - ts, fields);
+    if (this.rec.enabled) this.rec.slice('hw.cmdq', OP_EVENT[op] ?? 'smmuv3_cmdq_unknown', ts, this.clock.now - ts, fields);
   }
 
   protected fetchContext(sid: number, pasid: number): HwContext | FaultKind {

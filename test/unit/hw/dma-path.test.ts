@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ERRNO } from '../../../core/base/errno';
-import type { ArgValue, Recorder } from '../../../core/trace/types';
+import type { CounterName, EventName, TrackOf } from '../../../core/trace/events';
+import type { Recorder } from '../../../core/trace/types';
 import { COST_ACTIONS } from '../../../core/hw/cost/model';
 import { HW_VENDORS, map, readDirty, setup } from './helpers';
 
@@ -9,13 +10,13 @@ class CaptureRecorder implements Recorder {
   readonly traceDma = false;
   readonly names: string[] = [];
   readonly counters = new Map<string, number>();
-  slice(track: string, name: string, _ts: number, _dur: number, _args?: Record<string, ArgValue>): void {
+  slice<E extends EventName>(track: TrackOf<E>, name: E): void {
     this.names.push(`${track}:${name}`);
   }
-  instant(track: string, name: string): void {
+  instant<E extends EventName>(track: TrackOf<E>, name: E): void {
     this.names.push(`${track}:${name}`);
   }
-  count(c: string, _ts: number, d: number): void {
+  count(c: CounterName, _ts: number, d: number): void {
     this.counters.set(c, (this.counters.get(c) ?? 0) + d);
   }
 }

@@ -38,7 +38,7 @@ describe('exports', () => {
     if (!w.ok) throw new Error(w.error.message);
     for (const vendor of ['amd', 'smmuv3']) {
       const run = await w.writer.startRun({ scenario: {}, vendor, seed: 1, versions: {} }, { bucketNs: 1000 });
-      run.recorder.slice('domain', 'map_pages', 1500, 250, { iova: 0x1000, length: 4096, pgsize: 4096 });
+      run.recorder.slice('domain', 'iotlb_sync', 1500, 250, { iova: 0x1000, length: 4096, pgsize: 4096 });
       run.recorder.instant('hw.cmdq', 'smmuv3_cmdq_sync', 2000);
       run.recorder.count('dirty_pages', 2500, 3);
       await run.finish(3000);
@@ -57,7 +57,7 @@ describe('exports', () => {
     expect(j.displayTimeUnit).toBe('ns');
     const procs = j.traceEvents.filter((e) => e.name === 'process_name').map((e) => (e.args as { name: string }).name);
     expect(procs).toEqual(['amd run 1', 'smmuv3 run 2']);
-    const x = j.traceEvents.find((e) => e.ph === 'X' && e.name === 'map_pages' && e.pid === 1);
+    const x = j.traceEvents.find((e) => e.ph === 'X' && e.name === 'iotlb_sync' && e.pid === 1);
     expect(x).toMatchObject({ ts: 1.5, dur: 0.25, cat: 'domain_op', args: { iova: 0x1000, length: 4096, pgsize: 4096 } });
     const cs = j.traceEvents.filter((e) => e.ph === 'C' && e.pid === 2);
     expect(cs.map((c) => [c.name, c.ts, c.args])).toEqual([
@@ -75,7 +75,7 @@ describe('exports', () => {
     expect(await exportTrace(db, { format: 'csv', out, runIds: [2] })).toEqual({ ok: true, rows: 2 });
     expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual([
       'run_id,id,ts,dur,track_id,name,iova,length,errno',
-      '2,3,1500,250,6,map_pages,4096,4096,',
+      '2,3,1500,250,6,iotlb_sync,4096,4096,',
       '2,4,2000,0,7,smmuv3_cmdq_sync,,,',
     ]);
     const cout = tmp.path('k.csv');

@@ -127,7 +127,7 @@ test("a slice written behind the writer's back is detected instead of misattribu
   const runId = ins.beginRun({ scenario: null, vendor: 'amd', seed: 1, versions: {} }, process.pid);
   const batches: Parameters<BatchInserter['insert']>[1][] = [];
   const rec = new BufferedRecorder({ write: (b) => batches.push(b) }, { batchSize: 4 });
-  for (let i = 0; i < 8; i++) rec.slice('domain', 'iommu:map', i, 1, { iova: i * 4096, length: 4096, prot: 3 });
+  for (let i = 0; i < 8; i++) rec.slice('domain', 'iommu:map', i, 1, { iova: i * 4096, length: 4096, paddr: 3 });
   rec.flush();
   ins.insert(runId, batches[0]);
   db.exec(`INSERT INTO slice_data(ts, dur, track_id, run_id, name_id) VALUES (0, 0, 1, ${runId}, 1)`);

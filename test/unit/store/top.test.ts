@@ -4,6 +4,7 @@ import { openWriter } from '../../../core/store/writer';
 import { openStore } from '../../../core/store/db';
 import { topSlices, type SliceFilter } from '../../../core/store/queries/slices';
 import { Rng } from '../../../core/base/rng';
+import { untyped } from '../../../core/trace/types';
 import { tempDir } from './helpers';
 
 const NAMES = ['iommu:map', 'iommu:unmap', 'qi_submit', 'IOMMU_IOAS_MAP'];
@@ -19,7 +20,7 @@ beforeAll(async () => {
   for (let i = 0; i < 5000; i++) {
     const e = { id: i + 1, ts: i * 10, dur: rng.int(41), name: NAMES[rng.int(NAMES.length)], iova: rng.int(64) * 4096, errno: rng.int(50) === 0 ? 14 : 0 };
     all.push(e);
-    run.recorder.slice('t', e.name, e.ts, e.dur, { iova: e.iova, errno: e.errno });
+    untyped(run.recorder).slice('t', e.name, e.ts, e.dur, { iova: e.iova, errno: e.errno });
   }
   await run.finish();
   await w.writer.close();

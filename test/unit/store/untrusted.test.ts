@@ -6,6 +6,7 @@ import { inspectForeign, migrate, openStore } from '../../../core/store/db';
 import { openWriter } from '../../../core/store/writer';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../../core/store/schema';
 import { listRunRows, topNames } from '../../../core/store/queries/slices';
+import { untyped } from '../../../core/trace/types';
 import { tempDir } from './helpers';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -19,7 +20,7 @@ async function ourDb(path: string, slices = 5000) {
   const w = await openWriter(path, { inProcess: true });
   if (!w.ok) throw new Error(w.error.message);
   const run = await w.writer.startRun({ scenario: {}, vendor: 'amd', seed: 1, versions: {} });
-  for (let i = 0; i < slices; i++) run.recorder.slice('domain', 'iommu:map', i, 1, { iova: i * 4096, length: 4096, note: `n${i}` });
+  for (let i = 0; i < slices; i++) untyped(run.recorder).slice('domain', 'iommu:map', i, 1, { iova: i * 4096, length: 4096, note: `n${i}` });
   await run.finish(slices);
   await w.writer.close();
   // Checkpoint so the file stands alone (no -wal) for the byte-level corruptions below.

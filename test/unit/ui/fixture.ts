@@ -1,17 +1,21 @@
 /**
  * Deterministic trace databases for the UI tests (host API tests and the browser end-to-end
  * tests), written with the real store writer (core/store/writer.ts) so they have exactly the
- * schema, statistics and indexes a recorded comparison has. The event names are catalogue
- * names; which invalidation/fault names a "vendor" run uses is fixture data only.
+ * schema, statistics and indexes a recorded comparison has. Event names, their argument keys
+ * and counter names are catalogue names (core/trace/events.ts; the typed recorder rejects
+ * others at compile time); which invalidation/fault names a "vendor" run uses is fixture data.
  */
 import { Rng } from '../../../core/base/rng';
 import { openWriter } from '../../../core/store/writer';
+import type { ArgKey, EventOfCategory } from '../../../core/trace/events';
 
-/** Per-vendor event names the fixture uses (invalidation commands and the fault record). */
-const VENDOR_EVENTS: Record<string, { inv: string[]; fault: string; faultKey: string; faultTypes: (string | number)[] }> = {
-  amd: { inv: ['amdvi_pages_inval', 'amdvi_completion_wait'], fault: 'amdvi_page_fault', faultKey: 'flags', faultTypes: [0, 1] },
-  intel: { inv: ['vtd_inv_desc_iotlb_pages', 'vtd_inv_desc_cc_device', 'vtd_inv_desc_wait_sw'], fault: 'vtd_dmar_fault', faultKey: 'fault', faultTypes: ['DMA_PTE_NOT_PRESENT', 'WRITE_DENIED'] },
-  smmuv3: { inv: ['smmuv3_cmdq_tlbi_nh_va', 'smmuv3_cmdq_cfgi_cd', 'smmuv3_cmdq_sync'], fault: 'smmuv3_record_event', faultKey: 'type', faultTypes: ['F_TRANSLATION', 'F_PERMISSION'] },
+type Fault = EventOfCategory<'fault'> & ('amdvi_page_fault' | 'vtd_dmar_fault' | 'smmuv3_record_event');
+
+/** Per-vendor event names the fixture uses (invalidation commands and the fault record with its device and type keys). */
+const VENDOR_EVENTS: Record<string, { inv: EventOfCategory<'invalidation'>[]; fault: Fault; devKey: ArgKey<Fault>; faultKey: ArgKey<Fault>; faultTypes: (string | number)[] }> = {
+  amd: { inv: ['amdvi_pages_inval', 'amdvi_completion_wait'], fault: 'amdvi_page_fault', devKey: 'devid', faultKey: 'flags', faultTypes: [0, 1] },
+  intel: { inv: ['vtd_inv_desc_iotlb_pages', 'vtd_inv_desc_cc_device', 'vtd_inv_desc_wait_sw'], fault: 'vtd_dmar_fault', devKey: 'sid', faultKey: 'fault', faultTypes: ['DMA_PTE_NOT_PRESENT', 'WRITE_DENIED'] },
+  smmuv3: { inv: ['smmuv3_cmdq_tlbi_nh_va', 'smmuv3_cmdq_cfgi_cd', 'smmuv3_cmdq_sync'], fault: 'smmuv3_record_event', devKey: 'sid', faultKey: 'type', faultTypes: ['F_TRANSLATION', 'F_PERMISSION'] },
 };
 
 export interface FixtureOptions {
@@ -41,9 +45,9 @@ export interface FixtureInfo {
 export const KNOWN_IOVA = 0x4000_0000;
 
 /**
- * Write a comparison-like database at `path`: one run per vendor with ioctls, domain ops,
- * invalidations, faults, page requests/responses, migration rounds and counters
- * (dirty_pages, pte_reads, pte_writes, iotlb_hit/miss, faults, dma_bytes, inv.*).
+ * Write a comparison-like database at `path`: one run per vendor with ioctls, device DMA
+ * (sid 0-2), invalidations, faults, page requests/responses, migration rounds and counters
+ * (dirty_pages, pte_read, pte_write_atomic, iotlb_hit/miss, faults, dma_bytes, inv.*).
  */
 export async function writeFixture(path: string, o: FixtureOptions = {}): Promise<FixtureInfo> {
   const vendors = o.vendors ?? ['amd', 'intel', 'smmuv3'];
@@ -67,19 +71,19 @@ export async function writeFixture(path: string, o: FixtureOptions = {}): Promis
       const iova = i === 0 ? KNOWN_IOVA : KNOWN_IOVA + rng.int(1 << 18) * 4096;
       const failed = i % 97 === 13;
       rec.slice('iommufd', 'IOMMU_IOAS_MAP', ts, 800, { iova, length: 4096, errno: failed ? 'EINVAL' : 0, ioas_id: 1 });
-      rec.slice('domain', 'map_pages', ts + 100, 300, { iova, length: 4096, pgsize: 4096, pgcount: 1, device: `dev${i % 3}` });
-      rec.slice('hw.cmdq', ve.inv[i % ve.inv.length], ts + 500, 200 + 100 * vi, { iova, device: `dev${i % 3}` });
+      rec.slice('hw.dma', 'dma_write', ts + 100, 300, { sid: i % 3, pasid: 0, iova, length: 4096 });
+      rec.slice('hw.cmdq', ve.inv[i % ve.inv.length], ts + 500, 200 + 100 * vi);
       events += 3;
       const dirty = 1 + ((i * (vi + 1)) % 7);
       rec.count('dirty_pages', ts, dirty);
-      rec.count('pte_reads', ts, 4 + vi);
-      rec.count('pte_writes', ts, 1 + (i % 2));
+      rec.count('pte_read', ts, 4 + vi);
+      rec.count('pte_write_atomic', ts, 1 + (i % 2));
       rec.count('iotlb_hit', ts, 10);
       rec.count('iotlb_miss', ts, 1 + vi);
       rec.count('dma_bytes', ts, 4096 * dirty);
       if (i % 50 === 7) {
         const t = ve.faultTypes[(i / 50) % ve.faultTypes.length | 0];
-        rec.instant('hw.fault', ve.fault, ts + 700, { iova, device: `dev${i % 3}`, [ve.faultKey]: t });
+        rec.instant('hw.fault', ve.fault, ts + 700, { iova, [ve.devKey]: i % 3, [ve.faultKey]: t });
         rec.count('faults', ts, 1);
         faults++;
         events++;
@@ -93,7 +97,7 @@ export async function writeFixture(path: string, o: FixtureOptions = {}): Promis
       if ((i + 1) % roundLen === 0) {
         const round = (i + 1) / roundLen;
         const dp = Math.max(1, 4000 >> round) * (vi + 1);
-        rec.slice('migration', 'migration_round', ts - roundLen * stepNs + stepNs, roundLen * stepNs - stepNs, { round, dirty_pages: dp, bytes: dp * 4096, converged: round === rounds ? 1 : 0 });
+        rec.slice('migration', 'migration_round', ts - roundLen * stepNs + stepNs, roundLen * stepNs - stepNs, { round, dirty_pages: dp, bytes_sent: dp * 4096 });
         events++;
       }
     }

@@ -42,7 +42,7 @@ describe('run data API (host side)', () => {
     const runId = fx.runIds[1];
     const counters = await ok('listCounters', { runId });
     const byName = new Map(counters.map((c) => [c.name, c]));
-    for (const name of ['dirty_pages', 'pte_reads', 'iotlb_miss', 'faults', 'inv.vtd_inv_desc_iotlb_pages']) {
+    for (const name of ['dirty_pages', 'pte_read', 'iotlb_miss', 'faults', 'inv.vtd_inv_desc_iotlb_pages']) {
       const row = sql.prepare(`SELECT sum(c.value) AS s FROM counter c JOIN track t ON t.id = c.track_id WHERE t.run_id = ? AND t.name = ?`).get(runId, name) as { s: number };
       expect(byName.get(name)?.total, name).toBe(row.s);
     }
@@ -52,7 +52,7 @@ describe('run data API (host side)', () => {
 
   it('aggregates counter buckets that add up to the total and re-query finer on a sub-range', async () => {
     const runId = fx.runIds[0];
-    const all: CounterSeries = await ok('counterSeries', { runId, counters: ['dirty_pages', 'pte_writes'], t0: 0, t1: fx.simEndNs, buckets: 30 });
+    const all: CounterSeries = await ok('counterSeries', { runId, counters: ['dirty_pages', 'pte_write_atomic'], t0: 0, t1: fx.simEndNs, buckets: 30 });
     expect(all.ts).toHaveLength(30);
     const total = (sql.prepare(`SELECT sum(c.value) AS s FROM counter c JOIN track t ON t.id = c.track_id WHERE t.run_id = ? AND t.name = 'dirty_pages'`).get(runId) as { s: number }).s;
     expect(all.series[0].sum.reduce((a, b) => a + b, 0)).toBe(total);
@@ -89,9 +89,9 @@ describe('run data API (host side)', () => {
     expect(inv.rows.every((r) => r.name.startsWith('amdvi_') && r.track === 'hw.cmdq')).toBe(true);
     const one: EventsPage = await ok('eventsPage', { runId, iovaMin: KNOWN_IOVA, iovaMax: KNOWN_IOVA, names: ['IOMMU_IOAS_MAP'], limit: 10 });
     expect(one.rows[0]).toMatchObject({ ts: 0, iova: KNOWN_IOVA, length: 4096, args: { ioas_id: 1 } });
-    const dev: EventsPage = await ok('eventsPage', { runId, device: 'dev2', names: ['map_pages'], limit: 20 });
+    const dev: EventsPage = await ok('eventsPage', { runId, device: '2', names: ['dma_write'], limit: 20 });
     expect(dev.rows).toHaveLength(20);
-    expect(dev.rows.every((r) => r.args.device === 'dev2')).toBe(true);
+    expect(dev.rows.every((r) => r.args.sid === 2)).toBe(true);
     const late: EventsPage = await ok('eventsPage', { runId, fromTs: fx.simEndNs / 2, limit: 5 });
     expect(late.rows[0].ts).toBeGreaterThanOrEqual(fx.simEndNs / 2);
   });
@@ -102,7 +102,7 @@ describe('run data API (host side)', () => {
     expect(r.faults).toHaveLength(fx.faults[1]);
     expect(r.byType.reduce((a, b) => a + b.count, 0)).toBe(r.total);
     expect(r.byType.map((t) => t.type).sort()).toEqual(['vtd_dmar_fault: fault=DMA_PTE_NOT_PRESENT', 'vtd_dmar_fault: fault=WRITE_DENIED']);
-    expect(r.faults[0]).toMatchObject({ name: 'vtd_dmar_fault', device: 'dev1' });
+    expect(r.faults[0]).toMatchObject({ name: 'vtd_dmar_fault', device: '1' });
     expect(r.pageRequests.length).toBe(30);
     const unanswered = r.pageRequests.filter((p) => p.response === null);
     expect(unanswered.length).toBe(10);

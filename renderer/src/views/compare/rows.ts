@@ -85,8 +85,8 @@ export const ROWS: RowDef[] = [
     id: 'pte',
     title: 'IOPTE reads and writes',
     yLabel: 'accesses / s',
-    series: (a) => [...opt(a, 'PTE reads', ['pte_reads', 'pte_read']), ...opt(a, 'PTE writes', ['pte_writes', 'pte_write_atomic'])],
-    totalOf: (a) => [first(a, 'pte_reads', 'pte_read'), first(a, 'pte_writes', 'pte_write_atomic')].filter((n): n is string => !!n),
+    series: (a) => [...opt(a, 'PTE reads', ['pte_read']), ...opt(a, 'PTE writes', ['pte_write_atomic'])],
+    totalOf: (a) => [first(a, 'pte_read'), first(a, 'pte_write_atomic')].filter((n): n is string => !!n),
   },
   {
     kind: 'time',
@@ -128,7 +128,7 @@ export const ROWS: RowDef[] = [
     id: 'migbytes',
     title: 'Migration bytes sent per round',
     yLabel: 'MiB',
-    series: [{ label: 'bytes sent', args: ['bytes_sent', 'bytes'], scale: 1 / 2 ** 20 }],
+    series: [{ label: 'bytes sent', args: ['bytes_sent'], scale: 1 / 2 ** 20 }],
   },
   {
     kind: 'round',

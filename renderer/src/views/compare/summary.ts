@@ -22,8 +22,8 @@ const get = (c: Map<string, number>, ...names: string[]): number | null => {
 
 export const METRICS: Metric[] = [
   { id: 'dirty', label: 'Dirty pages reported', unit: 'pages', cost: false, value: (c) => get(c, 'dirty_pages') },
-  { id: 'pte_reads', label: 'PTE reads', unit: '', cost: true, value: (c) => get(c, 'pte_reads', 'pte_read') },
-  { id: 'pte_writes', label: 'PTE writes (incl. A/D updates)', unit: '', cost: true, value: (c) => get(c, 'pte_writes', 'pte_write_atomic') },
+  { id: 'pte_reads', label: 'PTE reads', unit: '', cost: true, value: (c) => get(c, 'pte_read') },
+  { id: 'pte_writes', label: 'PTE writes (incl. A/D updates)', unit: '', cost: true, value: (c) => get(c, 'pte_write_atomic') },
   {
     id: 'inv',
     label: 'Invalidation commands',
