@@ -7,7 +7,7 @@ import svelteParser from 'svelte-eslint-parser';
 import boundaries from 'eslint-plugin-boundaries';
 
 // Exact module names (`paths`), so a relative './events' is not mistaken for node's 'events'.
-const NODE_ONLY_MSG = 'Node-only module: allowed only in core/store, core/run, core/cli and the hosts (docs/architecture.md).';
+const NODE_ONLY_MSG = 'Node-only module: allowed only in core/store, core/run, core/sweep, core/cli and the hosts (docs/architecture.md).';
 const nodeOnlyPaths = [...builtinModules, 'better-sqlite3', 'ws', 'tsx'].map((name) => ({ name, message: NODE_ONLY_MSG }));
 const nodeOnly = { group: ['node:*', 'tsx/*', 'better-sqlite3/*'], message: NODE_ONLY_MSG };
 const noElectron = { group: ['electron', 'electron/*', '@electron/*'], message: 'core/ never imports electron (DESIGN.md §2).' };
@@ -33,9 +33,9 @@ const LAYERS = {
   scenario: ['base', 'uapi', 'iommu', 'iommufd', 'workload', 'trace'],
   store: ['base', 'trace'],
   run: ['base', 'pt', 'iommu', 'workload', 'scenario', 'store', 'trace'],
-  cli: ['base', 'uapi', 'iommu', 'iommufd', 'workload', 'scenario', 'store', 'run', 'trace'],
   sweep: ['base', 'iommu', 'scenario', 'store', 'run', 'trace'],
-  shell: ['base', 'pt', 'iommu', 'scenario', 'store', 'run', 'trace'],
+  cli: ['base', 'uapi', 'iommu', 'iommufd', 'workload', 'scenario', 'store', 'run', 'sweep', 'trace'],
+  shell: ['base', 'pt', 'iommu', 'scenario', 'store', 'run', 'sweep', 'trace'],
   renderer: ['shell'],
 };
 const layerElements = [
@@ -66,14 +66,14 @@ export default tseslint.config(
   },
   {
     files: ['core/**/*.ts'],
-    ignores: ['core/store/**', 'core/run/**', 'core/cli/**'],
+    ignores: ['core/store/**', 'core/run/**', 'core/sweep/**', 'core/cli/**'],
     rules: {
       'no-restricted-imports': ['error', { paths: nodeOnlyPaths, patterns: [noElectron, noHosts, nodeOnly] }],
       'no-restricted-globals': ['error', ...noDomGlobals],
     },
   },
   {
-    files: ['core/store/**/*.ts', 'core/run/**/*.ts', 'core/cli/**/*.ts'],
+    files: ['core/store/**/*.ts', 'core/run/**/*.ts', 'core/sweep/**/*.ts', 'core/cli/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [noElectron, noHosts] }],
       'no-restricted-globals': ['error', ...noDomGlobals],

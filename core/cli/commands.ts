@@ -6,6 +6,7 @@ import { registerCompare } from './compare';
 import { registerExport } from './export';
 import { registerIoctl } from './ioctl';
 import { registerReplay } from './replay';
+import { registerSweep } from './sweep';
 
 export function registerCommands(program: Command): void {
   program
@@ -36,6 +37,7 @@ export function registerCommands(program: Command): void {
   registerReplay(program);
   registerExport(program);
   registerIoctl(program);
+  registerSweep(program);
 
   program
     .command('schema')
