@@ -181,9 +181,10 @@ function emitCommand(sweep: Command): void {
     .option('--file <path>', 'write here instead of stdout')
     .option('--claim <name>', 'k8s: PersistentVolumeClaim for the results (default <sweep>-results)')
     .option('--namespace <ns>', 'k8s namespace')
+    .option('--sweep-mount <dir>', 'k8s: where the sweep ConfigMap is mounted in the pod', '/sweep')
     .option('--partition <p>', 'slurm partition')
     .option('--max-array <n>', 'slurm: largest array (MaxArraySize - 1); larger sweeps are submitted in chunks', '1000')
-    .action((kind: string, arg: string, o: { out: string; image?: string; command?: string; parallel?: string; file?: string; claim?: string; namespace?: string; partition?: string; maxArray: string }) => {
+    .action((kind: string, arg: string, o: { out: string; image?: string; command?: string; parallel?: string; file?: string; claim?: string; namespace?: string; sweepMount: string; partition?: string; maxArray: string }) => {
       if (kind !== 'slurm' && kind !== 'k8s') return fail(`unknown kind ${kind} (slurm | k8s)`);
       const plan = loadPlan(arg);
       const parallel = intOption(o.parallel, '--parallel', 1, 100000);
@@ -197,7 +198,7 @@ function emitCommand(sweep: Command): void {
         text = emitSlurm(plan, { outDir: resolve(o.out), sweepPath: sweepFilePath(resolve(o.out)), image: o.image, command: o.command, parallel, maxArraySize: maxArray, partition: o.partition });
       } else {
         if (!o.image) return fail('k8s needs --image (the container image the pods run)');
-        text = emitK8s(plan, { image: o.image, parallel, claim: o.claim, namespace: o.namespace, resultsPath: o.out, command: o.command ? o.command.split(/\s+/).filter(Boolean) : undefined });
+        text = emitK8s(plan, { image: o.image, parallel, claim: o.claim, namespace: o.namespace, resultsPath: o.out, sweepMount: o.sweepMount, command: o.command ? o.command.split(/\s+/).filter(Boolean) : undefined });
       }
       if (o.file) {
         mkdirSync(dirname(resolve(o.file)), { recursive: true });

@@ -55,10 +55,6 @@ export async function mergeSweep(dirs: string[], out: string, opts: { force?: bo
     const dir = resolve(dirArg);
     for (const index of completePoints(dir)) {
       const file = pointPath(dir, index);
-      if (loaded.has(index)) {
-        duplicates++;
-        continue;
-      }
       const r = readFileSummary(file);
       if (!r.ok) return { ok: false, error: { code: 'EINVAL', message: `${file}: ${r.error.message}` } };
       let meta: PointMeta;
@@ -69,6 +65,10 @@ export async function mergeSweep(dirs: string[], out: string, opts: { force?: bo
       }
       const first = loaded.values().next().value as LoadedPoint | undefined;
       if (first && first.meta.hash !== meta.hash) return { ok: false, error: { code: 'EINVAL', message: `${file} belongs to sweep ${meta.sweep} (hash ${meta.hash}), ${first.file} to ${first.meta.sweep} (hash ${first.meta.hash}): merge one sweep at a time` } };
+      if (loaded.has(index)) {
+        duplicates++;
+        continue;
+      }
       const summary = (r.summary.comparisons.at(-1)?.summary ?? null) as ComparisonSummary | null;
       loaded.set(index, { meta, file, summary, statuses: new Map(r.summary.runs.map((run) => [run.id, run.status])) });
     }
