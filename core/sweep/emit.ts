@@ -151,6 +151,8 @@ export function emitK8s(plan: SweepPlan, o: K8sOptions): string {
         metadata: { labels: meta.labels },
         spec: {
           restartPolicy: 'Never',
+          // The image runs as uid 1000 (Dockerfile); the results volume is made writable for it.
+          securityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
           containers: [
             {
               name: 'point',

@@ -26,6 +26,7 @@ describe('DESIGN.md import rules (eslint.config.js)', () => {
     expect(await ruleIds("import Database from 'better-sqlite3';\nexport const d = Database;\n", 'core/trace/bad.ts')).toContain('no-restricted-imports');
     expect(await ruleIds("import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n", 'core/store/ok.ts')).not.toContain('no-restricted-imports');
     expect(await ruleIds("import Database from 'better-sqlite3';\nexport const d = Database;\n", 'core/cli/ok.ts')).not.toContain('no-restricted-imports');
+    expect(await ruleIds("import { spawn } from 'node:child_process';\nexport const s = spawn;\n", 'core/sweep/ok.ts')).not.toContain('no-restricted-imports');
   });
   it('fails when the renderer imports core/ runtime code, but allows API types', async () => {
     expect(await ruleIds("import { ERRNO } from '../../../core/base/errno';\nexport const e = ERRNO;\n", 'renderer/src/lib/bad.ts')).toContain('@typescript-eslint/no-restricted-imports');
@@ -58,6 +59,10 @@ describe('layer order of docs/architecture.md (eslint-plugin-boundaries)', () =>
     ['core/base/bad.ts', '../pt/walker'], // base imports nothing
     ['core/scenario/bad.ts', '../run/parallel'], // orchestration sits above the scenario
     ['electron/host/bad.ts', '../../core/cli/main'], // hosts call run/, not the command line
+    ['core/scenario/bad.ts', '../sweep/plan'], // scenarios know nothing of sweeps
+    ['core/store/bad.ts', '../sweep/point-files'], // the store keeps sweep-unaware files
+    ['core/run/bad.ts', '../sweep/run-point'], // sweeps sit above the run orchestration
+    ['core/sweep/bad.ts', '../cli/sweep'], // the engine of sweeps does not call the CLI
   ];
   it.each(refused)('%s may not import %s', async (file, spec) => {
     expect(await ruleIds(imp(spec), file)).toContain('boundaries/dependencies');
@@ -68,6 +73,9 @@ describe('layer order of docs/architecture.md (eslint-plugin-boundaries)', () =>
     ['core/workload/ok.ts', '../iommufd/platform'],
     ['core/run/ok.ts', '../store/writer'],
     ['electron/host/ok.ts', '../../core/run/parallel'],
+    ['core/sweep/ok.ts', '../run/parallel'],
+    ['core/cli/ok.ts', '../sweep/merge'],
+    ['electron/host/ok.ts', '../../core/sweep/results-db'],
   ];
   it.each(allowed)('%s may import %s', async (file, spec) => {
     expect(await ruleIds(imp(spec), file)).not.toContain('boundaries/dependencies');

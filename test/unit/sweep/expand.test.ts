@@ -148,3 +148,11 @@ describe('dotted paths', () => {
     expect(getPath({ list: [] }, 'list.0.x')).toBeUndefined();
   });
 });
+
+describe('sweep JSON Schema', () => {
+  it('docs/sweep.schema.json is the schema generated from the zod definition', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { sweepJsonSchema } = await import('../../../core/sweep/schema');
+    expect(JSON.parse(readFileSync('docs/sweep.schema.json', 'utf8'))).toEqual(sweepJsonSchema());
+  });
+});
