@@ -23,6 +23,7 @@ const noDomGlobals = ['window', 'document', 'navigator', 'localStorage', 'HTMLEl
 // (trace), not scenarios; the hosts call the engine's orchestration (run), never the CLI.
 const LAYERS = {
   base: [],
+  rpc: [],
   uapi: ['base'],
   trace: ['base'],
   pt: ['base', 'trace'],
@@ -31,11 +32,11 @@ const LAYERS = {
   iommufd: ['base', 'uapi', 'pt', 'iommu', 'trace'],
   workload: ['base', 'uapi', 'pt', 'iommu', 'iommufd', 'trace'],
   scenario: ['base', 'uapi', 'iommu', 'iommufd', 'workload', 'trace'],
-  store: ['base', 'trace'],
-  run: ['base', 'pt', 'iommu', 'workload', 'scenario', 'store', 'trace'],
-  sweep: ['base', 'iommu', 'scenario', 'store', 'run', 'trace'],
-  cli: ['base', 'uapi', 'iommu', 'iommufd', 'workload', 'scenario', 'store', 'run', 'sweep', 'trace'],
-  shell: ['base', 'pt', 'iommu', 'scenario', 'store', 'run', 'sweep', 'trace'],
+  store: ['base', 'rpc', 'trace'],
+  run: ['base', 'rpc', 'pt', 'iommu', 'workload', 'scenario', 'store', 'trace'],
+  sweep: ['base', 'rpc', 'iommu', 'scenario', 'store', 'run', 'trace'],
+  cli: ['base', 'rpc', 'uapi', 'iommu', 'iommufd', 'workload', 'scenario', 'store', 'run', 'sweep', 'trace'],
+  shell: ['base', 'rpc', 'pt', 'iommu', 'scenario', 'store', 'run', 'sweep', 'trace'],
   renderer: ['shell'],
 };
 const layerElements = [

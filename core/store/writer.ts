@@ -1,7 +1,7 @@
 /**
  * TraceWriter: the single writer of a trace database. By default the SQLite work happens in
- * a worker_thread (./writer-worker.ts); batches are posted with their ArrayBuffers
- * transferred. With `inProcess: true` the same BatchInserter runs synchronously on the
+ * a worker_thread (./writer-worker.ts, called over comlink: core/rpc); batches are posted
+ * with their ArrayBuffers transferred. With `inProcess: true` the same BatchInserter runs synchronously on the
  * calling thread (tests, tools without workers).
  *
  * Back-pressure: the recorder's sink is synchronous, so when more than `maxInFlight`
@@ -22,7 +22,8 @@ import { batchTransferList, type BatchSink, type EventBatch } from '../trace/bat
 import { BatchInserter, type RunInfo } from './insert';
 import { createIndexes, openStore, type OpenOptions, type StoreError } from './db';
 import { WRITER_PRAGMAS } from './schema';
-import type { WriterReply, WriterRequest } from './writer-protocol';
+import { connect, transfer } from '../rpc/comlink-port';
+import type { WriterService } from './writer-worker';
 
 /** Options for {@link openWriter}. */
 export interface WriterOptions {
@@ -44,10 +45,10 @@ export interface RunRecorder {
   finish(simEndNs?: number | null, status?: 'complete' | 'failed'): Promise<void>;
 }
 
-type Request = Exclude<WriterRequest, { t: 'batch' }>;
-
 interface Backend {
-  request(m: Request): Promise<number>;
+  begin(info: RunInfo, pid: number): Promise<number>;
+  end(runId: number, status: 'complete' | 'failed', simEndNs: number | null): Promise<void>;
+  close(): Promise<void>;
   post(runId: number, batch: EventBatch): void;
   committedSlices(): number;
   terminate(): Promise<void>;
@@ -58,14 +59,11 @@ function inProcessBackend(path: string): Backend {
   for (const p of WRITER_PRAGMAS) db.pragma(p);
   const ins = new BatchInserter(db);
   return {
-    async request(m) {
-      if (m.t === 'begin') return ins.beginRun(m.info, m.pid);
-      if (m.t === 'end') ins.endRun(m.runId, m.status, m.simEndNs);
-      if (m.t === 'close') {
-        createIndexes(db);
-        db.close();
-      }
-      return 0;
+    begin: async (info, pid) => ins.beginRun(info, pid),
+    end: async (runId, status, simEndNs) => ins.endRun(runId, status, simEndNs),
+    close: async () => {
+      createIndexes(db);
+      db.close();
     },
     post: (runId, batch) => ins.insert(runId, batch),
     committedSlices: () => ins.committedSlices,
@@ -81,34 +79,17 @@ function workerBackend(path: string, maxInFlight: number, url: URL): Backend {
   const f64 = new Float64Array(shared, 8, 1);
   const entry = new URL('./writer-worker.ts', import.meta.url).href;
   const worker = new Worker(url, { workerData: { path, shared, entry } });
-  const pending = new Map<number, { resolve: (v: number) => void; reject: (e: Error) => void }>();
+  const peer = connect<WriterService>(worker, 'writer worker');
   let posted = 0;
-  let dead: Error | null = null;
-  worker.on('message', (r: WriterReply) => {
-    const p = pending.get(r.id);
-    pending.delete(r.id);
-    if (r.t === 'ok') p?.resolve(r.value);
-    else p?.reject(new Error(r.message));
-  });
-  const die = (e: Error): void => {
-    dead = e;
-    for (const p of pending.values()) p.reject(e);
-    pending.clear();
-  };
-  worker.on('error', die);
-  worker.on('exit', (code) => die(new Error(`writer worker exited (${code})`)));
   return {
-    request(m) {
-      if (dead) return Promise.reject(dead);
-      return new Promise((resolve, reject) => {
-        pending.set(m.id, { resolve, reject });
-        worker.postMessage(m);
-      });
-    },
+    begin: (info, pid) => peer.call((w) => w.begin(info, pid)),
+    end: (runId, status, simEndNs) => peer.call((w) => w.end(runId, status, simEndNs)),
+    close: () => peer.call((w) => w.close()),
     post(runId, batch) {
-      if (dead) throw dead;
+      if (peer.dead) throw peer.dead;
       if (Atomics.load(i32, 1) !== 0) throw new Error('writer worker failed; see the next request for the message');
-      worker.postMessage({ t: 'batch', runId, batch } satisfies WriterRequest, batchTransferList(batch));
+      // Never rejects (a failure shows in shared memory); a dead worker is seen by the next call.
+      peer.call((w) => w.batch(runId, transfer(batch, batchTransferList(batch)))).catch(() => {});
       posted++;
       for (;;) {
         const done = Atomics.load(i32, 0);
@@ -126,7 +107,6 @@ function workerBackend(path: string, maxInFlight: number, url: URL): Backend {
 /** The database's single writer. Create with {@link openWriter}. */
 export class TraceWriter {
   private readonly backend: Backend;
-  private reqId = 1;
   private closed = false;
 
   constructor(backend: Backend) {
@@ -135,7 +115,7 @@ export class TraceWriter {
 
   /** Begin a run: inserts the run row (status 'running') and returns a recorder bound to it. */
   async startRun(info: RunInfo, rec: RecorderOptions = {}): Promise<RunRecorder> {
-    const runId = await this.backend.request({ t: 'begin', id: this.reqId++, info, pid: process.pid });
+    const runId = await this.backend.begin(info, process.pid);
     const backend = this.backend;
     const sink: BatchSink = { write: (b) => backend.post(runId, b) };
     const recorder = new BufferedRecorder(sink, rec);
@@ -144,7 +124,7 @@ export class TraceWriter {
       recorder,
       finish: async (simEndNs = null, status = 'complete') => {
         recorder.flush();
-        await this.backend.request({ t: 'end', id: this.reqId++, runId, status, simEndNs });
+        await this.backend.end(runId, status, simEndNs);
       },
     };
   }
@@ -167,7 +147,7 @@ export class TraceWriter {
     if (this.closed) return;
     this.closed = true;
     try {
-      await this.backend.request({ t: 'close', id: this.reqId++ });
+      await this.backend.close();
     } finally {
       await this.backend.terminate();
     }

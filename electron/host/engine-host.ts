@@ -13,15 +13,26 @@ import { API_TABLE, isApiMethod, type ApiEntry, type HostContext } from './api-t
 import { Jobs } from './jobs';
 import { PageTables } from './pagetables';
 
-/** Messages the host sends back to its transport. */
-export type HostOutbound =
-  | { type: 'result'; id: string; result: ApiResult<unknown> }
-  | { type: 'progress'; event: ProgressEvent };
+/** Events the host posts to its transport besides call results (progress of long calls). */
+export type HostOutbound = { type: 'progress'; event: ProgressEvent };
+
+/** Whether a message on a transport's port is a {@link HostOutbound} (not a comlink reply). */
+export function isHostEvent(m: unknown): m is HostOutbound {
+  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'progress';
+}
+
+/**
+ * What a transport serves over comlink (core/rpc): one method, the API call. Hosts and
+ * transports validate nothing else; the method name and request are checked by the host.
+ */
+export interface HostService {
+  call(method: string, req: unknown): Promise<ApiResult<unknown>>;
+}
 
 export interface EngineHostOptions {
   shell: 'electron' | 'web';
   electronVersion: string | null;
-  /** Sends a message to the transport (progress events during long calls). */
+  /** Sends an event to the transport (progress of long calls). */
   post: (msg: HostOutbound) => void;
 }
 
@@ -56,6 +67,11 @@ export class EngineHost implements HostContext {
     } catch (e) {
       return { ok: false, error: { code: 'EIO', message: `${method} failed: ${(e as Error).message}` } };
     }
+  }
+
+  /** The host as its transports serve it. */
+  service(): HostService {
+    return { call: (method, req) => this.handle('', method, req) };
   }
 
   /** Response of `engineInfo`. */

@@ -1,6 +1,6 @@
 /**
  * API methods pageTableMap and pageTableWalk: a run's IO page table at the end of the run,
- * rebuilt in a worker thread (./pagetable-worker.ts) by re-simulating the run from the
+ * rebuilt in a worker thread (core/run/pagetable-worker.ts, called over comlink) by re-simulating the run from the
  * scenario and seed stored in its `run` row. Rebuilt tables stay cached (a few runs) so
  * zooming the map and walking IOVAs answer immediately after the first call.
  */
@@ -9,25 +9,25 @@ import type { Database } from 'better-sqlite3';
 import type { ApiResult, PageTableInfo, PageTableMap, PageTableWalk, WalkLevel } from '../api';
 import { scenarioSchema } from '../../core/scenario/schema';
 import type { VendorName } from '../../core/iommu/registry';
-import type { PtWalkStep } from '../../core/pt/types';
+import { connect, type Peer, type Remote } from '../../core/rpc/comlink-port';
 import { recordedDirtyPagesPerRound, runScenario } from '../../core/store/queries/rebuild';
 import { workerFiles } from './worker-files';
-import type { PageTableQuery, PageTableReply, PageTableRequest, PageTableWorkerData } from '../../core/run/pagetable-worker';
+import type { PageTableService, PageTableWorkerData } from '../../core/run/pagetable-worker';
 
 interface Built {
   worker: Worker;
+  peer: Peer<PageTableService>;
   ready: Promise<ApiResult<PageTableInfo>>;
-  pending: Map<number, (v: unknown) => void>;
 }
 
 /** Rebuilt runs kept alive (one comparison's vendors). */
 const CACHE_RUNS = 3;
 
 const hex = (v: number): string => `0x${v.toString(16)}`;
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 export class PageTables {
   private readonly cache = new Map<string, Built>();
-  private nextId = 0;
 
   private build(db: Database, dbPath: string, runId: number): Built | ApiResult<never> {
     const key = `${dbPath}\u0000${runId}`;
@@ -42,28 +42,20 @@ export class PageTables {
     if (!parsed.success) return { ok: false, error: { code: 'EMEDIUMTYPE', message: `run ${runId} does not carry a complete scenario, so its page table cannot be rebuilt` } };
     const recordedRounds = recordedDirtyPagesPerRound(db, runId);
     const { boot, entry } = workerFiles('pagetable-worker.ts');
-    const data: PageTableWorkerData & { entry: string } = { scenario: parsed.data, vendor: row.vendor as VendorName, recordedRounds, entry };
+    const data: PageTableWorkerData & { entry: string } = { scenario: parsed.data, vendor: row.vendor as VendorName, entry };
     const worker = new Worker(boot, { workerData: data });
-    const pending = new Map<number, (v: unknown) => void>();
-    const ready = new Promise<ApiResult<PageTableInfo>>((resolve) => {
-      worker.on('message', (m: PageTableReply) => {
-        if (m.type === 'ready') {
-          const matches = recordedRounds.length === 0 ? null : recordedRounds.length === m.simulatedRounds.length && recordedRounds.every((v, i) => v === m.simulatedRounds[i]);
-          resolve({ ok: true, value: { runId, vendor: row.vendor, format: m.format, guestBytes: m.guestBytes, rebuiltMs: m.rebuiltMs, matchesRecording: matches } });
-        } else if (m.type === 'failed') resolve({ ok: false, error: { code: 'EIO', message: `rebuilding run ${runId}: ${m.message}` } });
-        else {
-          pending.get(m.id)?.(m.value);
-          pending.delete(m.id);
-        }
-      });
-      worker.on('error', (e) => resolve({ ok: false, error: { code: 'EIO', message: `rebuilding run ${runId}: ${e.message}` } }));
-      worker.on('exit', () => {
-        resolve({ ok: false, error: { code: 'EIO', message: 'page-table worker exited' } });
-        this.cache.delete(key);
-        for (const [, done] of pending) done(null);
-      });
+    const peer = connect<PageTableService>(worker, 'page-table worker');
+    worker.once('exit', () => {
+      if (this.cache.get(key)?.worker === worker) this.cache.delete(key);
     });
-    const built = { worker, ready, pending };
+    const ready = peer.call((w) => w.info()).then(
+      (m): ApiResult<PageTableInfo> => {
+        const matches = recordedRounds.length === 0 ? null : recordedRounds.length === m.simulatedRounds.length && recordedRounds.every((v, i) => v === m.simulatedRounds[i]);
+        return { ok: true, value: { runId, vendor: row.vendor, format: m.format, guestBytes: m.guestBytes, rebuiltMs: m.rebuiltMs, matchesRecording: matches } };
+      },
+      (e: unknown): ApiResult<PageTableInfo> => ({ ok: false, error: { code: 'EIO', message: `rebuilding run ${runId}: ${message(e)}` } }),
+    );
+    const built = { worker, peer, ready };
     this.cache.set(key, built);
     while (this.cache.size > CACHE_RUNS) {
       const [oldKey, old] = this.cache.entries().next().value as [string, Built];
@@ -73,29 +65,27 @@ export class PageTables {
     return built;
   }
 
-  private async ask<T>(db: Database, dbPath: string, runId: number, q: PageTableQuery): Promise<ApiResult<{ info: PageTableInfo; value: T }>> {
+  private async ask<T>(db: Database, dbPath: string, runId: number, q: (w: Remote<PageTableService>) => Promise<T>): Promise<ApiResult<{ info: PageTableInfo; value: T }>> {
     const b = this.build(db, dbPath, runId);
     if ('ok' in b) return b;
     const info = await b.ready;
     if (!info.ok) return info;
-    const id = ++this.nextId;
-    const value = await new Promise<unknown>((resolve) => {
-      b.pending.set(id, resolve);
-      b.worker.postMessage({ ...q, id } as PageTableRequest);
-    });
-    if (value === null) return { ok: false, error: { code: 'EIO', message: 'page-table worker exited' } };
-    return { ok: true, value: { info: info.value, value: value as T } };
+    try {
+      return { ok: true, value: { info: info.value, value: await b.peer.call(q) } };
+    } catch (e) {
+      return { ok: false, error: { code: 'EIO', message: `page-table worker: ${message(e)}` } };
+    }
   }
 
   /** The IOVA map of [start, end) in `cells` cells. */
   async map(db: Database, dbPath: string, req: { runId: number; start: number; end: number; cells: number }): Promise<ApiResult<PageTableMap>> {
-    const r = await this.ask<Omit<PageTableMap, keyof PageTableInfo>>(db, dbPath, req.runId, { op: 'map', start: req.start, end: req.end, cells: req.cells });
+    const r = await this.ask(db, dbPath, req.runId, (w) => w.map(req.start, req.end, req.cells));
     return r.ok ? { ok: true, value: { ...r.value.info, ...r.value.value } } : r;
   }
 
   /** The walk of one IOVA: each level's raw entry and decoded fields. */
   async walk(db: Database, dbPath: string, req: { runId: number; iova: number }): Promise<ApiResult<PageTableWalk>> {
-    const r = await this.ask<PtWalkStep[]>(db, dbPath, req.runId, { op: 'walk', iova: req.iova });
+    const r = await this.ask(db, dbPath, req.runId, (w) => w.walk(req.iova));
     if (!r.ok) return r;
     const levels: WalkLevel[] = r.value.value.map((s) => ({
       level: s.level,

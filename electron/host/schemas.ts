@@ -31,14 +31,3 @@ export const fileName = z
   .refine((n) => !/[/\\\x00-\x1f\x7f]/.test(n), 'a file name without directories or control characters');
 /** `n` bytes as "N MiB" for error messages. */
 export const MiB = (n: number): string => `${n / (1024 * 1024)} MiB`;
-
-/** A message from a transport to the host: one call. */
-export const CALL_MESSAGE = z
-  .object({
-    id: z.string().min(1).max(64),
-    method: z.string().max(64),
-    req: z.unknown(),
-  })
-  .strict();
-
-export type CallMessage = z.infer<typeof CALL_MESSAGE>;

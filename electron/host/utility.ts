@@ -1,11 +1,26 @@
 /**
- * Engine host entry for Electron's utilityProcess (never the main process): receives calls
- * from main over process.parentPort and answers with results and progress events.
+ * Engine host entry for Electron's utilityProcess (never the main process): serves the
+ * host's API call to main over process.parentPort with comlink (core/rpc) and posts progress
+ * events on the same port.
  */
-import { EngineHost, type HostOutbound } from './engine-host';
-import { CALL_MESSAGE } from './schemas';
+import { EngineHost } from './engine-host';
+import { serve, type Endpoint } from '../../core/rpc/comlink-port';
 
-const parentPort = (process as unknown as { parentPort: { on(ev: 'message', fn: (e: { data: unknown }) => void): void; postMessage(m: HostOutbound): void } }).parentPort;
+/** Electron's `process.parentPort` in a utilityProcess: its 'message' events are `{ data }`. */
+interface ParentPort {
+  on(ev: 'message', fn: (e: MessageEvent) => void): void;
+  off(ev: 'message', fn: (e: MessageEvent) => void): void;
+  postMessage(m: unknown): void;
+}
+
+const parentPort = (process as unknown as { parentPort: ParentPort }).parentPort;
+
+/** comlink's Endpoint over the parent port (transfer lists are not used on this channel). */
+const endpoint: Endpoint = {
+  postMessage: (m) => parentPort.postMessage(m),
+  addEventListener: (_type, h) => parentPort.on('message', h as (e: MessageEvent) => void),
+  removeEventListener: (_type, h) => parentPort.off('message', h as (e: MessageEvent) => void),
+};
 
 const host = new EngineHost({
   shell: 'electron',
@@ -13,10 +28,4 @@ const host = new EngineHost({
   post: (m) => parentPort.postMessage(m),
 });
 
-parentPort.on('message', (e) => {
-  const msg = CALL_MESSAGE.safeParse(e.data);
-  if (!msg.success) return;
-  void host.handle(msg.data.id, msg.data.method, msg.data.req).then((result) => {
-    parentPort.postMessage({ type: 'result', id: msg.data.id, result });
-  });
-});
+serve(host.service(), endpoint);

@@ -1,20 +1,20 @@
 /**
- * Owns the engine host utilityProcess: forwards calls, routes results back, and restarts
- * the process if it dies (pending calls fail with EIO; the renderer is told via a status event).
+ * Owns the engine host utilityProcess: forwards calls over comlink (core/rpc), relays its
+ * progress events, and restarts the process if it dies (calls in flight fail with EIO; the
+ * renderer is told via a status event).
  */
 import { utilityProcess, type UtilityProcess } from 'electron';
 import { join } from 'node:path';
 import type { ApiResult, HostStatus } from '../api';
-import type { HostOutbound } from '../host/engine-host';
+import { isHostEvent, type HostOutbound, type HostService } from '../host/engine-host';
+import { connect, type Peer } from '../../core/rpc/comlink-port';
 
 // Built by electron-vite next to the main bundle (electron.vite.config.ts, entry 'engine').
 const enginePath = join(import.meta.dirname, 'engine.js');
 
-type Pending = (r: ApiResult<unknown>) => void;
-
 export class EngineProcess {
   private child: UtilityProcess | null = null;
-  private readonly pending = new Map<string, Pending>();
+  private peer: Peer<HostService> | null = null;
   private stopping = false;
   private restarts = 0;
 
@@ -23,16 +23,13 @@ export class EngineProcess {
   start(): void {
     this.stopping = false;
     const child = utilityProcess.fork(enginePath, [], { serviceName: 'IOMMU Workbench engine', stdio: 'inherit' });
-    child.on('message', (m: HostOutbound) => {
-      if (m.type === 'result') {
-        this.pending.get(m.id)?.(m.result);
-        this.pending.delete(m.id);
-      } else this.emit(m);
+    this.peer = connect<HostService>(child, 'engine');
+    child.on('message', (m: unknown) => {
+      if (isHostEvent(m)) this.emit(m);
     });
     child.on('exit', (code) => {
       this.child = null;
-      for (const [, done] of this.pending) done({ ok: false, error: { code: 'EIO', message: `engine exited (code ${code})` } });
-      this.pending.clear();
+      this.peer = null;
       if (this.stopping) return;
       this.restarts++;
       this.emit({ type: 'status', status: { state: 'restarting', message: `engine process exited (code ${code}); restarted (${this.restarts})` } });
@@ -43,13 +40,15 @@ export class EngineProcess {
     if (this.restarts === 0) this.emit({ type: 'status', status: { state: 'ready', message: 'engine ready' } });
   }
 
-  call(id: string, method: string, req: unknown): Promise<ApiResult<unknown>> {
-    const child = this.child;
-    if (!child) return Promise.resolve({ ok: false, error: { code: 'EAGAIN', message: 'engine is restarting' } });
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      child.postMessage({ id, method, req });
-    });
+  /** One API call; EAGAIN while restarting, EIO when the engine dies before answering. */
+  async call(method: string, req: unknown): Promise<ApiResult<unknown>> {
+    const peer = this.peer;
+    if (!peer) return { ok: false, error: { code: 'EAGAIN', message: 'engine is restarting' } };
+    try {
+      return await peer.call<ApiResult<unknown>>((h) => h.call(method, req));
+    } catch (e) {
+      return { ok: false, error: { code: 'EIO', message: e instanceof Error ? e.message : String(e) } };
+    }
   }
 
   stop(): void {

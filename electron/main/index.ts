@@ -90,12 +90,11 @@ app.whenReady().then(() => {
   if (!primary) return;
   registerAppProtocol(join(import.meta.dirname, '../renderer'));
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
-  ipcMain.handle('workbench:call', async (event, id: unknown, method: unknown, req: unknown) => {
+  // ipcRenderer.invoke is Electron's request/reply; the engine host validates method and request.
+  ipcMain.handle('workbench:call', async (event, method: unknown, req: unknown) => {
     if (!trustedSender(event)) return { ok: false, error: { code: 'EPERM', message: 'IPC sender not allowed' } };
-    if (typeof id !== 'string' || typeof method !== 'string') {
-      return { ok: false, error: { code: 'EINVAL', message: 'bad IPC call' } };
-    }
-    return engine.call(id, method, req);
+    if (typeof method !== 'string') return { ok: false, error: { code: 'EINVAL', message: 'bad IPC call' } };
+    return engine.call(method, req);
   });
   // Native open/save dialog (Electron only; browser mode types a path instead).
   ipcMain.handle('workbench:pick-file', async (event, opts: unknown) => {

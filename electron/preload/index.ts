@@ -14,9 +14,8 @@ function subscribe(pick: (m: EventMsg) => void): () => void {
   return () => ipcRenderer.off('workbench:event', h);
 }
 
-let nextId = 0;
 const api: WorkbenchApi = {
-  call: (method: ApiMethod, req: unknown) => ipcRenderer.invoke('workbench:call', `c${++nextId}`, method, req),
+  call: (method: ApiMethod, req: unknown) => ipcRenderer.invoke('workbench:call', method, req),
   onProgress: (listener: (ev: ProgressEvent) => void) => subscribe((m) => m.type === 'progress' && m.event && listener(m.event)),
   onStatus: (listener: (s: HostStatus) => void) => subscribe((m) => m.type === 'status' && m.status && listener(m.status)),
   onShell: (listener: (ev: ShellEvent) => void) =>

@@ -1,6 +1,7 @@
 /**
  * Browser-mode web host (`npm run web`): serves the built renderer and the API over a
- * WebSocket, with the engine host in a worker_thread. Binds 127.0.0.1 only and requires a
+ * WebSocket (comlink, ./ws-endpoint.ts), with the engine host in a worker_thread (comlink,
+ * core/rpc); progress and status events go to every connection as plain JSON messages. Binds 127.0.0.1 only and requires a
  * random token, printed with the URL at start; every request without it gets 401.
  *
  * Auth: the first page load carries `?token=`; the host answers with an HttpOnly,
@@ -14,9 +15,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Command } from 'commander';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { HostOutbound } from '../host/engine-host';
+import { isHostEvent, type HostService } from '../host/engine-host';
+import type { ApiResult } from '../api';
+import { connect, serve, type Peer } from '../../core/rpc/comlink-port';
 import { CSP } from './csp';
 import { nodeVersionProblem } from '../../core/base/node-version';
+import { isApiCallMessage, wsEndpoint } from './ws-endpoint';
 import { REPLAY_MAX_TRACE_BYTES, REPLAY_MAX_XLATE_BYTES } from '../host/schemas';
 
 /**
@@ -76,35 +80,36 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   if (!existsSync(join(root, 'index.html'))) {
     throw new Error(`built renderer not found in ${root}: run \`npx electron-vite build\` first`);
   }
-  const pending = new Map<string, WebSocket>();
   const sockets = new Set<WebSocket>();
   const broadcast = (m: unknown): void => {
     for (const ws of sockets) ws.send(JSON.stringify(m));
   };
-  // The engine host worker; restarted if it dies (calls in flight fail with EIO, the UI is told).
+  // The engine host worker (served over comlink); restarted if it dies (calls in flight fail with EIO, the UI is told).
   let worker: Worker;
+  let engine: Peer<HostService>;
   let closing = false;
   let restarts = 0;
   const startWorker = (): void => {
     worker = new Worker(new URL('./worker.ts', import.meta.url));
-    worker.on('message', (m: HostOutbound) => {
-      if (m.type === 'result') {
-        const ws = pending.get(m.id);
-        pending.delete(m.id);
-        if (ws?.readyState === ws?.OPEN) ws?.send(JSON.stringify({ ...m, id: m.id.slice(m.id.indexOf(':') + 1) }));
-      } else broadcast(m);
+    engine = connect<HostService>(worker, 'engine');
+    worker.on('message', (m: unknown) => {
+      if (isHostEvent(m)) broadcast(m);
     });
     worker.on('error', (e) => console.error(`engine host worker failed: ${e.message}`));
     worker.on('exit', (code) => {
       if (closing) return;
-      for (const [id, ws] of pending) {
-        ws.send(JSON.stringify({ type: 'result', id: id.slice(id.indexOf(':') + 1), result: { ok: false, error: { code: 'EIO', message: `engine exited (code ${code})` } } }));
-      }
-      pending.clear();
       restarts++;
       broadcast({ type: 'status', status: { state: 'restarting', message: `engine host exited (code ${code}); restarted (${restarts})` } });
       startWorker();
     });
+  };
+  /** One API call on the current engine worker; EIO when it dies before answering. */
+  const call = async (method: string, req: unknown): Promise<ApiResult<unknown>> => {
+    try {
+      return await engine.call<ApiResult<unknown>>((h) => h.call(method, req));
+    } catch (e) {
+      return { ok: false, error: { code: 'EIO', message: e instanceof Error ? e.message : String(e) } };
+    }
   };
   startWorker();
 
@@ -115,7 +120,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     'Cross-Origin-Opener-Policy': 'same-origin',
   };
 
-  const serve = (req: IncomingMessage, res: ServerResponse): void => {
+  const serveFile = (req: IncomingMessage, res: ServerResponse): void => {
     if (!sameToken(tokenFrom(req), token)) {
       res.writeHead(401, { 'Content-Type': 'text/plain' }).end('401: missing or wrong token (see the URL printed by `npm run web`)\n');
       return;
@@ -136,7 +141,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     res.end(req.method === 'HEAD' ? undefined : readFileSync(file));
   };
 
-  const server = createServer(serve);
+  const server = createServer(serveFile);
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes ?? MAX_MESSAGE_BYTES });
   let nextConn = 0;
   server.on('upgrade', (req, socket, head) => {
@@ -153,18 +158,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       // A protocol error (e.g. a message over MAX_MESSAGE_BYTES: ws closes with 1009) ends this
       // connection only; without a listener it would be an uncaught error that stops the host.
       ws.on('error', (e) => console.error(`web host: connection ${conn}: ${e.message}`));
-      ws.on('message', (data) => {
-        let msg: { id?: unknown; method?: unknown; req?: unknown };
-        try {
-          msg = JSON.parse(String(data));
-        } catch {
-          return;
-        }
-        if (typeof msg.id !== 'string' || typeof msg.method !== 'string') return;
-        const id = `${conn}:${msg.id}`;
-        pending.set(id, ws);
-        worker.postMessage({ id, method: msg.method, req: msg.req });
-      });
+      // Each connection is served over comlink; only calls of `call(method, req)` get through.
+      serve({ call } satisfies HostService, wsEndpoint(ws, { accept: isApiCallMessage }));
     });
   });
 

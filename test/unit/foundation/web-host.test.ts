@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startWebHost, type WebHostProcess } from '../../e2e/harness';
+import { connectWebHost } from '../ui/web-client';
 
 // Runs the real web host (child process, engine in a worker_thread) against a tiny renderer dir.
 describe('web host: 127.0.0.1 only, token required, API over WebSocket', () => {
@@ -48,19 +49,39 @@ describe('web host: 127.0.0.1 only, token required, API over WebSocket', () => {
     expect(await refused(`${wsBase}/api?token=${host.token}`, 'http://evil.example')).toBe(true);
   });
 
-  it('answers API calls from the engine worker', async () => {
+  it('answers API calls from the engine worker (comlink over the WebSocket)', async () => {
+    const client = await connectWebHost(Number(new URL(host.origin).port), host.token);
+    const r = await client.call('engineInfo', {});
+    expect(r.ok).toBe(true);
+    expect(r.ok && (r.value as { shell: string }).shell).toBe('web');
+    expect(await client.call('rm -rf', {})).toMatchObject({ ok: false, error: { code: 'ENOTTY' } });
+    client.close();
+  });
+
+  it('ignores every comlink message but the call of its one method (no property walks, sets or handler values)', async () => {
     const wsBase = host.origin.replace('http', 'ws');
     const ws = new WebSocket(`${wsBase}/api?token=${host.token}`, { origin: host.origin });
     await new Promise((ok, fail) => {
       ws.on('open', ok);
       ws.on('error', fail);
     });
-    const reply = new Promise<{ id: string; result: { ok: boolean; value: { shell: string } } }>((ok) => ws.once('message', (d) => ok(JSON.parse(String(d)))));
-    ws.send(JSON.stringify({ id: 'q1', method: 'engineInfo', req: {} }));
-    const m = await reply;
+    const replies: { id: string; type: string; value: unknown }[] = [];
+    ws.on('message', (d) => replies.push(JSON.parse(String(d))));
+    const rawArg = (value: unknown): { type: 'RAW'; value: unknown } => ({ type: 'RAW', value });
+    const hostile = [
+      { id: 'g', type: 'GET', path: ['call', 'constructor'] },
+      { id: 's', type: 'SET', path: ['__proto__', 'polluted'], value: rawArg(1) },
+      { id: 'c', type: 'APPLY', path: ['call', 'constructor'], argumentList: [rawArg('return process')] },
+      { id: 'h', type: 'APPLY', path: ['call'], argumentList: [{ type: 'HANDLER', name: 'proxy', value: 1 }, rawArg({})] },
+      { id: 'x', type: 'APPLY', path: ['call'], argumentList: [rawArg('engineInfo'), rawArg({}), rawArg(1)] },
+    ];
+    for (const m of hostile) ws.send(JSON.stringify(m));
+    ws.send(JSON.stringify({ id: 'ok', type: 'APPLY', path: ['call'], argumentList: [rawArg('engineInfo'), rawArg({})] }));
+    await expect.poll(() => replies.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 200));
     ws.close();
-    expect(m.id).toBe('q1');
-    expect(m.result.ok).toBe(true);
-    expect(m.result.value.shell).toBe('web');
+    // Only the well-formed call was answered; the host still serves.
+    expect(replies.map((m) => m.id)).toEqual(['ok']);
+    expect(replies[0]).toMatchObject({ type: 'RAW', value: { ok: true, value: { shell: 'web' } } });
   });
 });
