@@ -57,6 +57,7 @@ describe('layer order of docs/architecture.md (eslint-plugin-boundaries)', () =>
     ['core/store/bad.ts', '../scenario/schema'], // the store knows runs and events, not scenarios
     ['core/workload/bad.ts', '../scenario/schema'], // workloads are below the scenario
     ['core/base/bad.ts', '../pt/walker'], // base imports nothing
+    ['core/rpc/bad.ts', '../store/db'], // the channel helper knows no layer
     ['core/scenario/bad.ts', '../run/parallel'], // orchestration sits above the scenario
     ['electron/host/bad.ts', '../../core/cli/main'], // hosts call run/, not the command line
     ['core/scenario/bad.ts', '../sweep/plan'], // scenarios know nothing of sweeps
@@ -72,6 +73,7 @@ describe('layer order of docs/architecture.md (eslint-plugin-boundaries)', () =>
     ['core/iommu/ok.ts', '../hw/engine'],
     ['core/workload/ok.ts', '../iommufd/platform'],
     ['core/run/ok.ts', '../store/writer'],
+    ['core/store/ok.ts', '../rpc/comlink-port'],
     ['electron/host/ok.ts', '../../core/run/parallel'],
     ['core/sweep/ok.ts', '../run/parallel'],
     ['core/cli/ok.ts', '../sweep/merge'],
