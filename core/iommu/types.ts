@@ -10,6 +10,7 @@
 import type { IotlbGather, IommuDirtyBitmap, PtIommu } from '../pt/types';
 import type { SimClock } from '../base/clock';
 import type { Recorder } from '../trace/types';
+import type { UserData, UserDataArray } from './user-data';
 
 /** include/linux/iommu.h enum iommu_cap values the engine uses. */
 export type IommuCap = 'IOMMU_CAP_CACHE_COHERENCY' | 'IOMMU_CAP_DIRTY_TRACKING' | 'IOMMU_CAP_ENFORCE_CACHE_COHERENCY';
@@ -76,6 +77,18 @@ export interface IommuDomainOps {
    * driver reports IOMMU_CAP_ENFORCE_CACHE_COHERENCY; a domain without it cannot enforce.
    */
   enforceCacheCoherency?(domain: IommuDomain): boolean;
+  /**
+   * cache_invalidate_user (v6.8): invalidate a NESTED domain's caches from a user array
+   * (IOMMU_HWPT_INVALIDATE on a nested HWPT). Writes the number of entries handled to
+   * `arr.entryNum` on every path; returns 0 or the first entry's errno. Absent = -EOPNOTSUPP.
+   */
+  cacheInvalidateUser?(domain: IommuDomain, arr: UserDataArray): number;
+  /**
+   * set_dev_pasid (v6.15 form with `old`): attach `dev`'s `pasid` to the domain, replacing
+   * `old` (null = first attach). Absent = the domain cannot be attached to a PASID
+   * (iommu_attach_device_pasid: -EOPNOTSUPP).
+   */
+  setDevPasid?(domain: IommuDomain, dev: Device, pasid: number, old: IommuDomain | null): number;
 }
 
 /** struct iommu_domain. */
@@ -95,6 +108,42 @@ export interface IommuDomain {
   readonly devices: ReadonlySet<Device>;
   /** Whether dirty tracking is currently enabled. */
   dirtyTracking: boolean;
+  /** NESTED domains: the nesting parent (stage-2 / second-stage / host v1 table) domain. */
+  readonly parent?: IommuDomain | null;
+}
+
+/**
+ * What the iommufd core offers a driver's vIOMMU (include/linux/iommufd.h helpers):
+ * iommufd_viommu_find_dev, iommufd_viommu_get_vdev_id, iommufd_viommu_report_event.
+ */
+export interface ViommuCore {
+  /** enum iommu_viommu_type value the vIOMMU was allocated with. */
+  readonly type: number;
+  /** The nesting parent's domain (viommu->hwpt->common.domain). */
+  readonly parent: IommuDomain;
+  /** iommufd_viommu_find_dev: the device of the vDEVICE with this virt_id, or null. */
+  findDev(virtId: bigint): Device | null;
+  /** iommufd_viommu_get_vdev_id: the virt_id of dev's vDEVICE here, or -ENOENT. */
+  vdevIdOf(dev: Device): bigint | number;
+  /** iommufd_viommu_report_event: 0, -EOPNOTSUPP (no vEVENTQ of that type) or -ENOMEM. */
+  reportEvent(type: number, data: Uint8Array): number;
+}
+
+/** struct iommufd_viommu_ops as a driver fills them (all optional, as in the kernel). */
+export interface ViommuOps {
+  destroy?(): void;
+  /** alloc_domain_nested: a NESTED domain from vendor data (flags without FAULT_ID_VALID). */
+  allocDomainNested?(flags: number, data: UserData): IommuDomain | number;
+  /** cache_invalidate: IOMMU_HWPT_INVALIDATE on the vIOMMU; writes arr.entryNum. */
+  cacheInvalidate?(arr: UserDataArray): number;
+  /** get_hw_queue_size: 0 = type not supported. */
+  getHwQueueSize?(type: number): number;
+  /**
+   * hw_queue_init_phys: queue `index` at physical `basePa` (bytes). Returns 0 or an errno;
+   * `dependsOn` (>= 0) names the queue index this one depends on (iommufd_hw_queue_depend).
+   */
+  hwQueueInitPhys?(index: number, basePa: number, length: number): { rc: number; dependsOn?: number };
+  hwQueueDestroy?(index: number): void;
 }
 
 /** IOMMU_GET_HW_INFO data as the driver reports it (struct iommu_hw_info_* per vendor). */
@@ -122,6 +171,21 @@ export interface IommuDevice {
   domainAllocPagingFlags(dev: Device, flags: number): IommuDomain | number;
   /** Attach the device to the blocked domain (detach from its paging domain). */
   blockDevice(dev: Device): number;
+  /**
+   * domain_alloc_nested (v6.13; domain_alloc_user before): a NESTED domain over the nesting
+   * parent `parent` from vendor data (IOMMU_HWPT_DATA_VTD_S1, ...). Absent = -EOPNOTSUPP.
+   */
+  domainAllocNested?(dev: Device, parent: IommuDomain, flags: number, data: UserData): IommuDomain | number;
+  /**
+   * get_viommu_size + viommu_init (v6.16; viommu_alloc in v6.13-v6.15): the driver half of a
+   * vIOMMU of `type` over the nesting parent. -EOPNOTSUPP for an unsupported type (size 0).
+   * `data` is the optional user data (copied back to user space by the driver).
+   */
+  viommuInit?(dev: Device, parent: IommuDomain, data: UserData | null, core: ViommuCore): ViommuOps | number;
+  /** get_viommu_size (v6.16): 0 when this IOMMU cannot host a vIOMMU of `type` (-EOPNOTSUPP). */
+  getViommuSize?(dev: Device, type: number): number;
+  /** remove_dev_pasid / the blocked domain's set_dev_pasid: `pasid` of dev stops translating. */
+  removeDevPasid?(dev: Device, pasid: number, domain: IommuDomain): void;
   /**
    * Device DMA through the hardware model: IOTLB lookup, page walk, permission check,
    * A/D update, fault on failure. Returns 0 or a negative errno (-EFAULT for a translation

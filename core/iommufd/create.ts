@@ -11,6 +11,8 @@ import { registerDeviceDestroyers } from './device';
 import type { AllocFailInjector } from '../base/fail-nth';
 import { registerFault } from './fault';
 import { registerSelftest } from './selftest';
+import { registerEventq } from './eventq';
+import { registerViommu } from './viommu';
 
 /** Options of {@link createIommufd}. */
 export interface CreateIommufdOptions {
@@ -29,5 +31,7 @@ export function createIommufd(o: CreateIommufdOptions): IommufdCtx {
   registerAccess(ctx);
   registerFault(ctx);
   registerSelftest(ctx);
+  registerViommu(ctx);
+  registerEventq(ctx);
   return ctx;
 }

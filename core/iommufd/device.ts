@@ -16,7 +16,10 @@ import type { IommufdCtx } from './ctx';
 import { domainEnforceCcOp, iommuGetMsiCookie, PHYS_ADDR_MAX } from '../iommu/iommu';
 import { ioptTableAddDomain, ioptTableRemoveDomain } from './iopt-map';
 import type { IoPagetable } from './io-pagetable';
-import type { AnyObject, Fault, HwptPaging, IGroup, Idev, Ioas } from './objects';
+import type { AnyObject, Fault, Hwpt, HwptNested, HwptPaging, IGroup, Idev, Ioas } from './objects';
+import { hwptPagingOf } from './objects';
+import { devicePasidDetach } from './device-pasid';
+import { vdeviceForceDestroy } from './viommu';
 
 const groups = new WeakMap<IommufdCtx, Map<string, IGroup>>();
 
@@ -51,13 +54,13 @@ export function deviceBind(ctx: IommufdCtx, dev: Device): Idev | number {
   const newGroup = !igroup;
   if (!igroup) {
     if (ctx.fail.shouldFail('iommufd_group')) return -ERRNO.ENOMEM;
-    igroup = { key, hwpt: null, devices: new Set(), bound: new Set(), attachedDevs: new Set(), swMsiStart: PHYS_ADDR_MAX };
+    igroup = { key, hwpt: null, devices: new Set(), bound: new Set(), attachedDevs: new Set(), swMsiStart: PHYS_ADDR_MAX, pasidAttach: new Map() };
   }
   if (!isMockDev(dev) && !(ctx.platform.hasIsolatedMsi?.(dev) ?? true)) {
     if (!ctx.options.allowUnsafeInterrupts) return -ERRNO.EPERM;
     ctx.warn('dev_warn', 'iommufd_device_bind', UNSAFE_MSI_WARNING, dev);
   }
-  const idev = ctx.allocObj<Idev>({ type: 'DEVICE', dev, driver: dev.iommu, igroup, hwpt: null, enforceCacheCoherency: dev.iommu.capable(dev, 'IOMMU_CAP_ENFORCE_CACHE_COHERENCY') });
+  const idev = ctx.allocObj<Idev>({ type: 'DEVICE', dev, driver: dev.iommu, igroup, hwpt: null, vdev: null, enforceCacheCoherency: dev.iommu.capable(dev, 'IOMMU_CAP_ENFORCE_CACHE_COHERENCY') });
   if (typeof idev === 'number') return idev;
   if (newGroup) map.set(key, igroup);
   igroup.bound.add(idev);
@@ -66,8 +69,13 @@ export function deviceBind(ctx: IommufdCtx, dev: Device): Idev | number {
   return idev;
 }
 
-/** iommufd_device_unbind: detach if attached, then destroy. */
+/**
+ * iommufd_device_unbind: force-destroy its vDEVICE (v6.16: the id stays a tombstone until
+ * the ctx closes), detach every PASID and the RID if attached, then destroy.
+ */
 export function deviceUnbind(ctx: IommufdCtx, idev: Idev): void {
+  if (idev.vdev) vdeviceForceDestroy(ctx, idev.vdev);
+  for (const [pasid, a] of [...idev.igroup.pasidAttach]) if (a.devices.has(idev)) devicePasidDetach(ctx, idev, pasid);
   if (idev.hwpt) deviceDetach(ctx, idev);
   idev.igroup.bound.delete(idev);
   if (idev.igroup.bound.size === 0) groups.get(ctx)?.delete(idev.igroup.key);
@@ -113,6 +121,7 @@ function enforceResv(ctx: IommufdCtx, iopt: IoPagetable, idev: Idev, igroup: IGr
  * is) and set hwpt.msiCookie, so the cookie is installed once per domain.
  */
 function groupSetupMsi(ctx: IommufdCtx, igroup: IGroup, hwpt: HwptPaging): number {
+  // find_hwpt_paging: a nested HWPT's MSI cookie lives on its parent's domain.
   if (igroup.swMsiStart !== PHYS_ADDR_MAX && !hwpt.msiCookie) {
     const rc = iommuGetMsiCookie(hwpt.domain, igroup.swMsiStart, ctx.fail);
     if (rc) return rc;
@@ -127,6 +136,7 @@ function groupSetupMsi(ctx: IommufdCtx, igroup: IGroup, hwpt: HwptPaging): numbe
  * group set up the MSI cookie; a cookie failure drops the reservations.
  */
 function hwptPagingAttachResv(ctx: IommufdCtx, hwpt: HwptPaging, idev: Idev): number {
+  // Called with the paging HWPT (the nested HWPT's parent: iommufd_hwpt_attach_device).
   const rc = enforceResv(ctx, hwpt.ioas.iopt, idev, idev.igroup);
   if (rc) return rc;
   if (idev.igroup.devices.size === 0) {
@@ -148,12 +158,15 @@ function hwptPagingAttachResv(ctx: IommufdCtx, hwpt: HwptPaging, idev: Idev): nu
  * reservations dropped). Cache coherency is not checked here: since v6.7 it is fixed at
  * HWPT allocation and attach_dev decides.
  */
-export function hwptAttach(ctx: IommufdCtx, hwpt: HwptPaging, idev: Idev): number {
+export function hwptAttach(ctx: IommufdCtx, hwpt: Hwpt, idev: Idev): number {
   const g = idev.igroup;
   if (g.devices.has(idev)) return -ERRNO.EBUSY;
   if (g.hwpt && g.hwpt !== hwpt) return -ERRNO.EINVAL;
   if (hwpt.domain.driver !== idev.driver) return -ERRNO.EINVAL;
-  let rc = hwptPagingAttachResv(ctx, hwpt, idev);
+  let rc = hwptPasidCompat(hwpt, idev, 0);
+  if (rc) return rc;
+  const paging = hwptPagingOf(hwpt);
+  rc = hwptPagingAttachResv(ctx, paging, idev);
   if (rc) return rc;
   if (g.devices.size === 0) {
     // iommu_attach_group: every device of the group moves to the domain.
@@ -166,7 +179,7 @@ export function hwptAttach(ctx: IommufdCtx, hwpt: HwptPaging, idev: Idev): numbe
     }
     if (rc) {
       for (const m of done) m.driver.blockDevice(m.dev);
-      hwpt.ioas.iopt.removeReservedIova(idev);
+      paging.ioas.iopt.removeReservedIova(idev);
       return rc;
     }
     g.hwpt = hwpt;
@@ -175,7 +188,7 @@ export function hwptAttach(ctx: IommufdCtx, hwpt: HwptPaging, idev: Idev): numbe
     // Bound after the group was attached: the core attaches it when it joins the group.
     rc = hwpt.domain.ops.attachDev(hwpt.domain, idev.dev);
     if (rc) {
-      hwpt.ioas.iopt.removeReservedIova(idev);
+      paging.ioas.iopt.removeReservedIova(idev);
       return rc;
     }
     g.attachedDevs.add(idev.dev);
@@ -186,8 +199,21 @@ export function hwptAttach(ctx: IommufdCtx, hwpt: HwptPaging, idev: Idev): numbe
   return 0;
 }
 
+/**
+ * iommufd_hwpt_pasid_compat (device.c, v6.15): on the RID (pasid 0) a HWPT without
+ * pasid_compat is -EINVAL while any PASID of the group is attached; on a PASID the HWPT must
+ * be pasid_compat and the RID's HWPT (if any) too, else -EINVAL.
+ */
+export function hwptPasidCompat(hwpt: Hwpt, idev: Idev, pasid: number): number {
+  const g = idev.igroup;
+  if (pasid === 0) return !hwpt.pasidCompat && g.pasidAttach.size > 0 ? -ERRNO.EINVAL : 0;
+  if (!hwpt.pasidCompat) return -ERRNO.EINVAL;
+  if (g.hwpt && !g.hwpt.pasidCompat) return -ERRNO.EINVAL;
+  return 0;
+}
+
 /** iommufd_hw_pagetable_detach: the last device of the group blocks the group. */
-function hwptDetach(hwpt: HwptPaging, idev: Idev): void {
+function hwptDetach(hwpt: Hwpt, idev: Idev): void {
   const g = idev.igroup;
   g.devices.delete(idev);
   if (g.devices.size === 0) {
@@ -196,14 +222,14 @@ function hwptDetach(hwpt: HwptPaging, idev: Idev): void {
     g.attachedDevs.clear();
     g.hwpt = null;
   }
-  hwpt.ioas.iopt.removeReservedIova(idev);
+  hwptPagingOf(hwpt).ioas.iopt.removeReservedIova(idev);
   idev.hwpt = null;
 }
 
 /** Drop a holder's reference; an auto HWPT dies with its last device. */
-function hwptPut(ctx: IommufdCtx, hwpt: HwptPaging): void {
+function hwptPut(ctx: IommufdCtx, hwpt: Hwpt): void {
   hwpt.users--;
-  if (hwpt.autoDomain && hwpt.users === 1) ctx.destroyObj(hwpt);
+  if (hwpt.type === 'HWPT_PAGING' && hwpt.autoDomain && hwpt.users === 1) ctx.destroyObj(hwpt);
 }
 
 /** iommufd_hwpt_paging_destroy: unlink from the IOAS and free the domain. */
@@ -215,6 +241,14 @@ export function hwptDestroy(ctx: IommufdCtx, hwpt: HwptPaging): void {
   }
   hwpt.domain.ops.free(hwpt.domain);
   hwpt.ioas.users--;
+  if (hwpt.fault) hwpt.fault.users--;
+}
+
+/** iommufd_hwpt_nested_destroy: free the domain, drop the vIOMMU (or parent) and fault references. */
+export function hwptNestedDestroy(hwpt: HwptNested): void {
+  hwpt.domain.ops.free(hwpt.domain);
+  if (hwpt.viommu) hwpt.viommu.users--;
+  else hwpt.parent.users--;
   if (hwpt.fault) hwpt.fault.users--;
 }
 
@@ -248,6 +282,7 @@ export function hwptPagingAlloc(ctx: IommufdCtx, ioas: Ioas, idev: Idev, flags: 
   const hwpt = ctx.allocObj<HwptPaging>({
     type: 'HWPT_PAGING', ioas, domain, autoDomain: false, nestParent: (flags & IOMMU_HWPT_ALLOC_NEST_PARENT) !== 0,
     dirtyTracking: (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) !== 0, enforceCacheCoherency: false, msiCookie: false, fault,
+    pasidCompat: (flags & IOMMU_HWPT_ALLOC_PASID) !== 0,
   });
   if (typeof hwpt === 'number') {
     domain.ops.free(domain);
@@ -299,10 +334,11 @@ export interface AttachResult {
 export function deviceAttach(ctx: IommufdCtx, idev: Idev, ptId: number): AttachResult {
   const obj = ctx.table.get(ptId);
   if (!obj) return { rc: -ERRNO.ENOENT, ptId };
-  if (idev.hwpt && (obj.type === 'HWPT_PAGING' || obj.type === 'IOAS')) return { rc: -ERRNO.EBUSY, ptId };
+  const isHwpt = obj.type === 'HWPT_PAGING' || obj.type === 'HWPT_NESTED';
+  if (idev.hwpt && (isHwpt || obj.type === 'IOAS')) return { rc: -ERRNO.EBUSY, ptId };
   let rc: number;
-  let used: HwptPaging | null = null;
-  if (obj.type === 'HWPT_PAGING') {
+  let used: Hwpt | null = null;
+  if (isHwpt) {
     rc = hwptAttach(ctx, obj, idev);
     used = obj;
   } else if (obj.type === 'IOAS') {
@@ -358,15 +394,19 @@ export function deviceDetach(ctx: IommufdCtx, idev: Idev): number {
  * sw_msi_start), the MSI cookie set up on the new domain, then the switch; failures drop
  * the new reservations and leave the group on its old HWPT.
  */
-function doReplace(ctx: IommufdCtx, idev: Idev, hwpt: HwptPaging): number {
+function doReplace(ctx: IommufdCtx, idev: Idev, hwpt: Hwpt): number {
   const g = idev.igroup;
   const old = g.hwpt;
   if (!old || !g.devices.has(idev)) return -ERRNO.EINVAL;
   if (old === hwpt) return 0;
   if (hwpt.domain.driver !== idev.driver) return -ERRNO.EINVAL;
+  const compat = hwptPasidCompat(hwpt, idev, 0);
+  if (compat) return compat;
   const moved = [...g.devices];
-  const newIopt = hwpt.ioas.iopt;
-  const ioasChanged = hwpt.ioas !== old.ioas;
+  const newPaging = hwptPagingOf(hwpt);
+  const oldPaging = hwptPagingOf(old);
+  const newIopt = newPaging.ioas.iopt;
+  const ioasChanged = newPaging.ioas !== oldPaging.ioas;
   if (ioasChanged) {
     for (const d of moved) {
       const rc = enforceResv(ctx, newIopt, d, null);
@@ -376,7 +416,7 @@ function doReplace(ctx: IommufdCtx, idev: Idev, hwpt: HwptPaging): number {
       }
     }
   }
-  const msi = groupSetupMsi(ctx, g, hwpt);
+  const msi = groupSetupMsi(ctx, g, newPaging);
   if (msi) {
     if (ioasChanged) for (const e of moved) newIopt.removeReservedIova(e);
     return msi;
@@ -393,7 +433,7 @@ function doReplace(ctx: IommufdCtx, idev: Idev, hwpt: HwptPaging): number {
     if (ioasChanged) for (const e of moved) newIopt.removeReservedIova(e);
     return rc;
   }
-  if (ioasChanged) for (const e of moved) old.ioas.iopt.removeReservedIova(e);
+  if (ioasChanged) for (const e of moved) oldPaging.ioas.iopt.removeReservedIova(e);
   g.hwpt = hwpt;
   for (const d of moved) d.hwpt = hwpt;
   hwpt.users += moved.length;
@@ -407,7 +447,7 @@ export function deviceReplace(ctx: IommufdCtx, idev: Idev, ptId: number): Attach
   if (!idev.hwpt) return { rc: -ERRNO.EINVAL, ptId };
   const obj = ctx.table.get(ptId);
   if (!obj) return { rc: -ERRNO.ENOENT, ptId };
-  if (obj.type === 'HWPT_PAGING') {
+  if (obj.type === 'HWPT_PAGING' || obj.type === 'HWPT_NESTED') {
     const rc = doReplace(ctx, idev, obj);
     return { rc, ptId: rc ? ptId : obj.id };
   }
@@ -421,4 +461,5 @@ export function deviceReplace(ctx: IommufdCtx, idev: Idev, ptId: number): Attach
 /** Register HWPT destroy with the ctx. */
 export function registerDeviceDestroyers(ctx: IommufdCtx): void {
   ctx.destroyers.set('HWPT_PAGING', (o: AnyObject) => hwptDestroy(ctx, o as HwptPaging));
+  ctx.destroyers.set('HWPT_NESTED', (o: AnyObject) => hwptNestedDestroy(o as HwptNested));
 }

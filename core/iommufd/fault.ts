@@ -7,7 +7,7 @@
  */
 import { ERRNO } from '../base/errno';
 import type { IommufdCtx } from './ctx';
-import type { AnyObject, Fault, Idev, PgFault } from './objects';
+import type { AnyObject, Fault, Hwpt, Idev, PgFault } from './objects';
 
 export const IOMMU_PGFAULT_FLAGS_PASID_VALID = 1 << 0;
 export const IOMMU_PGFAULT_FLAGS_LAST_PAGE = 1 << 1;
@@ -27,8 +27,8 @@ export function faultAlloc(ctx: IommufdCtx): Fault | number {
  * Report an IOPF of `idev` (iommu_report_device_fault -> iommufd_fault_iopf_handler):
  * -ENODEV when the device's HWPT has no fault queue.
  */
-export function faultReport(idev: Idev, rec: Omit<PgFault, 'dev_id' | 'cookie'>): number {
-  const fault = idev.hwpt?.fault;
+export function faultReport(idev: Idev, rec: Omit<PgFault, 'dev_id' | 'cookie'>, hwpt: Hwpt | null = idev.hwpt): number {
+  const fault = hwpt?.fault;
   if (!fault) return -ERRNO.ENODEV;
   fault.deliver.push({ ...rec, dev_id: idev.id, cookie: 0 });
   return 0;

@@ -2,11 +2,11 @@
  * HWPT, device-info, dirty-tracking and fault-queue ioctl handlers
  * (drivers/iommu/iommufd/hw_pagetable.c, device.c, fault.c) with the kernel's validation
  * order: IOMMU_HWPT_ALLOC, IOMMU_GET_HW_INFO, IOMMU_HWPT_SET_DIRTY_TRACKING,
- * IOMMU_HWPT_GET_DIRTY_BITMAP, IOMMU_HWPT_INVALIDATE, IOMMU_FAULT_QUEUE_ALLOC.
- * Source: spec/upstream-uapi.md §1.4-1.7.
+ * IOMMU_HWPT_GET_DIRTY_BITMAP, IOMMU_FAULT_QUEUE_ALLOC (IOMMU_HWPT_INVALIDATE: hwpt-nested.ts).
  */
 import { ERRNO } from '../base/errno';
-import { IOMMU_HWPT_FAULT_ID_VALID } from '../uapi/iommufd';
+import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID, IOMMU_HWPT_FAULT_ID_VALID } from '../uapi/iommufd';
+import { hwptNestedAlloc, hwptUserData, viommuAllocHwptNested } from './hwpt-nested';
 import type { Cmd, Extra } from './cmd';
 import { num } from './cmd';
 import type { IommufdCtx } from './ctx';
@@ -14,9 +14,15 @@ import { hwptPagingAlloc } from './device';
 import type { DirtyReadStats } from './dirty';
 import { checkIovaRange, ioptSetDirtyTracking, readAndClearDirtyData } from './dirty';
 import { faultAlloc } from './fault';
-import type { Fault, HwptPaging, Idev } from './objects';
+import type { Fault, Hwpt, HwptPaging, Idev } from './objects';
 import { HW_INFO_DATA_LEN, hwInfoBytes, IOMMU_HWPT_DATA_NONE, IOMMU_HWPT_DIRTY_TRACKING_ENABLE, IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR, IOMMU_HW_CAP_DIRTY_TRACKING, IOMMU_HW_INFO_FLAG_INPUT_TYPE, IOMMU_HW_INFO_TYPE_DEFAULT } from '../uapi/iommufd';
 
+/**
+ * IOMMU_HWPT_ALLOC (iommufd_hwpt_alloc, v6.18 order): pt_id an IOAS -> a paging HWPT; a
+ * NEST_PARENT paging HWPT or a vIOMMU -> a nested HWPT (hwpt-nested.ts); anything else or
+ * unknown -> EINVAL. NEST_PARENT with FAULT_ID_VALID -> EOPNOTSUPP (a parent never takes
+ * faults). The fault object is looked up after the HWPT exists (abort on ENOENT).
+ */
 export function hwptAlloc(ctx: IommufdCtx, cmd: Cmd): number {
   if (cmd.__reserved) return -ERRNO.EOPNOTSUPP;
   const dataNone = cmd.data_type === BigInt(IOMMU_HWPT_DATA_NONE);
@@ -26,34 +32,33 @@ export function hwptAlloc(ctx: IommufdCtx, cmd: Cmd): number {
   const pt = ctx.table.get(Number(cmd.pt_id));
   if (!pt) return -ERRNO.EINVAL;
   const flags = Number(cmd.flags);
+  let hwpt: Hwpt | number;
   if (pt.type === 'IOAS') {
     // Paging path. User data on a paging HWPT is refused by every modelled driver.
-    const valid = IOMMU_HWPT_FAULT_ID_VALID | 0xb; // NEST_PARENT | DIRTY_TRACKING | PASID
+    const valid = IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_ALLOC_PASID;
     if (flags & ~valid || !dataNone) return -ERRNO.EOPNOTSUPP;
-    const hwpt = hwptPagingAlloc(ctx, pt, idev, flags & ~IOMMU_HWPT_FAULT_ID_VALID, false, null);
-    if (typeof hwpt === 'number') return hwpt;
-    // As the kernel: the fault object is looked up after the HWPT exists (abort on error).
-    if (flags & IOMMU_HWPT_FAULT_ID_VALID) {
-      const f = ctx.getObj<Fault>(Number(cmd.fault_id), 'FAULT');
-      if (typeof f === 'number') {
-        ctx.destroyObj(hwpt);
-        return f;
-      }
-      hwpt.fault = f;
-      f.users++;
+    if (flags & IOMMU_HWPT_FAULT_ID_VALID && flags & IOMMU_HWPT_ALLOC_NEST_PARENT) return -ERRNO.EOPNOTSUPP;
+    hwpt = hwptPagingAlloc(ctx, pt, idev, flags & ~IOMMU_HWPT_FAULT_ID_VALID, false, null);
+  } else if (pt.type === 'HWPT_PAGING') {
+    hwpt = hwptNestedAlloc(ctx, pt, idev, flags, hwptUserData(ctx, cmd));
+  } else if (pt.type === 'VIOMMU') {
+    hwpt = pt.iommuDev !== idev.driver ? -ERRNO.EINVAL : viommuAllocHwptNested(ctx, pt, flags, hwptUserData(ctx, cmd));
+  } else {
+    return -ERRNO.EINVAL;
+  }
+  if (typeof hwpt === 'number') return hwpt;
+  if (flags & IOMMU_HWPT_FAULT_ID_VALID) {
+    const f = ctx.getObj<Fault>(Number(cmd.fault_id), 'FAULT');
+    if (typeof f === 'number') {
+      ctx.destroyObj(hwpt);
+      return f;
     }
-    ctx.table.finalize(hwpt);
-    cmd.out_hwpt_id = BigInt(hwpt.id);
-    return 0;
+    hwpt.fault = f;
+    f.users++;
   }
-  if (pt.type === 'HWPT_PAGING') {
-    // Nested path: only FAULT_ID_VALID and vendor data are accepted.
-    if (flags & ~IOMMU_HWPT_FAULT_ID_VALID || !cmd.data_len) return -ERRNO.EOPNOTSUPP;
-    if (!pt.nestParent || pt.autoDomain) return -ERRNO.EINVAL;
-    // Nested (stage-1) HWPTs are not modelled by the drivers.
-    return -ERRNO.EOPNOTSUPP;
-  }
-  return -ERRNO.EINVAL;
+  ctx.table.finalize(hwpt);
+  cmd.out_hwpt_id = BigInt(hwpt.id);
+  return 0;
 }
 
 export function getHwInfo(ctx: IommufdCtx, cmd: Cmd, extra: Extra): number {
@@ -103,17 +108,6 @@ export function hwptGetDirtyBitmap(ctx: IommufdCtx, cmd: Cmd, extra: Extra): num
   const r = readAndClearDirtyData(ctx, iopt, hwpt.domain, Number(cmd.flags), { iova: num(cmd.iova), length: num(cmd.length), page_size: num(cmd.page_size), data: num(cmd.data) }, stats);
   extra.stats = stats;
   return r;
-}
-
-export function hwptInvalidate(ctx: IommufdCtx, cmd: Cmd): number {
-  if (cmd.__reserved) return -ERRNO.EOPNOTSUPP;
-  if (cmd.entry_num && (!cmd.data_uptr || !cmd.entry_len)) return -ERRNO.EINVAL;
-  const obj = ctx.table.get(Number(cmd.hwpt_id));
-  if (!obj) return -ERRNO.ENOENT;
-  // Only nested HWPTs and vIOMMUs take invalidations; neither is modelled, so a paging
-  // HWPT (or anything else) is -EINVAL as in the kernel.
-  cmd.entry_num = 0n;
-  return -ERRNO.EINVAL;
 }
 
 export function faultQueueAlloc(ctx: IommufdCtx, cmd: Cmd): number {

@@ -12,7 +12,11 @@ import { eventSpec } from '../trace/events';
 import type { ArgValue } from '../trace/types';
 import type { Cmd, Extra } from './cmd';
 import type { IommufdCtx } from './ctx';
-import { faultQueueAlloc, getHwInfo, hwptAlloc, hwptGetDirtyBitmap, hwptInvalidate, hwptSetDirtyTracking } from './ioctl-hwpt';
+import { faultQueueAlloc, getHwInfo, hwptAlloc, hwptGetDirtyBitmap, hwptSetDirtyTracking } from './ioctl-hwpt';
+import { veventqAlloc } from './eventq';
+import { hwptInvalidate } from './hwpt-nested';
+import { ioasChangeProcess, ioasMapFile } from './ioas-map-file';
+import { hwQueueAlloc, vdeviceAlloc, viommuAlloc } from './viommu';
 import { ioasAllocHandler, handlers as ioasHandlers } from './ioctl-table';
 import { iommufdTest } from './selftest';
 import type { IoctlName } from '../uapi/iommufd';
@@ -36,8 +40,14 @@ const HANDLERS: Partial<Record<IoctlName, Handler>> = {
   IOMMU_GET_HW_INFO: getHwInfo,
   IOMMU_HWPT_SET_DIRTY_TRACKING: hwptSetDirtyTracking,
   IOMMU_HWPT_GET_DIRTY_BITMAP: hwptGetDirtyBitmap,
-  IOMMU_HWPT_INVALIDATE: hwptInvalidate,
+  IOMMU_HWPT_INVALIDATE: (ctx, cmd) => hwptInvalidate(ctx, cmd),
   IOMMU_FAULT_QUEUE_ALLOC: faultQueueAlloc,
+  IOMMU_IOAS_MAP_FILE: (ctx, cmd) => ioasMapFile(ctx, cmd),
+  IOMMU_VIOMMU_ALLOC: (ctx, cmd) => viommuAlloc(ctx, cmd),
+  IOMMU_VDEVICE_ALLOC: (ctx, cmd) => vdeviceAlloc(ctx, cmd),
+  IOMMU_IOAS_CHANGE_PROCESS: (ctx, cmd) => ioasChangeProcess(ctx, cmd),
+  IOMMU_VEVENTQ_ALLOC: (ctx, cmd) => veventqAlloc(ctx, cmd),
+  IOMMU_HW_QUEUE_ALLOC: (ctx, cmd) => hwQueueAlloc(ctx, cmd),
   IOMMU_TEST_CMD: iommufdTest,
   VFIO_GET_API_VERSION: () => vfioGetApiVersion(),
   VFIO_CHECK_EXTENSION: vfioCheckExtension,

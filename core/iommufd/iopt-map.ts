@@ -155,6 +155,23 @@ export function ioptMapUserPages(iopt: IoPagetable, dst: { iova: number }, uptr:
   return rc;
 }
 
+/**
+ * iopt_map_file_pages (v6.13): map `length` bytes of a file from byte `start` at dst.iova;
+ * `fileEnd` gives the VA past the file's last byte (its shared mapping; -1 for a file that
+ * is not shmem). Pinning is lazy: past-EOF or non-shmem errors (-EINVAL) surface at the
+ * first fill (here, when the IOAS has a domain; otherwise at attach or access).
+ */
+export function ioptMapFilePages(iopt: IoPagetable, dst: { iova: number }, fileVa: number, start: number, length: number, fileEnd: () => number, prot: number, allocIova: boolean): number {
+  if (!length) return -ERRNO.EINVAL;
+  if (fileVa + start + length > IOVA_MAX) return -ERRNO.EOVERFLOW;
+  if (iopt.env.fail.shouldFail('iopt_pages')) return -ERRNO.ENOMEM;
+  const pages = new IoptPages(iopt.env.mm, fileVa + start, length, (prot & 2) !== 0);
+  pages.fileEnd = fileEnd;
+  const rc = ioptMapPages(iopt, [{ pages, startByte: fileVa + start - pages.uptr, length }], length, dst, prot, allocIova);
+  pages.kref--;
+  return rc;
+}
+
 /** iopt_get_pages: the slices backing [iova, iova+length); -ENOENT on any hole. */
 export function ioptGetPages(iopt: IoPagetable, iova: number, length: number): PagesSlice[] | number {
   if (!length) return -ERRNO.EINVAL;
@@ -191,7 +208,17 @@ export function ioptUnmapIovaRange(iopt: IoPagetable, start: number, last: numbe
     if (area.numAccesses) {
       area.preventAccess = true;
       notify?.(iopt, area.iova, areaLength(area));
-      if (area.numAccesses) return { rc: -ERRNO.EDEADLK, unmapped };
+      if (area.numAccesses) {
+        // v6.17 iommufd_access_notify_unmap: an internal access (a vIOMMU HW queue's pin)
+        // never lets go: -EBUSY, and the area stays usable.
+        const a = area;
+        const internal = [...iopt.accesses].some((u) => (u as { internalPins?: (i: number, l: number) => boolean }).internalPins?.(a.iova, a.last));
+        if (internal) {
+          area.preventAccess = false;
+          return { rc: -ERRNO.EBUSY, unmapped };
+        }
+        return { rc: -ERRNO.EDEADLK, unmapped };
+      }
       continue;
     }
     const pages = area.pages;

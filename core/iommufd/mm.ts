@@ -29,6 +29,14 @@ interface Region {
   physBase: number;
 }
 
+/** A shmem file (memfd): its shared mapping's VA and size, bytes. */
+export interface Memfd {
+  fd: number;
+  va: number;
+  size: number;
+  capacity: number;
+}
+
 /** Process address space model. */
 export class Mm {
   private regions: Region[] = [];
@@ -59,6 +67,36 @@ export class Mm {
     this.nextPhys = physBase + (huge ? len : 2 * len) + HUGEPAGE_SIZE;
     this.regions.push({ start: va, length: len, huge, physBase });
     return va;
+  }
+
+  /** memfds by file descriptor (memfd_create + ftruncate + mmap MAP_SHARED, the selftests' memfd_mmap). */
+  private readonly memfds = new Map<number, Memfd>();
+  private nextMemfd = 1000;
+
+  /**
+   * memfd_create + ftruncate(size) + mmap(MAP_SHARED) of the whole file (the selftests'
+   * memfd_mmap): returns the fd and the VA of the shared mapping (bytes, PAGE_SIZE rounded;
+   * hugepages = a hugetlbfs file). The file cannot grow past its first size.
+   */
+  memfdCreate(size: number, opts: { hugepages?: boolean } = {}): { fd: number; va: number } {
+    const va = this.mmap(size, opts);
+    const fd = this.nextMemfd++;
+    this.memfds.set(fd, { fd, va, size, capacity: size });
+    return { fd, va };
+  }
+
+  /** ftruncate(fd, size): 0, -EBADF (not a memfd of this process), -EINVAL (growing past the first size). */
+  ftruncate(fd: number, size: number): number {
+    const m = this.memfds.get(fd);
+    if (!m) return -ERRNO.EBADF;
+    if (size < 0 || size > m.capacity) return -ERRNO.EINVAL;
+    m.size = size;
+    return 0;
+  }
+
+  /** The memfd behind `fd`, or undefined. */
+  memfd(fd: number): Memfd | undefined {
+    return this.memfds.get(fd);
   }
 
   /** munmap: later pins of the range fail with -EFAULT; existing pins stay valid. */

@@ -26,6 +26,13 @@ export class IoptPages {
   /** Pages currently pinned. */
   npinned = 0;
 
+  /**
+   * IOPT_ADDRESS_FILE pages (IOAS_MAP_FILE, v6.13): the end VA of the file's data (pages at
+   * or past it are beyond EOF), or -1 for a file memfd_pin_folios refuses (not shmem /
+   * hugetlbfs). Absent for IOPT_ADDRESS_USER pages.
+   */
+  fileEnd?: () => number;
+
   constructor(private readonly mm: Mm, uptr: number, length: number, writable: boolean) {
     this.uptr = Math.floor(uptr / PAGE_SIZE) * PAGE_SIZE;
     this.npages = Math.ceil((uptr + length) / PAGE_SIZE) - this.uptr / PAGE_SIZE;
@@ -47,7 +54,7 @@ export class IoptPages {
       }
       let j = i;
       while (j + 1 <= last && this.pinRefs[j + 1] === 0) j++;
-      const rc = fail.shouldFail('pfn_batch') ? -ERRNO.ENOMEM : this.mm.pin(this.uptr + i * PAGE_SIZE, j - i + 1, this.pfns, i);
+      const rc = fail.shouldFail('pfn_batch') ? -ERRNO.ENOMEM : this.fileBeyond(j) ? -ERRNO.EINVAL : this.mm.pin(this.uptr + i * PAGE_SIZE, j - i + 1, this.pfns, i);
       if (rc) {
         this.unwindPins(first, i - 1);
         return rc;
@@ -61,6 +68,13 @@ export class IoptPages {
       this.pinRefs[k] = this.pinRefs[k] === 0x80000000 ? 1 : this.pinRefs[k]! + 1;
     }
     return 0;
+  }
+
+  /** memfd_pin_folios: -EINVAL for page `last` past EOF or a non-shmem file. */
+  private fileBeyond(last: number): boolean {
+    if (!this.fileEnd) return false;
+    const end = this.fileEnd();
+    return end < 0 || this.uptr + (last + 1) * PAGE_SIZE > Math.ceil(end / PAGE_SIZE) * PAGE_SIZE;
   }
 
   /** Undo a partial pinRange over [first, last]: release the runs this call pinned. */

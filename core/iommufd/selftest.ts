@@ -8,17 +8,18 @@
  * IOMMU_TEST_OP_SIM_DMA (0x100) is a simulator extension: device DMA through the model.
  */
 import { ERRNO } from '../base/errno';
-import type { IommuDomain } from '../iommu/types';
+import type { Device, IommuDomain } from '../iommu/types';
 import { accessCreate, accessPin, accessRw, accessUnpin } from './access';
 import type { Cmd } from './cmd';
 import { num } from './cmd';
 import type { IommufdCtx } from './ctx';
 import { deviceAttach, deviceBind, deviceReplace, deviceUnbind } from './device';
+import { devicePasidAttach, devicePasidDetach, devicePasidReplace, pasidHwpt } from './device-pasid';
 import { faultReport } from './fault';
 import { IOVA_MAX } from './io-pagetable';
 import { PAGE_SIZE } from './mm';
-import type { Access, AnyObject, HwptPaging, Idev, Ioas, SelftestDev } from './objects';
-import { TEST_OP } from '../uapi/iommufd-test';
+import type { Access, AnyObject, HwptNested, HwptPaging, Idev, Ioas, SelftestDev } from './objects';
+import { IOMMU_VEVENTQ_TYPE_SELFTEST, MOCK_DEV_CACHE_ID_MAX, MOCK_NESTED_DOMAIN_IOTLB_ID_MAX, TEST_OP } from '../uapi/iommufd-test';
 
 /** A domain that can mark an entry dirty without DMA (the mock's xarray). */
 interface TestDirtyDomain extends IommuDomain {
@@ -182,7 +183,63 @@ export function iommufdTest(ctx: IommufdCtx, cmd: Cmd): number {
     case TEST_OP.IOMMU_TEST_OP_TRIGGER_IOPF: {
       const idev = ctx.getObj<Idev>(Number(cmd.dev_id), 'DEVICE');
       if (typeof idev === 'number') return idev;
-      return faultReport(idev, { flags: 2, pasid: Number(cmd.pasid), grpid: Number(cmd.grpid), perm: Number(cmd.perm), addr: num(cmd.addr), length: PAGE_SIZE });
+      const pasid = Number(cmd.pasid);
+      // iommufd_test_trigger_iopf: LAST_PAGE, plus PASID_VALID when pasid != 0 (since v6.11);
+      // iommu_report_device_fault delivers to the HWPT at that PASID, falling back to the
+      // RID's (ops->user_pasid_table) when nothing is attached there.
+      const hwpt = (pasid ? pasidHwpt(idev, pasid) : null) ?? idev.hwpt;
+      return faultReport(idev, { flags: pasid ? 3 : 2, pasid, grpid: Number(cmd.grpid), perm: Number(cmd.perm), addr: num(cmd.addr), length: PAGE_SIZE }, hwpt);
+    }
+    case TEST_OP.IOMMU_TEST_OP_MD_CHECK_IOTLB: {
+      // iommufd_test_md_check_iotlb: `id` a nested HWPT of the mock; iotlb_id <= 3 and equal.
+      const hwpt = ctx.getObj<HwptNested>(id, 'HWPT_NESTED');
+      if (typeof hwpt === 'number') return hwpt;
+      const iotlb = (hwpt.domain as unknown as { iotlb?: number[] }).iotlb;
+      if (!iotlb) return -ERRNO.EINVAL;
+      const i = Number(cmd.iotlb_id);
+      return i > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX || iotlb[i] !== Number(cmd.iotlb) ? -ERRNO.EINVAL : 0;
+    }
+    case TEST_OP.IOMMU_TEST_OP_DEV_CHECK_CACHE: {
+      // iommufd_test_dev_check_cache: `id` an idev; cache_id <= 3 and equal.
+      const idev = ctx.getObj<Idev>(id, 'DEVICE');
+      if (typeof idev === 'number') return idev;
+      const cache = (idev.dev as unknown as { cache?: number[] }).cache;
+      const i = Number(cmd.cache_id);
+      if (!cache || i > MOCK_DEV_CACHE_ID_MAX) return -ERRNO.EINVAL;
+      return cache[i] === Number(cmd.cache) ? 0 : -ERRNO.EINVAL;
+    }
+    case TEST_OP.IOMMU_TEST_OP_TRIGGER_VEVENT: {
+      // iommufd_test_trigger_vevent: report {virt_id} of the device's vDEVICE.
+      const idev = ctx.getObj<Idev>(Number(cmd.dev_id), 'DEVICE');
+      if (typeof idev === 'number') return idev;
+      const trig = (idev.driver as unknown as { triggerVevent?: (d: Device, t: number) => number }).triggerVevent;
+      return trig ? trig.call(idev.driver, idev.dev, IOMMU_VEVENTQ_TYPE_SELFTEST) : -ERRNO.EOPNOTSUPP;
+    }
+    case TEST_OP.IOMMU_TEST_OP_PASID_ATTACH:
+    case TEST_OP.IOMMU_TEST_OP_PASID_REPLACE: {
+      const st = stdevOf(ctx, id);
+      if (typeof st === 'number') return st;
+      const attach = Number(cmd.op) === TEST_OP.IOMMU_TEST_OP_PASID_ATTACH;
+      const r = (attach ? devicePasidAttach : devicePasidReplace)(ctx, st.idev, Number(cmd.pasid), Number(cmd.pt_id));
+      if (!r.rc) cmd.pt_id = BigInt(r.ptId);
+      return r.rc;
+    }
+    case TEST_OP.IOMMU_TEST_OP_PASID_DETACH: {
+      const st = stdevOf(ctx, id);
+      if (typeof st === 'number') return st;
+      devicePasidDetach(ctx, st.idev, Number(cmd.pasid));
+      return 0;
+    }
+    case TEST_OP.IOMMU_TEST_OP_PASID_CHECK_HWPT: {
+      // iommufd_test_pasid_check_hwpt: hwpt_id 0 = nothing attached at the PASID.
+      const st = stdevOf(ctx, id);
+      if (typeof st === 'number') return st;
+      const cur = pasidHwpt(st.idev, Number(cmd.pasid));
+      const want = Number(cmd.hwpt_id);
+      if (!want) return cur ? -ERRNO.EINVAL : 0;
+      const w = ctx.table.get(want);
+      if (!w || (w.type !== 'HWPT_PAGING' && w.type !== 'HWPT_NESTED')) return -ERRNO.ENOENT;
+      return cur && cur.domain === w.domain ? 0 : -ERRNO.EINVAL;
     }
     case TEST_OP.IOMMU_TEST_OP_SIM_DMA: {
       const st = stdevOf(ctx, id);

@@ -29,6 +29,18 @@ export const IOCTL = {
   IOMMU_HWPT_GET_DIRTY_BITMAP: io(0x8c),
   IOMMU_HWPT_INVALIDATE: io(0x8d),
   IOMMU_FAULT_QUEUE_ALLOC: io(0x8e),
+  /** v6.13 (iommufd_ioas_map_file). */
+  IOMMU_IOAS_MAP_FILE: io(0x8f),
+  /** v6.13 (iommufd_viommu_alloc_ioctl). */
+  IOMMU_VIOMMU_ALLOC: io(0x90),
+  /** v6.13 (iommufd_vdevice_alloc_ioctl). */
+  IOMMU_VDEVICE_ALLOC: io(0x91),
+  /** v6.14 (iommufd_ioas_change_process). */
+  IOMMU_IOAS_CHANGE_PROCESS: io(0x92),
+  /** v6.15 (iommufd_veventq_alloc). */
+  IOMMU_VEVENTQ_ALLOC: io(0x93),
+  /** v6.17 (iommufd_hw_queue_alloc_ioctl). */
+  IOMMU_HW_QUEUE_ALLOC: io(0x94),
   IOMMU_TEST_CMD: io(0xa0),
   VFIO_GET_API_VERSION: io(100),
   VFIO_CHECK_EXTENSION: io(101),
@@ -73,6 +85,14 @@ export const STRUCTS: Partial<Record<IoctlName, StructDef>> = {
   IOMMU_HWPT_GET_DIRTY_BITMAP: S('iommu_hwpt_get_dirty_bitmap', 'data', [['size', 4], ['hwpt_id', 4], ['flags', 4], ['__reserved', 4], ['iova', 8], ['length', 8], ['page_size', 8], ['data', 8]]),
   IOMMU_HWPT_INVALIDATE: S('iommu_hwpt_invalidate', '__reserved', [['size', 4], ['hwpt_id', 4], ['data_uptr', 8], ['data_type', 4], ['entry_len', 4], ['entry_num', 4], ['__reserved', 4]]),
   IOMMU_FAULT_QUEUE_ALLOC: S('iommu_fault_alloc', 'out_fault_fd', [['size', 4], ['flags', 4], ['out_fault_id', 4], ['out_fault_fd', 4]]),
+  // `fd` is an s32 in the kernel struct; the simulator carries it as the u32 bit pattern.
+  IOMMU_IOAS_MAP_FILE: S('iommu_ioas_map_file', 'iova', [['size', 4], ['flags', 4], ['ioas_id', 4], ['fd', 4], ['start', 8], ['length', 8], ['iova', 8]]),
+  // v6.13 ended at out_viommu_id (24 bytes, still the minimum); data_len/__reserved/data_uptr since v6.16.
+  IOMMU_VIOMMU_ALLOC: S('iommu_viommu_alloc', 'out_viommu_id', [['size', 4], ['flags', 4], ['type', 4], ['dev_id', 4], ['hwpt_id', 4], ['out_viommu_id', 4], ['data_len', 4], ['__reserved', 4], ['data_uptr', 8]]),
+  IOMMU_VDEVICE_ALLOC: S('iommu_vdevice_alloc', 'virt_id', [['size', 4], ['viommu_id', 4], ['dev_id', 4], ['out_vdevice_id', 4], ['virt_id', 8]]),
+  IOMMU_IOAS_CHANGE_PROCESS: S('iommu_ioas_change_process', '__reserved', [['size', 4], ['__reserved', 4]]),
+  IOMMU_VEVENTQ_ALLOC: S('iommu_veventq_alloc', 'out_veventq_fd', [['size', 4], ['flags', 4], ['viommu_id', 4], ['type', 4], ['veventq_depth', 4], ['out_veventq_id', 4], ['out_veventq_fd', 4], ['__reserved', 4]]),
+  IOMMU_HW_QUEUE_ALLOC: S('iommu_hw_queue_alloc', 'length', [['size', 4], ['flags', 4], ['viommu_id', 4], ['type', 4], ['index', 4], ['out_hw_queue_id', 4], ['nesting_parent_iova', 8], ['length', 8]]),
 };
 
 /** Byte layout of a struct: offset and size per field, sizeof (padded to the largest field), min size. */
@@ -121,6 +141,36 @@ export const IOMMU_HWPT_ALLOC_DIRTY_TRACKING = 1 << 1;
 export const IOMMU_HWPT_FAULT_ID_VALID = 1 << 2;
 export const IOMMU_HWPT_ALLOC_PASID = 1 << 3;
 export const IOMMU_HWPT_DATA_NONE = 0;
+/** enum iommu_hwpt_data_type: struct iommu_hwpt_vtd_s1 (24 bytes, v6.8). */
+export const IOMMU_HWPT_DATA_VTD_S1 = 1;
+/** struct iommu_hwpt_arm_smmuv3 (16 bytes: ste[2], v6.14). */
+export const IOMMU_HWPT_DATA_ARM_SMMUV3 = 2;
+/** struct iommu_hwpt_amd_guest (32 bytes: dte[4], AMD nesting series, v6.19 era). */
+export const IOMMU_HWPT_DATA_AMD_GUEST = 3;
+/** enum iommu_hwpt_invalidate_data_type. */
+export const IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 = 0;
+export const IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3 = 1;
+/** enum iommu_hwpt_vtd_s1_invalidate_flags. */
+export const IOMMU_VTD_INV_FLAGS_LEAF = 1 << 0;
+/** enum iommu_hwpt_vtd_s1_flags. */
+export const IOMMU_VTD_S1_SRE = 1 << 0;
+export const IOMMU_VTD_S1_EAFE = 1 << 1;
+export const IOMMU_VTD_S1_WPE = 1 << 2;
+/** enum iommu_viommu_type. */
+export const IOMMU_VIOMMU_TYPE_DEFAULT = 0;
+export const IOMMU_VIOMMU_TYPE_ARM_SMMUV3 = 1;
+export const IOMMU_VIOMMU_TYPE_TEGRA241_CMDQV = 2;
+/** enum iommu_veventq_type. */
+export const IOMMU_VEVENTQ_TYPE_DEFAULT = 0;
+export const IOMMU_VEVENTQ_TYPE_ARM_SMMUV3 = 1;
+export const IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV = 2;
+/** enum iommu_veventq_flag. */
+export const IOMMU_VEVENTQ_FLAG_LOST_EVENTS = 1 << 0;
+/** enum iommu_hw_queue_type. */
+export const IOMMU_HW_QUEUE_TYPE_DEFAULT = 0;
+export const IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV = 1;
+/** INT_MAX: vEVENTQ sequence numbers wrap from here to 0. */
+export const VEVENTQ_SEQUENCE_MASK = 0x7fff_ffff;
 export const IOMMU_HW_INFO_FLAG_INPUT_TYPE = 1 << 0;
 export const IOMMU_HW_INFO_TYPE_DEFAULT = 0;
 export const IOMMU_HW_CAP_DIRTY_TRACKING = 1 << 0;

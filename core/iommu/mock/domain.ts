@@ -214,6 +214,9 @@ const MOCK_DOMAIN_OPS: IommuDomainOps = {
   free(domain) {
     (domain as MockDomain).pfns.clear();
   },
+  setDevPasid(domain, dev, pasid, old) {
+    return (domain.driver as unknown as { setDevPasidMock(d: IommuDomain, dev: Device, pasid: number, old: IommuDomain | null): number }).setDevPasidMock(domain, dev, pasid, old);
+  },
 };
 
 const MOCK_DIRTY_OPS: IommuDirtyOps = {

@@ -9,7 +9,10 @@ import { ERRNO } from '../../base/errno';
 import type { SimClock } from '../../base/clock';
 import type { Recorder } from '../../trace/types';
 import { NULL_RECORDER } from '../../trace/types';
-import type { IommuCap, Device, IommuDomain, IommuDevice, IommuHwInfo } from '../types';
+import type { IommuCap, Device, IommuDomain, IommuDevice, IommuHwInfo, ViommuCore, ViommuOps } from '../types';
+import type { UserData } from '../user-data';
+import { IOMMU_TEST_DEV_CACHE_DEFAULT, IOMMU_TEST_PASID_RESERVED, MOCK_DEV_CACHE_NUM } from '../../uapi/iommufd-test';
+import { MOCK_NESTED_FLAGS, MockNestedDomain, mockAllocNested, mockViommuInit, mockViommuSize } from './nested';
 import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../../uapi/iommufd';
 import {
   IOMMU_HW_INFO_SELFTEST_REGVAL,
@@ -29,6 +32,13 @@ import { MockDomain } from './domain';
 export interface MockDevice extends Device {
   /** MOCK_FLAGS_DEVICE_* */
   readonly flags: number;
+  /** mdev->cache[MOCK_DEV_CACHE_NUM]: the device cache the mock vIOMMU invalidates. */
+  readonly cache: number[];
+  /** mdev->viommu / vdev_id: set while attached to a vIOMMU-based nested domain. */
+  viommu: ViommuCore | null;
+  vdevId: bigint;
+  /** PASIDs attached (mock_dev PASID bookkeeping). */
+  readonly pasids: Map<number, IommuDomain>;
 }
 
 /** Options of {@link MockDriver}. */
@@ -55,7 +65,7 @@ export class MockDriver implements IommuDevice {
   private nextSid = 1;
   private nextTag = 1;
   /** Current domain per device (null = blocked). */
-  private readonly current = new Map<Device, MockDomain | null>();
+  private readonly current = new Map<Device, MockDomain | MockNestedDomain | null>();
   /** Faults raised by dma(), oldest first. */
   readonly faults: MockFault[] = [];
   /**
@@ -75,7 +85,10 @@ export class MockDriver implements IommuDevice {
   createDevice(flags = 0, groupId?: number): MockDevice {
     const sid = this.nextSid++;
     const pasid = (flags & MOCK_FLAGS_DEVICE_PASID) !== 0;
-    const dev: MockDevice = { sid, name: `mock${sid}`, iommu: this, groupId: groupId ?? 0x1000 + sid, ats: false, pri: pasid, maxPasidLog2: pasid ? MOCK_PASID_WIDTH : 0, flags };
+    const dev: MockDevice = {
+      sid, name: `mock${sid}`, iommu: this, groupId: groupId ?? 0x1000 + sid, ats: false, pri: pasid, maxPasidLog2: pasid ? MOCK_PASID_WIDTH : 0, flags,
+      cache: new Array<number>(MOCK_DEV_CACHE_NUM).fill(IOMMU_TEST_DEV_CACHE_DEFAULT), viommu: null, vdevId: 0n, pasids: new Map(),
+    };
     this.current.set(dev, null);
     return dev;
   }
@@ -112,16 +125,30 @@ export class MockDriver implements IommuDevice {
     return new MockDomain(this, this.nextTag++, pgsize, dirty, () => this.fail.shouldFail('mock_xa_store'), cc);
   }
 
-  /** mock_domain_nop_attach: a dirty-tracking domain refuses a NO_DIRTY device (-EINVAL). */
+  /**
+   * mock_domain_nop_attach: a dirty-tracking domain refuses a NO_DIRTY device (-EINVAL); a
+   * nested domain allocated from a vIOMMU needs the device's vDEVICE on it (-ENOENT,
+   * "Must allocate vdevice before attaching to a nested hwpt") and records it for vEVENTs.
+   */
   attachMock(domain: IommuDomain, dev: Device): number {
     const hooked = this.attachHook?.(domain, dev) ?? 0;
     if (hooked) return hooked;
-    if (domain.dirtyOps && (dev as MockDevice).flags & MOCK_FLAGS_DEVICE_NO_DIRTY) return -ERRNO.EINVAL;
+    const mdev = dev as MockDevice;
+    if (domain.dirtyOps && mdev.flags & MOCK_FLAGS_DEVICE_NO_DIRTY) return -ERRNO.EINVAL;
+    let viommu: ViommuCore | null = null;
+    let vdevId = 0n;
+    if (domain instanceof MockNestedDomain && domain.viommu) {
+      const id = domain.viommu.vdevIdOf(dev);
+      if (typeof id === 'number') return id;
+      viommu = domain.viommu;
+      vdevId = id;
+    }
     const prev = this.current.get(dev);
     if (prev) prev.devices.delete(dev);
-    const m = domain as MockDomain;
-    m.devices.add(dev);
-    this.current.set(dev, m);
+    (domain as MockDomain | MockNestedDomain).devices.add(dev);
+    this.current.set(dev, domain as MockDomain | MockNestedDomain);
+    mdev.viommu = viommu;
+    mdev.vdevId = vdevId;
     return 0;
   }
 
@@ -129,6 +156,7 @@ export class MockDriver implements IommuDevice {
     const prev = this.current.get(dev);
     if (prev) prev.devices.delete(dev);
     this.current.set(dev, null);
+    (dev as MockDevice).viommu = null;
     return 0;
   }
 
@@ -137,12 +165,59 @@ export class MockDriver implements IommuDevice {
     return this.current.get(dev) ?? null;
   }
 
+  /** mock_domain_alloc_nested (parent path): flags other than ALLOC_PASID -> EOPNOTSUPP; a parent that is not a mock paging domain -> EINVAL. */
+  domainAllocNested(_dev: Device, parent: IommuDomain, flags: number, data: UserData): IommuDomain | number {
+    if (flags & ~MOCK_NESTED_FLAGS) return -ERRNO.EOPNOTSUPP;
+    if (!(parent instanceof MockDomain)) return -ERRNO.EINVAL;
+    if (this.fail.shouldFail('mock_domain')) return -ERRNO.ENOMEM;
+    return mockAllocNested(this, this.nextTag++, parent, data, null);
+  }
+
+  getViommuSize(_dev: Device, type: number): number {
+    return mockViommuSize(type);
+  }
+
+  viommuInit(_dev: Device, _parent: IommuDomain, data: UserData | null, core: ViommuCore): ViommuOps | number {
+    return mockViommuInit(this, () => this.nextTag++, data, core);
+  }
+
+  devCache(dev: Device): number[] | null {
+    return (dev as Partial<MockDevice>).cache ?? null;
+  }
+
+  /**
+   * mock_domain_set_dev_pasid_nop: a dirty domain on a NO_DIRTY device -> EINVAL; replacing
+   * the domain of IOMMU_TEST_PASID_RESERVED (1024) -> ENOMEM (the selftest's designed failure).
+   */
+  setDevPasidMock(domain: IommuDomain, dev: Device, pasid: number, old: IommuDomain | null): number {
+    const mdev = dev as MockDevice;
+    if (domain.dirtyOps && mdev.flags & MOCK_FLAGS_DEVICE_NO_DIRTY) return -ERRNO.EINVAL;
+    if (pasid === IOMMU_TEST_PASID_RESERVED && old) return -ERRNO.ENOMEM;
+    mdev.pasids.set(pasid, domain);
+    return 0;
+  }
+
+  removeDevPasid(dev: Device, pasid: number): void {
+    (dev as MockDevice).pasids.delete(pasid);
+  }
+
+  /** TRIGGER_VEVENT: report {virt_id} to the vIOMMU the device's nested domain belongs to; -ENOENT when none. */
+  triggerVevent(dev: Device, type: number): number {
+    const mdev = dev as MockDevice;
+    if (!mdev.viommu) return -ERRNO.ENOENT;
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, Number(mdev.vdevId & 0xffff_ffffn), true);
+    return mdev.viommu.reportEvent(type, b);
+  }
+
   /**
    * Device DMA: every 2 KiB entry of [iova, iova+length) must exist (else -EFAULT and a
    * fault record); writes set the entry's dirty flag while MOCK_DIRTY_TRACK is on.
    */
   dma(dev: Device, _pasid: number, iova: number, length: number, write: boolean): number {
-    const dom = this.current.get(dev) ?? null;
+    const cur = this.current.get(dev) ?? null;
+    // A nested mock domain has no stage 1: it translates through its parent.
+    const dom = cur instanceof MockNestedDomain ? (cur.parent as MockDomain) : cur;
     const first = Math.floor(iova / MOCK_IO_PAGE_SIZE) * MOCK_IO_PAGE_SIZE;
     for (let cur = first; cur < iova + length; cur += MOCK_IO_PAGE_SIZE) {
       if (!dom || !dom.pfns.has(cur / MOCK_IO_PAGE_SIZE)) {

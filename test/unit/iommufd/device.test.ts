@@ -177,7 +177,7 @@ describe('fault queues', () => {
     expect(h.testRc('IOMMU_TEST_OP_TRIGGER_IOPF', { dev_id: d.idev, pasid: 1, grpid: 2, perm: 3, addr: 0x1000 })).toBe('OK');
     const fault = h.ctx.table.get(f.out_fault_id!, 'FAULT') as Fault;
     const recs = faultRead(fault, 4);
-    expect(recs).toEqual([{ flags: 2, dev_id: d.idev, pasid: 1, grpid: 2, perm: 3, addr: 0x1000, length: PAGE_SIZE, cookie: 1 }]);
+    expect(recs).toEqual([{ flags: 3, dev_id: d.idev, pasid: 1, grpid: 2, perm: 3, addr: 0x1000, length: PAGE_SIZE, cookie: 1 }]);
     expect(faultRespond(fault, 7, 0)).toBe(-22);
     expect(faultRespond(fault, 1, 5)).toBe(-22);
     expect(faultRespond(fault, 1, 0)).toBe(0);

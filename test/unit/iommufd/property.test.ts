@@ -93,7 +93,7 @@ function run(vendor: VendorName, seed: number): Record<string, number> {
     } else if (op < 10) {
       const st = pick(stdevs);
       if (!st) continue;
-      const hw = st.idev.hwpt!;
+      const hw = st.idev.hwpt! as HwptPaging;
       const r = h.io('IOMMU_HWPT_ALLOC', { dev_id: st.idev.id, pt_id: pick(ioases)!.id, flags: 2 });
       expect(r.ok).toBe(true);
       const nh = r.out.out_hwpt_id as number;
@@ -105,7 +105,7 @@ function run(vendor: VendorName, seed: number): Record<string, number> {
     } else if (op < 12) {
       const st = pick(stdevs);
       if (!st) continue;
-      const hw = st.idev.hwpt!;
+      const hw = st.idev.hwpt! as HwptPaging;
       expect(h.rc('IOMMU_DESTROY', { id: st.id })).toBe('OK');
       const left = objs<Idev>('DEVICE').filter((d) => d.hwpt === hw).length;
       if (!hw.autoDomain) expect(h.rc('IOMMU_DESTROY', { id: hw.id })).toBe(left ? 'EBUSY' : 'OK');
@@ -166,7 +166,7 @@ function run(vendor: VendorName, seed: number): Record<string, number> {
     } else if (op < 90) {
       const st = pick(stdevs);
       if (!st) continue;
-      const hw = st.idev.hwpt!;
+      const hw = st.idev.hwpt! as HwptPaging;
       const iova = BASE + rng.int(WINDOW_PAGES) * PAGE_SIZE;
       const mapped = areaAt(hw.ioas.id, iova);
       const write = rng.int(2) === 1;
