@@ -8,6 +8,8 @@
 // their domain is freed, as in iommupt, so pool occupancy is checked at teardown).
 import { describe, expect, it } from 'vitest';
 import type { VendorName } from '../../../core/iommu/registry';
+import { IOMMU_HW_QUEUE_TYPE_SELFTEST, IOMMU_HWPT_DATA_SELFTEST, IOMMU_TEST_IOTLB_DEFAULT, IOMMU_VEVENTQ_TYPE_SELFTEST, IOMMU_VIOMMU_TYPE_SELFTEST } from '../../../core/uapi/iommufd-test';
+import { MOCK_FLAGS_DEVICE_PASID } from '../../../core/iommu/mock';
 import { H, MOCK_APERTURE_START, PAGE_SIZE } from './harness';
 
 const IOVA = MOCK_APERTURE_START;
@@ -19,7 +21,26 @@ interface Path {
   run(h: H, s: Record<string, number>): string;
   /** errno a failed allocation maps to on this path (default ENOMEM). */
   errno?: string;
+  /** Uses the selftest's mock-only data types (IOMMU_HWPT_DATA_SELFTEST, the mock vIOMMU). */
+  mockOnly?: boolean;
 }
+
+/** A mock device on an IOAS with 32 KiB mapped, a NEST_PARENT HWPT and the selftest nested data. */
+function nestSetup(h: H, devFlags = 0): Record<string, number> {
+  const ioas = h.ioasAlloc();
+  const d = h.mockDomain(ioas, devFlags);
+  h.map(ioas, h.mmap(32 * K), 32 * K, IOVA);
+  const parent = h.ok('IOMMU_HWPT_ALLOC', { dev_id: d.idev, pt_id: ioas, flags: 1 }).out_hwpt_id!;
+  return { ioas, idev: d.idev, stdev: d.stdev, parent, data: h.u32s([IOMMU_TEST_IOTLB_DEFAULT]) };
+}
+
+function viommuSetup(h: H): Record<string, number> {
+  const s = nestSetup(h);
+  s.viommu = h.ok('IOMMU_VIOMMU_ALLOC', { dev_id: s.idev, hwpt_id: s.parent, type: IOMMU_VIOMMU_TYPE_SELFTEST }).out_viommu_id!;
+  return s;
+}
+
+const nestedArgs = (s: Record<string, number>, pt: number) => ({ dev_id: s.idev, pt_id: pt, data_type: IOMMU_HWPT_DATA_SELFTEST, data_len: 4, data_uptr: s.data });
 
 const PATHS: Path[] = [
   { name: 'IOAS_ALLOC', setup: () => ({}), run: (h) => h.rc('IOMMU_IOAS_ALLOC') },
@@ -159,6 +180,63 @@ const PATHS: Path[] = [
     },
     run: (h) => h.rc('VFIO_IOMMU_UNMAP_DMA', { argsz: 24, iova: IOVA + 16 * K, size: 16 * K }),
   },
+  {
+    name: 'nested HWPT_ALLOC on a parent with an IOPF queue',
+    mockOnly: true,
+    setup: (h) => ({ ...nestSetup(h), fault: h.ok('IOMMU_FAULT_QUEUE_ALLOC').out_fault_id! }),
+    run: (h, s) => h.rc('IOMMU_HWPT_ALLOC', { ...nestedArgs(s, s.parent!), flags: 4, fault_id: s.fault }),
+  },
+  {
+    name: 'VIOMMU_ALLOC',
+    mockOnly: true,
+    setup: (h) => nestSetup(h),
+    run: (h, s) => h.rc('IOMMU_VIOMMU_ALLOC', { dev_id: s.idev, hwpt_id: s.parent, type: IOMMU_VIOMMU_TYPE_SELFTEST }),
+  },
+  {
+    name: 'nested HWPT_ALLOC on a vIOMMU',
+    mockOnly: true,
+    setup: (h) => viommuSetup(h),
+    run: (h, s) => h.rc('IOMMU_HWPT_ALLOC', nestedArgs(s, s.viommu!)),
+  },
+  {
+    name: 'VDEVICE_ALLOC',
+    mockOnly: true,
+    setup: (h) => viommuSetup(h),
+    run: (h, s) => h.rc('IOMMU_VDEVICE_ALLOC', { viommu_id: s.viommu, dev_id: s.idev, virt_id: 0x99 }),
+  },
+  {
+    name: 'VEVENTQ_ALLOC',
+    mockOnly: true,
+    setup: (h) => viommuSetup(h),
+    run: (h, s) => h.rc('IOMMU_VEVENTQ_ALLOC', { viommu_id: s.viommu, type: IOMMU_VEVENTQ_TYPE_SELFTEST, veventq_depth: 2 }),
+  },
+  {
+    name: 'HW_QUEUE_ALLOC (internal access + pin)',
+    mockOnly: true,
+    setup: (h) => viommuSetup(h),
+    run: (h, s) => h.rc('IOMMU_HW_QUEUE_ALLOC', { viommu_id: s.viommu, type: IOMMU_HW_QUEUE_TYPE_SELFTEST, index: 0, nesting_parent_iova: IOVA, length: PAGE_SIZE }),
+  },
+  {
+    name: 'PASID attach of a nested HWPT',
+    mockOnly: true,
+    setup: (h) => {
+      const s = nestSetup(h, MOCK_FLAGS_DEVICE_PASID);
+      s.nested = h.ok('IOMMU_HWPT_ALLOC', { ...nestedArgs(s, s.parent!), flags: 8 }).out_hwpt_id!;
+      const rid = h.ok('IOMMU_HWPT_ALLOC', { dev_id: s.idev, pt_id: s.ioas, flags: 8 }).out_hwpt_id!;
+      h.ok('IOMMU_TEST_CMD', { op: 10, id: s.stdev, pt_id: rid });
+      return s;
+    },
+    run: (h, s) => h.testRc('IOMMU_TEST_OP_PASID_ATTACH', { id: s.stdev, pasid: 100, pt_id: s.nested }),
+  },
+  {
+    name: 'IOAS_MAP_FILE into a domain (map_file_domain)',
+    setup: (h) => {
+      const ioas = h.ioasAlloc();
+      h.mockDomain(ioas);
+      return { ioas, fd: h.ctx.mm.memfdCreate(256 * K).fd };
+    },
+    run: (h, s) => h.rc('IOMMU_IOAS_MAP_FILE', { ioas_id: s.ioas, flags: 7, fd: s.fd, start: 0, length: 256 * K, iova: IOVA }),
+  },
 ];
 
 function walk(vendor: VendorName, path: Path): { failures: number; sites: Set<string> } {
@@ -186,7 +264,7 @@ function walk(vendor: VendorName, path: Path): { failures: number; sites: Set<st
 for (const vendor of ['mock', 'amd', 'intel', 'smmuv3'] as const) {
   describe(`fail_nth on ${vendor}`, () => {
     for (const path of PATHS) {
-      if (vendor !== 'mock' && path.name.startsWith('VFIO')) continue;
+      if (vendor !== 'mock' && (path.name.startsWith('VFIO') || path.mockOnly)) continue;
       it(path.name, () => {
         const r = walk(vendor, path);
         expect(r.failures).toBeGreaterThan(0);

@@ -110,6 +110,39 @@ export class H {
     this.ctx.mm.write(va, new Uint8Array(Math.ceil(nbits / 64) * 8));
   }
 
+  /** Little-endian u32 words copied into fresh user memory; returns the VA. */
+  u32s(words: number[], extraBytes: number[] = []): number {
+    const b = new Uint8Array(words.length * 4 + extraBytes.length);
+    const dv = new DataView(b.buffer);
+    words.forEach((w, i) => dv.setUint32(i * 4, w >>> 0, true));
+    b.set(extraBytes, words.length * 4);
+    const va = this.scratch(b.length);
+    this.ctx.mm.write(va, b);
+    return va;
+  }
+
+  private scratchVa = 0;
+  private scratchOff = 0;
+
+  /** `n` bytes (<= 4 KiB) of a 256 KiB scratch region used round-robin (64 slots live at once). */
+  private scratch(n: number): number {
+    if (n > PAGE_SIZE) return this.ctx.mm.mmap(n);
+    if (!this.scratchVa) this.scratchVa = this.ctx.mm.mmap(64 * PAGE_SIZE);
+    const va = this.scratchVa + this.scratchOff;
+    this.scratchOff = (this.scratchOff + PAGE_SIZE) % (64 * PAGE_SIZE);
+    return va;
+  }
+
+  /** Little-endian u64 words copied into fresh user memory; returns the VA. */
+  u64s(words: bigint[]): number {
+    const b = new Uint8Array(words.length * 8);
+    const dv = new DataView(b.buffer);
+    words.forEach((w, i) => dv.setBigUint64(i * 8, BigInt.asUintN(64, w), true));
+    const va = this.scratch(b.length);
+    this.ctx.mm.write(va, b);
+    return va;
+  }
+
   /** Set bit indices of a user bitmap. */
   bits(va: number, nbits: number): number[] {
     const b = this.ctx.mm.read(va, Math.ceil(nbits / 8)) as Uint8Array;
@@ -135,7 +168,13 @@ export class H {
       });
       return { id: ioas.id, areas, doms, hw: ioas.hwptList.map((h) => h.id), res: iopt.reserved.map((r) => `${r.start}-${r.last}`), allowed: iopt.allowed, align: iopt.iovaAlignment, large: iopt.disableLargePages };
     });
-    return JSON.stringify({ objs, ioases, pinned: this.ctx.mm.pinnedPages, vfio: this.ctx.vfioIoas?.id ?? 0 });
+    // Nesting state: vDEVICE / vEVENTQ / HW queue tables per vIOMMU, PASID attachments per device.
+    const nest = this.ctx.table.all().map((o) => {
+      if (o.type === 'VIOMMU') return `${o.id}:${[...o.vdevs.keys()].join('/')}:${[...o.veventqs.keys()].join('/')}:${[...o.hwQueues.keys()].join('/')}`;
+      if (o.type === 'DEVICE') return `${o.id}:${o.hwpt?.id ?? 0}:${[...o.igroup.pasidAttach].map(([p, a]) => `${p}=${a.hwpt.id}`).join('/')}:${o.vdev?.id ?? 0}`;
+      return '';
+    });
+    return JSON.stringify({ objs, ioases, nest, pinned: this.ctx.mm.pinnedPages, vfio: this.ctx.vfioIoas?.id ?? 0 });
   }
 
   /**
@@ -144,8 +183,14 @@ export class H {
    * after an unmap (as iommupt does) and release them when their domain is freed.
    */
   teardown(): { pinned: number; pool: number; objects: number } {
-    const order = ['SELFTEST', 'ACCESS', 'HWPT_PAGING', 'FAULT', 'IOAS'];
-    for (const t of order) for (const o of this.ctx.table.all()) if (o.type === t) this.ctx.destroyUser(o.id);
-    return { pinned: this.ctx.mm.pinnedPages, pool: this.pool.inUse, objects: this.ctx.table.size };
+    const order = ['HW_QUEUE', 'VEVENTQ', 'VDEVICE', 'SELFTEST', 'ACCESS', 'HWPT_NESTED', 'VIOMMU', 'HWPT_NESTED', 'HWPT_PAGING', 'FAULT', 'IOAS'];
+    // Repeat while something was destroyed (HW queues depend on each other, newest first).
+    for (let progress = true; progress; ) {
+      progress = false;
+      for (const t of order) for (const o of this.ctx.table.all().reverse()) if (o.type === t && o.finalized && this.ctx.destroyUser(o.id) === 0) progress = true;
+    }
+    // vDEVICE tombstones (ids kept until the ctx closes, v6.16) are not live objects.
+    const tombstones = this.ctx.table.all().filter((o) => o.type === 'VDEVICE' && !o.finalized).length;
+    return { pinned: this.ctx.mm.pinnedPages, pool: this.pool.inUse, objects: this.ctx.table.size - tombstones };
   }
 }

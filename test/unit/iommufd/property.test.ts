@@ -6,7 +6,9 @@
 // Reproducible: the seed is fixed (override with IOMMUFD_PROP_SEED).
 import { describe, expect, it } from 'vitest';
 import type { VendorName } from '../../../core/iommu/registry';
-import type { AnyObject, HwptPaging, Idev, Ioas, SelftestDev } from '../../../core/iommufd/objects';
+import type { AnyObject, Hwpt, HwptNested, HwptPaging, Idev, Ioas, SelftestDev, Viommu } from '../../../core/iommufd/objects';
+import { hwptPagingOf } from '../../../core/iommufd/objects';
+import { nestKit } from './nest-kits';
 import { Rng } from '../../../core/base/rng';
 import { H, MOCK_APERTURE_START, PAGE_SIZE } from './harness';
 
@@ -23,11 +25,12 @@ function run(vendor: VendorName, seed: number): Record<string, number> {
   const ctx = h.ctx;
   const pick = <T>(a: T[]): T | undefined => (a.length ? a[rng.int(a.length)] : undefined);
   const buffers = Array.from({ length: 8 }, () => h.mmap(16 * PAGE_SIZE));
+  const kit = nestKit(h);
   const ref = new Map<number, RefArea[]>(); // ioas id -> areas
   const written = new Map<HwptPaging, Set<number>>(); // IOVA pages written while tracking
   const stats: Record<string, number> = {};
   const count = (k: string) => (stats[k] = (stats[k] ?? 0) + 1);
-  const objs = <T extends AnyObject>(t: AnyObject['type']) => ctx.table.all().filter((o) => o.type === t) as T[];
+  const objs = <T extends AnyObject>(t: AnyObject['type']) => ctx.table.all().filter((o) => o.type === t && o.finalized) as T[];
   const areaAt = (ioas: number, iova: number) => ref.get(ioas)!.find((a) => iova >= a.iova && iova < a.iova + a.len);
 
   /** Pages of [iova, +len) leave every tracking HWPT of the IOAS (unmapped: new PTEs are clean). */
@@ -59,17 +62,27 @@ function run(vendor: VendorName, seed: number): Record<string, number> {
       }
       expect(ioas.users).toBe(1 + ioas.hwptList.length + objs<AnyObject>('ACCESS').length * 0);
     }
+    const devices = objs<Idev>('DEVICE');
+    const pasidUsers = (hw: Hwpt) => devices.reduce((n, d) => n + [...d.igroup.pasidAttach.values()].filter((a) => a.hwpt === hw && a.devices.has(d)).length, 0);
     for (const hw of objs<HwptPaging>('HWPT_PAGING')) {
-      const devs = objs<Idev>('DEVICE').filter((d) => d.hwpt === hw).length;
-      expect(hw.users).toBe(1 + devs);
+      const devs = devices.filter((d) => d.hwpt === hw).length;
+      const children = objs<HwptNested>('HWPT_NESTED').filter((n) => n.parent === hw && !n.viommu).length;
+      const viommus = objs<Viommu>('VIOMMU').filter((v) => v.hwpt === hw).length;
+      expect(hw.users).toBe(1 + devs + children + viommus + pasidUsers(hw));
     }
-    for (const d of objs<Idev>('DEVICE')) expect(d.users).toBe(2 + (d.hwpt ? 1 : 0));
+    for (const hw of objs<HwptNested>('HWPT_NESTED')) expect(hw.users).toBe(1 + devices.filter((d) => d.hwpt === hw).length + pasidUsers(hw));
+    for (const v of objs<Viommu>('VIOMMU')) {
+      const nested = objs<HwptNested>('HWPT_NESTED').filter((n) => n.viommu === v).length;
+      expect(v.users).toBe(1 + v.vdevs.size + v.veventqs.size + v.hwQueues.size + nested);
+      for (const vd of v.vdevs.values()) expect(vd.idev.vdev).toBe(vd);
+    }
+    for (const d of devices) expect(d.users).toBe(2 + (d.hwpt ? 1 : 0) + [...d.igroup.pasidAttach.values()].filter((a) => a.devices.has(d)).length);
   };
 
   for (let i = 0; i < CALLS; i++) {
     const ioases = objs<Ioas>('IOAS');
     const stdevs = objs<SelftestDev>('SELFTEST');
-    const op = rng.int(100);
+    const op = kit ? rng.int(112) : rng.int(100);
     if (op < 3 || ioases.length === 0) {
       if (ioases.length >= 3) continue;
       const id = h.ioasAlloc();
@@ -93,22 +106,28 @@ function run(vendor: VendorName, seed: number): Record<string, number> {
     } else if (op < 10) {
       const st = pick(stdevs);
       if (!st) continue;
-      const hw = st.idev.hwpt! as HwptPaging;
+      const hw = st.idev.hwpt!;
       const r = h.io('IOMMU_HWPT_ALLOC', { dev_id: st.idev.id, pt_id: pick(ioases)!.id, flags: 2 });
       expect(r.ok).toBe(true);
       const nh = r.out.out_hwpt_id as number;
-      expect(h.testRc('IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE', { id: st.id, pt_id: nh })).toBe('OK');
+      // A HWPT without ALLOC_PASID cannot take the RID while PASIDs are attached.
+      const pasids = st.idev.igroup.pasidAttach.size > 0;
+      expect(h.testRc('IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE', { id: st.id, pt_id: nh })).toBe(pasids ? 'EINVAL' : 'OK');
+      if (pasids) {
+        expect(h.rc('IOMMU_DESTROY', { id: nh })).toBe('OK');
+        continue;
+      }
       // The old HWPT: gone if it was auto and this was its last device, busy while others use it.
       const left = objs<Idev>('DEVICE').filter((d) => d.hwpt === hw).length;
-      expect(h.rc('IOMMU_DESTROY', { id: hw.id })).toBe(left ? 'EBUSY' : hw.autoDomain ? 'ENOENT' : 'OK');
+      expect(h.rc('IOMMU_DESTROY', { id: hw.id })).toBe(left || hw.users > 1 ? 'EBUSY' : hw.type === 'HWPT_PAGING' && hw.autoDomain ? 'ENOENT' : 'OK');
       count('replace');
     } else if (op < 12) {
       const st = pick(stdevs);
       if (!st) continue;
-      const hw = st.idev.hwpt! as HwptPaging;
+      const hw = st.idev.hwpt!;
       expect(h.rc('IOMMU_DESTROY', { id: st.id })).toBe('OK');
       const left = objs<Idev>('DEVICE').filter((d) => d.hwpt === hw).length;
-      if (!hw.autoDomain) expect(h.rc('IOMMU_DESTROY', { id: hw.id })).toBe(left ? 'EBUSY' : 'OK');
+      if (hw.type === 'HWPT_NESTED' || !hw.autoDomain) expect(h.rc('IOMMU_DESTROY', { id: hw.id })).toBe(left || hw.users > 1 ? 'EBUSY' : 'OK');
       else expect(h.ctx.table.get(hw.id) !== undefined).toBe(left > 0);
       count('detach');
     } else if (op < 40) {
@@ -166,7 +185,8 @@ function run(vendor: VendorName, seed: number): Record<string, number> {
     } else if (op < 90) {
       const st = pick(stdevs);
       if (!st) continue;
-      const hw = st.idev.hwpt! as HwptPaging;
+      // A nested domain's stage 1 is identity over its parent (nest-kits.ts): DMA lands in the parent.
+      const hw = hwptPagingOf(st.idev.hwpt!);
       const iova = BASE + rng.int(WINDOW_PAGES) * PAGE_SIZE;
       const mapped = areaAt(hw.ioas.id, iova);
       const write = rng.int(2) === 1;
@@ -188,13 +208,16 @@ function run(vendor: VendorName, seed: number): Record<string, number> {
       expect(got).toEqual(want);
       if (!noClear) for (const p of want) w.delete(p);
       count('get_dirty');
-    } else {
-      const o = pick(ctx.table.all());
+    } else if (op < 100) {
+      const o = pick(ctx.table.all().filter((x) => x.finalized));
       if (!o) continue;
       const rc = h.rc('IOMMU_DESTROY', { id: o.id });
       expect(rc).toBe(o.users === 1 ? 'OK' : 'EBUSY');
       if (rc === 'OK' && o.type === 'IOAS') ref.delete(o.id);
       count('destroy');
+    } else if (kit) {
+      const ev = kit.step(op - 100, rng, { stdevs, ioases, objs, written, ref, forget });
+      if (ev) count(ev);
     }
     if (i % 250 === 0) check();
   }
@@ -207,9 +230,13 @@ function run(vendor: VendorName, seed: number): Record<string, number> {
 describe('property: random ioctl sequences', () => {
   for (const vendor of ['mock', 'amd', 'intel', 'smmuv3'] as const) {
     it(`${vendor}: ${CALLS} calls, seed ${SEED}`, () => {
+      const t0 = Date.now();
       const stats = run(vendor, SEED);
+      if (process.env.PROP_DEBUG) console.log(vendor, Date.now() - t0, JSON.stringify(stats));
       expect(stats.map! + stats.unmap! + stats.dma! + stats.get_dirty!).toBeGreaterThan(CALLS / 3);
       expect(stats.get_dirty).toBeGreaterThan(100);
+      // The nesting objects were exercised wherever the model has them.
+      if (vendor === 'mock') for (const k of ['nest_alloc', 'nest_attach', 'nest_invalidate', 'viommu_alloc', 'vdevice_alloc', 'pasid_attach', 'map_file']) expect(stats[k], k).toBeGreaterThan(20);
     });
   }
 });
