@@ -30,6 +30,9 @@ export type {
 } from '../core/store/queries/types';
 import type { DatabaseInfo, OpenDatabaseRequest, RunSummary, CounterInfo, CounterSeriesRequest, CounterSeries, EventsPageRequest, EventsPage, EventNameCount, FaultsReport, ComparisonNotes } from '../core/store/queries/types';
 
+export type { SweepAxisInfo, SweepInfo, SweepMetric, SweepRunRef, SweepSeries, SweepSeriesRequest } from '../core/sweep/view-types';
+import type { SweepInfo, SweepSeries, SweepSeriesRequest } from '../core/sweep/view-types';
+
 export type { LineError, ReplayImportSummary, ReplayVendorResult, ReplayFlushPolicy, ReplayDmaMode } from '../core/run/replay-types';
 import type { ReplayImportSummary, ReplayVendorResult, ReplayFlushPolicy, ReplayDmaMode } from '../core/run/replay-types';
 
@@ -61,7 +64,7 @@ export interface EngineInfo {
   /** 'electron' or 'web'. */
   shell: 'electron' | 'web';
   vendors: VendorModelInfo[];
-  /** Optional engine features present in this build: 'runComparison', 'replayTrace', 'pageTable'. */
+  /** Optional engine features present in this build: 'runComparison', 'replayTrace', 'pageTable', 'sweep'. */
   features?: string[];
   /** With the 'replayTrace' feature: the vendors a replay accepts and the size limits of its inputs. */
   replay?: ReplayLimits;
@@ -227,6 +230,10 @@ export interface ApiMethods {
   exportDatabase: { req: ExportRequest; res: { path: string; bytes: number } };
   pageTableMap: { req: { runId: number; start: number; end: number; cells: number }; res: PageTableMap };
   pageTableWalk: { req: { runId: number; iova: number }; res: PageTableWalk };
+  /** Open a merged sweep result (results.duckdb) or a sweep output directory (merged first when needed; docs/sweeps.md). */
+  openSweep: { req: { path: string }; res: SweepInfo };
+  /** A metric over one swept parameter, one series per vendor, repeats pooled into a min–max band. */
+  sweepSeries: { req: SweepSeriesRequest; res: SweepSeries };
 }
 
 /**

@@ -15,6 +15,7 @@ import type { OpenDatabase } from '../../core/store/open-database';
 import { counterSeries, eventNames, eventsPage, hasRunTables, listCounters, listRuns } from '../../core/store/queries/run-data';
 import { faultsReport } from '../../core/store/queries/faults';
 import { readNotes } from '../../core/store/queries/notes';
+import { openSweepResult, sweepSeries } from '../../core/sweep/view-queries';
 import { exportDatabase } from './exports';
 import { listPresets, type Jobs } from './jobs';
 import type { PageTables } from './pagetables';
@@ -174,6 +175,18 @@ const API_TABLE_ROWS = {
       const r = runDb(h);
       return r.ok ? h.pageTables.walk(r.value, h.db.filePath, q) : r;
     },
+  },
+  openSweep: { schema: z.object({ path }).strict(), handle: (_h, q) => openSweepResult(q.path) },
+  sweepSeries: {
+    schema: z
+      .object({
+        path,
+        x: z.string().min(1).max(256),
+        metric: z.string().min(1).max(64),
+        filters: z.record(z.string().min(1).max(256), z.union([z.number(), z.string().max(4096), z.boolean()])).refine((f) => Object.keys(f).length <= 16, 'at most 16 filters'),
+      })
+      .strict(),
+    handle: (_h, q) => sweepSeries(q),
   },
 } satisfies { [M in ApiMethod]: ApiEntry<M> };
 

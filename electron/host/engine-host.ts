@@ -85,7 +85,7 @@ export class EngineHost implements HostContext {
       electron: this.opts.electronVersion,
       shell: this.opts.shell,
       vendors: VENDOR_ENTRIES.map((e) => ({ name: e.name, title: e.title })),
-      features: [...this.jobs.features(), 'pageTable'],
+      features: [...this.jobs.features(), 'pageTable', 'sweep'],
       replay: this.jobs.replayLimits(),
     };
   }

@@ -11,6 +11,7 @@ export const VIEWS = [
   { id: 'pagetable', label: 'Page table' },
   { id: 'events', label: 'Events' },
   { id: 'faults', label: 'Faults' },
+  { id: 'sweep', label: 'Sweep' },
 ] as const;
 export type ViewId = (typeof VIEWS)[number]['id'];
 

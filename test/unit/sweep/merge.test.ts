@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeSweep } from '../../../core/sweep/merge';
 import { completePoints, pointPath, prepareOutDir } from '../../../core/sweep/point-files';
 import { queryResults } from '../../../core/sweep/results-db';
+import { openSweepResult, sweepSeries } from '../../../core/sweep/view-queries';
 import { runPoint } from '../../../core/sweep/run-point';
 import { SMALL_BASE, tempDir, writeSweep } from './helpers';
 
@@ -88,5 +89,37 @@ describe('sweep merge (DuckDB)', () => {
     const r = await mergeSweep([out, o], tmp.path('mixed.duckdb'));
     expect(r).toMatchObject({ ok: false, error: { code: 'EINVAL', message: expect.stringContaining('merge one sweep at a time') } });
     expect(await mergeSweep([tmp.path('nothing')], tmp.path('x.duckdb'))).toMatchObject({ ok: false, error: { code: 'EINVAL' } });
+  });
+});
+
+describe('Sweep view queries over the merge', () => {
+  it('opens a directory (merging it when needed) and plots a metric per vendor, seeds pooled or fixed', async () => {
+    const info = await openSweepResult(out);
+    if (!info.ok) throw new Error(info.error.message);
+    expect(info.value).toMatchObject({ name: 'mg', count: 4, points: 4, vendors: ['amd', 'smmuv3'], merged: true });
+    expect(info.value.axes).toEqual([
+      { path: 'hardware.smmuv3DirtyDesign', unit: null, numeric: false, values: ['rfc-v1-faithful', 'v2'] },
+      { path: 'seed', unit: null, numeric: true, values: [1, 2] },
+    ]);
+    const again = await openSweepResult(out);
+    expect(again.ok && again.value.merged).toBe(false);
+    const s = await sweepSeries({ path: info.value.path, x: 'hardware.smmuv3DirtyDesign', metric: 'rounds', filters: {} });
+    if (!s.ok) throw new Error(s.error.message);
+    // SMMUv3 failed under rfc-v1-faithful: no value there; 2 seeds pooled elsewhere.
+    expect(s.value.vendors.map((v) => [v.vendor, v.n])).toEqual([
+      ['amd', [2, 2]],
+      ['smmuv3', [0, 2]],
+    ]);
+    expect(s.value.vendors[1].mean[0]).toBeNull();
+    const fixed = await sweepSeries({ path: info.value.path, x: 'hardware.smmuv3DirtyDesign', metric: 'rounds', filters: { seed: 2 } });
+    expect(fixed.ok && fixed.value.vendors[0].runs.map((r) => r.map((k) => k.point))).toEqual([[3], [1]]);
+  });
+
+  it('refuses unknown metrics, axes and filters (names never reach SQL unchecked)', async () => {
+    const path = tmp.path('results.duckdb');
+    expect(await sweepSeries({ path, x: 'seed', metric: 'rounds; DROP TABLE results', filters: {} })).toMatchObject({ ok: false, error: { code: 'EINVAL' } });
+    expect(await sweepSeries({ path, x: 'no"such', metric: 'rounds', filters: {} })).toMatchObject({ ok: false, error: { code: 'EINVAL', message: expect.stringContaining('no axis') } });
+    expect(await sweepSeries({ path, x: 'seed', metric: 'rounds', filters: { 'x" OR 1=1 --': 1 } })).toMatchObject({ ok: false, error: { code: 'EINVAL' } });
+    expect(await openSweepResult(tmp.path('missing.duckdb'))).toMatchObject({ ok: false, error: { code: 'ENOENT' } });
   });
 });
