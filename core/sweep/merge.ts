@@ -95,7 +95,7 @@ export async function mergeSweep(dirs: string[], out: string, opts: { force?: bo
     for (const p of points) {
       const m = p.meta;
       const vendors = p.summary?.vendors ?? [];
-      w.pointRow(a.points, m.index, m.params, [p.file, vendors.length + m.failed.length, m.failed.length, m.wallMs, m.maxRssBytes, m.host, m.finishedAt]);
+      w.pointRow(a.points, m.index, m.params, [p.file, vendors.length + m.failed.length, m.failed.length, m.wallMs, m.cpuMs ?? null, m.maxRssBytes, m.host, m.finishedAt]);
       for (const v of vendors) {
         const status = v.runId !== null ? (p.statuses.get(v.runId) ?? 'complete') : 'complete';
         w.resultRow(a.results, m.index, m.params, [v.vendor, status, v.runId, p.file], metricsOf(v), null);

@@ -38,6 +38,8 @@ export interface PointMeta {
   wallMs: number;
   /** Peak resident set of the process that ran the point, bytes (process.resourceUsage().maxRSS). */
   maxRssBytes: number;
+  /** CPU time (user + system) of the point's process up to sealing, ms: unlike wallMs, barely changed by other load on the machine. */
+  cpuMs: number;
   host: string;
   finishedAt: string;
   engine: string;

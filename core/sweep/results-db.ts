@@ -9,7 +9,7 @@
  * e.g. "guest.memory" — quote it in SQL):
  *   sweep(key, value)                 name, hash, point count, description, base scenario JSON
  *   axes(position, path, unit, type)  the swept paths in grid order ('bytes' for sizes)
- *   points(point, <paths>, file, vendors, failed, wall_ms, max_rss_bytes, host, finished_at)
+ *   points(point, <paths>, file, vendors, failed, wall_ms, cpu_ms, max_rss_bytes, host, finished_at)
  *   results(point, <paths>, vendor, status, run_id, file, <summary metrics>, message)
  *   rounds(point, <paths>, vendor, round, ts, dur, bytes_sent, dirty_pages, …)
  */
@@ -107,7 +107,7 @@ export class ResultsWriter {
     const cols = (defs: readonly (readonly [string, string])[]): string[] => defs.map(([n, t]) => `${n} ${t}`);
     await conn.run(`CREATE TABLE sweep(key VARCHAR PRIMARY KEY, value VARCHAR)`);
     await conn.run(`CREATE TABLE axes(position INTEGER, path VARCHAR, unit VARCHAR, type VARCHAR)`);
-    await conn.run(`CREATE TABLE points(${['point INTEGER PRIMARY KEY', ...p, 'file VARCHAR', 'vendors INTEGER', 'failed INTEGER', 'wall_ms BIGINT', 'max_rss_bytes BIGINT', 'host VARCHAR', 'finished_at VARCHAR'].join(', ')})`);
+    await conn.run(`CREATE TABLE points(${['point INTEGER PRIMARY KEY', ...p, 'file VARCHAR', 'vendors INTEGER', 'failed INTEGER', 'wall_ms BIGINT', 'cpu_ms BIGINT', 'max_rss_bytes BIGINT', 'host VARCHAR', 'finished_at VARCHAR'].join(', ')})`);
     await conn.run(`CREATE TABLE results(${['point INTEGER', ...p, 'vendor VARCHAR', 'status VARCHAR', 'run_id INTEGER', 'file VARCHAR', ...cols(RESULT_METRICS), 'message VARCHAR'].join(', ')})`);
     await conn.run(`CREATE TABLE rounds(${['point INTEGER', ...p, 'vendor VARCHAR', ...cols(ROUND_METRICS)].join(', ')})`);
     const w = new ResultsWriter(instance, conn, params);
@@ -135,8 +135,8 @@ export class ResultsWriter {
     append(a, ['VARCHAR', 'VARCHAR'], [key, value]);
   }
 
-  pointRow(a: DuckDBAppender, point: number, params: Record<string, unknown>, rest: [file: string, vendors: number, failed: number, wallMs: number, maxRss: number, host: string, finishedAt: string]): void {
-    append(a, ['INTEGER', ...this.params.map((c) => c.type), 'VARCHAR', 'INTEGER', 'INTEGER', 'BIGINT', 'BIGINT', 'VARCHAR', 'VARCHAR'], [point, ...this.paramCells(params), ...rest]);
+  pointRow(a: DuckDBAppender, point: number, params: Record<string, unknown>, rest: [file: string, vendors: number, failed: number, wallMs: number, cpuMs: number | null, maxRss: number, host: string, finishedAt: string]): void {
+    append(a, ['INTEGER', ...this.params.map((c) => c.type), 'VARCHAR', 'INTEGER', 'INTEGER', 'BIGINT', 'BIGINT', 'BIGINT', 'VARCHAR', 'VARCHAR'], [point, ...this.paramCells(params), ...rest]);
   }
 
   resultRow(a: DuckDBAppender, point: number, params: Record<string, unknown>, head: [vendor: string, status: string, runId: number | null, file: string], metrics: Cell[], message: string | null): void {

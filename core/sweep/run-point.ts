@@ -116,6 +116,7 @@ export async function runPoint(plan: SweepPlan, index: number, dir: string, opts
     failed,
     wallMs: Math.round(performance.now() - started),
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    cpuMs: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000),
     host: hostname(),
     finishedAt: new Date().toISOString(),
     engine: ENGINE_VERSION,

@@ -36,9 +36,14 @@ export async function run(): Promise<Record<string, unknown>> {
       const m = readPointMeta(pointPath(dir, i));
       const p = pointScenario(plan, i);
       const est = p.ok ? estimateScenario(p.point.scenario) : null;
-      points.push({ index: i, params: m?.params, wallSeconds: m ? m.wallMs / 1000 : null, rssMiB: m ? Math.round(m.maxRssBytes / 2 ** 20) : null, estSeconds: est && Number(est.seconds.toFixed(1)), estMiB: est && Math.round(est.memoryBytes / 2 ** 20) });
+      points.push({ index: i, params: m?.params, wallSeconds: m ? m.wallMs / 1000 : null, cpuSeconds: m ? m.cpuMs / 1000 : null, rssMiB: m ? Math.round(m.maxRssBytes / 2 ** 20) : null, estSeconds: est && Number(est.seconds.toFixed(1)), estMiB: est && Math.round(est.memoryBytes / 2 ** 20) });
     }
     const wallS = out.result.wallMs / 1000;
+    // What the same run takes on an otherwise idle machine: the points' CPU times scheduled
+    // longest first over JOBS lanes (each point is single-threaded with pointThreads 1).
+    const cpu = points.map((p) => p.cpuSeconds ?? 0);
+    const lanes = new Array<number>(JOBS).fill(0);
+    for (const c of [...cpu].sort((a, b) => b - a)) lanes[lanes.indexOf(Math.min(...lanes))] += c;
     return {
       preset: PRESET,
       jobs: JOBS,
@@ -47,6 +52,8 @@ export async function run(): Promise<Record<string, unknown>> {
       skipped: out.result.skipped,
       failed: out.result.failed,
       wallSeconds: Number(wallS.toFixed(1)),
+      cpuSecondsTotal: Number(cpu.reduce((a, b) => a + b, 0).toFixed(1)),
+      idleMachineWallSeconds: Number(Math.max(...lanes).toFixed(1)),
       targetSeconds: 600,
       meetsTarget: wallS <= 600,
       peakWorkerRssMiB: Math.round(out.result.peakWorkerRssBytes / 2 ** 20),
