@@ -64,7 +64,7 @@ export interface Peer<T> {
    * Call the peer: `peer.call((r) => r.method(args))`. Rejects with the peer's death reason
    * (its uncaught exception, or "<what> exited (code N)") when it dies before answering.
    */
-  call<R>(fn: (remote: Remote<T>) => Promise<R>): Promise<R>;
+  call<F extends (remote: Remote<T>) => Promise<unknown>>(fn: F): Promise<Awaited<ReturnType<F>>>;
   /** The peer's death reason once it exited, else null. */
   readonly dead: Error | null;
 }
@@ -87,14 +87,14 @@ export function connect<T>(port: MortalPort, what: string): Peer<T> {
   port.once('error', (e) => die(e instanceof Error ? e : new Error(`${what} failed: ${String(e)}`)));
   port.once('exit', (code) => die(new Error(`${what} exited (code ${code})`)));
   return {
-    call: <R>(fn: (remote: Remote<T>) => Promise<R>) =>
-      new Promise<R>((resolve, reject) => {
+    call: <F extends (remote: Remote<T>) => Promise<unknown>>(fn: F) =>
+      new Promise<Awaited<ReturnType<F>>>((resolve, reject) => {
         if (dead) return reject(dead);
         waiting.add(reject);
         fn(remote).then(
           (v) => {
             waiting.delete(reject);
-            resolve(v);
+            resolve(v as Awaited<ReturnType<F>>);
           },
           (e: unknown) => {
             waiting.delete(reject);

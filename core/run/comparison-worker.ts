@@ -1,57 +1,58 @@
 /**
  * Worker thread of one comparison job (electron/host/jobs.ts): runs core/scenario
- * runComparison into the SQLite writer so the engine host stays free to answer queries
- * while the (CPU-bound) vendor runs execute, one worker per vendor. Cancellation comes
- * through a shared flag (the host's message loop and this one are separate threads).
+ * runComparison into the SQLite writer, the vendors on the vendor pool (./parallel.ts), so
+ * the engine host stays free to answer queries. This thread relays the vendors' recorded
+ * batches to the writer (blocking on its back-pressure, which the host thread must never do).
+ * The host calls {@link ComparisonService} over comlink (core/rpc): `run`, and `cancel`, which
+ * aborts the comparison's signal: the pool drops queued vendors and terminates running ones.
+ * Progress events are posted on the same port.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
+import { serve } from '../rpc/comlink-port';
 import { runComparison, type CompareProgress } from '../scenario/runner';
 import type { Scenario } from '../scenario/schema';
 import { openRunSink } from '../store/run-sink';
-import { parallelExecutor } from './parallel';
+import { CANCELLED, parallelExecutor } from './parallel';
 
-/** Input of the worker. */
-export interface ComparisonWorkerData {
-  scenario: Scenario;
-  dbPath: string;
-  /** Int32Array view over a SharedArrayBuffer; [0] = 1 once cancelled. */
-  cancel: Int32Array;
-}
+/** Progress event posted on the worker's port during `run`. */
+export type ComparisonProgressMessage = { type: 'progress'; p: CompareProgress };
 
-/** Messages the worker posts. */
-export type ComparisonWorkerMessage =
-  | { type: 'progress'; p: CompareProgress }
-  | { type: 'done'; runIds: number[]; explanations: string[]; failed: { vendor: string; message: string }[]; cancelled: boolean; summary: unknown }
-  | { type: 'error'; code: string; message: string };
+/** Result of `run`: the runs recorded, or the store's error opening the database. */
+export type ComparisonJobResult =
+  | { ok: true; runIds: number[]; explanations: string[]; failed: { vendor: string; message: string }[]; cancelled: boolean }
+  | { ok: false; code: string; message: string };
 
 const port = parentPort;
 if (!port) throw new Error('comparison-worker must run in a worker_thread');
-const data = workerData as ComparisonWorkerData;
-const post = (m: ComparisonWorkerMessage): void => port.postMessage(m);
-
-// Vendors run in their own worker threads (core/cli parallelExecutor), so this thread's loop
-// stays free to notice the host's shared cancel flag and abort the runner's signal.
 const abort = new AbortController();
-const poll = setInterval(() => {
-  if (Atomics.load(data.cancel, 0) === 1) abort.abort();
-}, 25);
-const signal = abort.signal;
 
-async function main(): Promise<void> {
-  const sink = await openRunSink(data.dbPath);
-  if (!sink.ok) return post({ type: 'error', code: sink.error.code, message: sink.error.message });
+/** Run `scenario` on each of its vendors into `dbPath` (one run per vendor, the summary in the `comparison` table). */
+async function run(scenario: Scenario, dbPath: string): Promise<ComparisonJobResult> {
+  const sink = await openRunSink(dbPath);
+  if (!sink.ok) return { ok: false, code: sink.error.code, message: sink.error.message };
+  const signal = abort.signal;
   let r: Awaited<ReturnType<typeof runComparison>>;
   try {
-    r = await runComparison(data.scenario, { sink: sink.sink, signal, onProgress: (p) => post({ type: 'progress', p }), executor: parallelExecutor(sink.sink) });
+    r = await runComparison(scenario, { sink: sink.sink, signal, onProgress: (p) => port!.postMessage({ type: 'progress', p } satisfies ComparisonProgressMessage), executor: parallelExecutor(sink.sink) });
     // Stored in the `comparison` table on close, like `compare --db` does.
     sink.sink.saveComparison(r.summary);
   } finally {
-    clearInterval(poll);
     // Close (indexes built, writer gone) before reporting, so the host can write and read at once.
     await sink.sink.close();
   }
   const runIds = r.summary.vendors.map((v) => v.runId).filter((id): id is number => id !== null);
-  post({ type: 'done', runIds, explanations: r.summary.explanations, failed: r.failed, cancelled: signal.aborted, summary: r.summary });
+  // Vendors stopped by the cancel are not failures: their runs are marked failed, the job cancelled.
+  const failed = signal.aborted ? r.failed.filter((f) => f.message !== CANCELLED) : r.failed;
+  return { ok: true, runIds, explanations: r.summary.explanations, failed, cancelled: signal.aborted };
 }
 
-main().catch((e: unknown) => post({ type: 'error', code: 'EIO', message: e instanceof Error ? e.message : String(e) }));
+const service = {
+  run,
+  /** Stop the comparison: queued vendors are dropped, running ones terminated. */
+  cancel: (): void => abort.abort(),
+};
+
+/** What the comparison worker serves (core/rpc): one `run` per worker. */
+export type ComparisonService = typeof service;
+
+serve(service, port);

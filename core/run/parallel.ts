@@ -1,57 +1,61 @@
 /**
- * Parallel vendor executor: runs each vendor of a comparison in its own worker thread (at
- * most `threads` at once), so a 3-vendor comparison uses every core. Results are identical
- * to the sequential executor: each vendor's engine is independent and seeded.
+ * Parallel vendor executor: runs each vendor of a comparison as a task of a piscina worker
+ * pool (./vendor-task.ts), at most `threads` at once, so a 3-vendor comparison uses every
+ * core. Results are identical to the sequential executor (`--threads 1`): each vendor's
+ * engine is independent and seeded. Recorded batches come back over a MessagePort per task
+ * and go to the run's sink (the single SQLite writer). Cancellation is the pool's: when the
+ * comparison's signal aborts, queued tasks are dropped and running ones' threads terminated;
+ * their runs are then marked failed by the runner, keeping what was recorded.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
 import type { RunSink, VendorExecutor, VendorTask } from '../scenario/runner';
-import type { VendorWorkerData, VendorWorkerMessage } from './vendor-worker';
 import type { MigrationReport } from '../workload/migration';
+import { poolStart } from '../rpc/worker-entry';
+import type { VendorTaskInput, VendorTaskMessage } from './vendor-task';
 
 type Outcome = { ok: true; report: MigrationReport } | { ok: false; message: string };
 
-const BOOT = new URL('../store/ts-worker-boot.mjs', import.meta.url);
-const ENTRY = new URL('./vendor-worker.ts', import.meta.url).href;
+/** Failure message of a vendor stopped by its comparison's signal (as the sequential executor's). */
+export const CANCELLED = 'cancelled';
 
-function runInWorker(t: VendorTask, sink: RunSink | null): Promise<Outcome> {
-  const cancel = new Int32Array(new SharedArrayBuffer(4));
-  const data: VendorWorkerData = { entry: ENTRY, scenario: t.scenario, vendor: t.vendor, vendorIndex: t.vendorIndex, record: t.runId !== null && !!sink?.postBatch, cancel };
-  const worker = new Worker(BOOT, { workerData: data });
-  const onAbort = (): void => void Atomics.store(cancel, 0, 1);
-  t.signal?.addEventListener?.('abort', onAbort);
-  return new Promise<Outcome>((resolve) => {
-    let settled = false;
-    const done = (o: Outcome): void => {
-      if (settled) return;
-      settled = true;
-      t.signal?.removeEventListener?.('abort', onAbort);
-      resolve(o);
-    };
-    worker.on('message', (m: VendorWorkerMessage) => {
+/** Run one vendor task on the pool; resolves once its report and every batch it posted arrived. */
+function runTask(pool: Piscina, t: VendorTask, sink: RunSink | null): Promise<Outcome> {
+  if (t.signal?.aborted) return Promise.resolve({ ok: false, message: CANCELLED });
+  const { port1, port2 } = new MessageChannel();
+  const record = t.runId !== null && !!sink?.postBatch;
+  // All batches are in once 'done' arrives on the port (messages on one port keep their order).
+  const drained = new Promise<void>((resolve) => {
+    port1.on('message', (m: VendorTaskMessage) => {
       if (m.type === 'batch') {
         if (t.runId !== null) sink?.postBatch?.(t.runId, m.batch);
       } else if (m.type === 'progress') t.onProgress?.(m.p);
-      else if (m.type === 'done') done({ ok: true, report: m.report });
-      else done({ ok: false, message: m.message });
+      else resolve();
     });
-    worker.on('error', (e) => done({ ok: false, message: e.message }));
-    worker.on('exit', (code) => done({ ok: false, message: `vendor worker exited (${code})` }));
-  }).finally(() => void worker.terminate());
+  });
+  const input: VendorTaskInput = { scenario: t.scenario, vendor: t.vendor, vendorIndex: t.vendorIndex, record, port: port2 };
+  const run = pool.run(input, { transferList: [port2], ...(t.signal ? { signal: t.signal } : {}) }) as Promise<MigrationReport>;
+  return run
+    .then(
+      async (report): Promise<Outcome> => {
+        await drained;
+        return { ok: true, report };
+      },
+      (e: unknown): Outcome => ({ ok: false, message: t.signal?.aborted ? CANCELLED : e instanceof Error ? e.message : String(e) }),
+    )
+    .finally(() => port1.close());
 }
 
-/** An executor running up to `threads` vendors at once (default: available cores). */
+/** An executor running up to `threads` vendors at once (default: available cores) on a piscina pool. */
 export function parallelExecutor(sink: RunSink | null, threads = availableParallelism()): VendorExecutor {
   return async (tasks) => {
-    const out: Outcome[] = new Array(tasks.length);
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < tasks.length) {
-        const i = next++;
-        out[i] = tasks[i].signal?.aborted ? { ok: false, message: 'cancelled' } : await runInWorker(tasks[i], sink);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(threads, tasks.length)) }, lane));
-    return out;
+    const n = Math.max(1, Math.min(threads, tasks.length));
+    const pool = new Piscina({ ...poolStart('vendor-task'), minThreads: 0, maxThreads: n, idleTimeout: 1000 });
+    try {
+      return await Promise.all(tasks.map((t) => runTask(pool, t, sink)));
+    } finally {
+      await pool.destroy();
+    }
   };
 }

@@ -3,11 +3,13 @@
  * the uploaded ftrace (and QEMU xlate) text with core/trace's parsers, which never throw and
  * count malformed lines, then replays it on each vendor in turn with core/scenario replayOnVendor
  * (what `npm run cli -- replay --db` runs), recording one run per vendor through the single
- * SQLite writer. The host thread stays free to answer queries. Cancellation comes through a
- * shared flag, read synchronously every 4096 events and between vendors.
+ * SQLite writer. The host thread stays free to answer queries. The host calls `run` over
+ * comlink (core/rpc) and gets progress events on the same port. Cancellation comes through a
+ * shared flag in the request, read synchronously every 4096 events and between vendors.
  */
 import { createHash } from 'node:crypto';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
+import { serve } from '../rpc/comlink-port';
 import type { LineError, ReplayDmaMode, ReplayFlushPolicy, ReplayImportSummary, ReplayVendorResult } from './replay-types';
 import { replayOnVendor } from '../scenario/replay';
 import type { VendorName } from '../iommu/registry';
@@ -32,25 +34,24 @@ export interface ReplayWorkerData {
   cancel: Int32Array;
 }
 
-/** Messages the worker posts. `progress`: events replayed of `total` for one vendor. */
-export type ReplayWorkerMessage =
-  | { type: 'imported'; summary: ReplayImportSummary }
-  | { type: 'progress'; vendor: string; done: number; total: number }
-  | { type: 'done'; results: ReplayVendorResult[]; failed: { vendor: string; message: string }[]; cancelled: boolean }
-  | { type: 'error'; code: string; message: string };
+/** Progress event the worker posts on its port while replaying: events replayed of `total` for one vendor. */
+export type ReplayProgressMessage = { type: 'progress'; vendor: string; done: number; total: number };
+
+/**
+ * Result of {@link ReplayService.run}: the runs recorded, or an errno-named error (ENODATA:
+ * nothing to replay; the store's codes when the database cannot be opened). `summary` is the
+ * import summary once the trace was parsed.
+ */
+export type ReplayJobResult =
+  | { ok: true; summary: ReplayImportSummary; results: ReplayVendorResult[]; failed: { vendor: string; message: string }[]; cancelled: boolean }
+  | { ok: false; code: string; message: string; summary: ReplayImportSummary | null };
 
 /** Malformed lines listed in the summary (all are counted). */
 export const FIRST_ERRORS = 5;
 
 const port = parentPort;
 if (!port) throw new Error('replay-worker must run in a worker_thread');
-const data = workerData as ReplayWorkerData;
-const post = (m: ReplayWorkerMessage): void => port.postMessage(m);
-const signal = {
-  get aborted(): boolean {
-    return Atomics.load(data.cancel, 0) === 1;
-  },
-};
+const post = (m: ReplayProgressMessage): void => port.postMessage(m);
 const firstErrors = (errors: LineError[]): LineError[] => errors.slice(0, FIRST_ERRORS).map((e) => ({ line: e.line, message: e.message.slice(0, 200) }));
 
 /** "line 3: …; line 9: …" for an error message. */
@@ -60,7 +61,17 @@ function errorList(errors: LineError[]): string {
     .join('; ');
 }
 
-async function main(): Promise<void> {
+/**
+ * Import and replay `data` (see the file comment). The cancel flag is read synchronously
+ * every 4096 events and between vendors: the replay loop never yields, so a message could
+ * not reach it.
+ */
+async function run(data: ReplayWorkerData): Promise<ReplayJobResult> {
+  const signal = {
+    get aborted(): boolean {
+      return Atomics.load(data.cancel, 0) === 1;
+    },
+  };
   const imp = parseFtrace(data.traceText);
   const count = (k: string): number => imp.events.reduce((n, e) => n + (e.event === k ? 1 : 0), 0);
   let xlate: QemuTranslation[] | undefined;
@@ -82,19 +93,18 @@ async function main(): Promise<void> {
     firstErrors: firstErrors(imp.errors),
     xlate: xlateSummary,
   };
-  post({ type: 'imported', summary });
   if (summary.maps + summary.unmaps === 0) {
     const why = imp.errors.length ? `; ${imp.errors.length} malformed line(s): ${errorList(imp.errors)}` : '';
-    return post({ type: 'error', code: 'ENODATA', message: `${data.traceName}: no iommu:map or iommu:unmap events in ${imp.lines} lines${why}` });
+    return { ok: false, code: 'ENODATA', message: `${data.traceName}: no iommu:map or iommu:unmap events in ${imp.lines} lines${why}`, summary };
   }
   if (data.dma === 'xlate' && (xlate?.length ?? 0) === 0) {
     const why = xlateSummary?.malformed ? `; ${xlateSummary.malformed} malformed line(s): ${errorList(xlateSummary.firstErrors)}` : '';
-    return post({ type: 'error', code: 'ENODATA', message: `${data.xlateName ?? 'xlate file'}: no QEMU translations for DMA mode 'xlate'${why}` });
+    return { ok: false, code: 'ENODATA', message: `${data.xlateName ?? 'xlate file'}: no QEMU translations for DMA mode 'xlate'${why}`, summary };
   }
   // Which trace a run replayed: its name (for people) and a digest (the same file under another name).
   const sha256 = createHash('sha256').update(data.traceText).digest('hex');
   const w = await openWriter(data.dbPath);
-  if (!w.ok) return post({ type: 'error', code: w.error.code, message: w.error.message });
+  if (!w.ok) return { ok: false, code: w.error.code, message: w.error.message, summary };
   const writer = w.writer;
   const results: ReplayVendorResult[] = [];
   const failed: { vendor: string; message: string }[] = [];
@@ -164,7 +174,12 @@ async function main(): Promise<void> {
   }
   // A cancel that came after the last vendor finished changed nothing.
   const cancelled = results.some((r) => r.cancelled) || results.length + failed.length < data.vendors.length;
-  post({ type: 'done', results, failed, cancelled });
+  return { ok: true, summary, results, failed, cancelled };
 }
 
-main().catch((e: unknown) => post({ type: 'error', code: 'EIO', message: e instanceof Error ? e.message : String(e) }));
+const service = { run };
+
+/** What the replay worker serves (core/rpc): one `run` per worker. */
+export type ReplayService = typeof service;
+
+serve(service, port);

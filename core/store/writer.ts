@@ -23,6 +23,7 @@ import { BatchInserter, type RunInfo } from './insert';
 import { createIndexes, openStore, type OpenOptions, type StoreError } from './db';
 import { WRITER_PRAGMAS } from './schema';
 import { connect, transfer } from '../rpc/comlink-port';
+import { workerStart } from '../rpc/worker-entry';
 import type { WriterService } from './writer-worker';
 
 /** Options for {@link openWriter}. */
@@ -33,8 +34,6 @@ export interface WriterOptions {
   maxInFlight?: number;
   /** Open options (migrate, check). Mode is always 'write'. */
   open?: Omit<OpenOptions, 'mode'>;
-  /** Worker bootstrap URL (default ./ts-worker-boot.mjs next to this file). */
-  workerUrl?: URL;
 }
 
 /** A run being recorded. */
@@ -73,12 +72,12 @@ function inProcessBackend(path: string): Backend {
   };
 }
 
-function workerBackend(path: string, maxInFlight: number, url: URL): Backend {
+function workerBackend(path: string, maxInFlight: number): Backend {
   const shared = new SharedArrayBuffer(16);
   const i32 = new Int32Array(shared, 0, 2);
   const f64 = new Float64Array(shared, 8, 1);
-  const entry = new URL('./writer-worker.ts', import.meta.url).href;
-  const worker = new Worker(url, { workerData: { path, shared, entry } });
+  const start = workerStart('writer-worker');
+  const worker = new Worker(start.url, { workerData: { path, shared, ...start.workerData } });
   const peer = connect<WriterService>(worker, 'writer worker');
   let posted = 0;
   return {
@@ -164,6 +163,6 @@ export async function openWriter(path: string, opts: WriterOptions = {}): Promis
   r.db.close();
   const backend = opts.inProcess
     ? inProcessBackend(path)
-    : workerBackend(path, opts.maxInFlight ?? 4, opts.workerUrl ?? new URL('./ts-worker-boot.mjs', import.meta.url));
+    : workerBackend(path, opts.maxInFlight ?? 4);
   return { ok: true, writer: new TraceWriter(backend) };
 }

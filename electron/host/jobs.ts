@@ -1,8 +1,10 @@
 /**
  * Long calls (API methods runComparison and replayTrace) and their cancellation (cancelJob).
- * Each job runs in its own worker thread (./comparison-worker.ts, ./replay-worker.ts) and has
- * a client-chosen id; progress events carry it as `callId`; cancelJob sets the job's shared
- * cancel flag (checked between rounds, or every 4096 replayed events and between vendors).
+ * Each job runs in its own worker thread (core/run/comparison-worker.ts, replay-worker.ts),
+ * called over comlink (core/rpc), and has a client-chosen id; progress events carry it as
+ * `callId`. cancelJob stops a comparison through its vendor pool (queued vendors dropped,
+ * running ones terminated) and a replay through a flag it reads every 4096 events and
+ * between vendors; either way the runs it stopped are marked failed.
  * Presets (listPresets) come from core/scenario/presets.
  */
 import { existsSync, statSync, unlinkSync } from 'node:fs';
@@ -13,10 +15,11 @@ import { loadPreset, presetNames, presetText } from '../../core/scenario/presets
 import { formatScenarioErrors, parseScenario } from '../../core/scenario/load';
 import type { Scenario } from '../../core/scenario/schema';
 import { vendorTitle } from '../../core/iommu/registry';
-import type { ComparisonWorkerMessage } from '../../core/run/comparison-worker';
-import type { ReplayWorkerData, ReplayWorkerMessage } from '../../core/run/replay-worker';
+import type { ComparisonProgressMessage, ComparisonService } from '../../core/run/comparison-worker';
+import type { ReplayProgressMessage, ReplayService, ReplayWorkerData } from '../../core/run/replay-worker';
+import { connect, type Peer } from '../../core/rpc/comlink-port';
+import { workerStart } from '../../core/rpc/worker-entry';
 import { REPLAY_MAX_TRACE_BYTES, REPLAY_MAX_XLATE_BYTES, REPLAY_VENDORS } from './schemas';
-import { workerFiles } from './worker-files';
 
 /** Presets shipped with the engine, with their description and vendors. */
 export function listPresets(): PresetInfo[] {
@@ -28,11 +31,17 @@ export function listPresets(): PresetInfo[] {
 
 interface Job {
   worker: Worker;
-  cancel: Int32Array;
+  /** Ask the job to stop (it then resolves as cancelled). */
+  cancel(): void;
 }
 
-/** Grace period after a cancel before the worker is terminated (a round can be long). */
+/** Grace period after a cancel before the worker is terminated (a replay checks every 4096 events). */
 const CANCEL_GRACE_MS = 30_000;
+
+/** The run's failure as an API error: `keep` codes pass through, others become EIO with the code in the message. */
+function jobError(code: string, message: string, keep: string[]): ApiResult<never> {
+  return { ok: false, error: keep.includes(code) ? { code, message } : { code: 'EIO', message: `${code}: ${message}` } };
+}
 
 export class Jobs {
   private readonly running = new Map<string, Job>();
@@ -49,15 +58,26 @@ export class Jobs {
     return { vendors: [...REPLAY_VENDORS], maxTraceBytes: REPLAY_MAX_TRACE_BYTES, maxXlateBytes: REPLAY_MAX_XLATE_BYTES };
   }
 
-  /** Ask a running job to stop after its current round; false when no job has that id. */
+  /** Ask a running job to stop; false when no job has that id. */
   cancel(jobId: string): boolean {
     const job = this.running.get(jobId);
     if (!job) return false;
-    Atomics.store(job.cancel, 0, 1);
+    job.cancel();
     const t = setTimeout(() => void job.worker.terminate(), CANCEL_GRACE_MS);
     t.unref();
     job.worker.once('exit', () => clearTimeout(t));
     return true;
+  }
+
+  /** Start worker `name` with its comlink peer; progress messages go to `onEvent`. */
+  private static start<T>(name: 'comparison-worker' | 'replay-worker', onEvent: (m: { type?: unknown }) => void): { worker: Worker; peer: Peer<T> } {
+    const start = workerStart(name);
+    const worker = new Worker(start.url, { workerData: start.workerData });
+    const peer = connect<T>(worker, name.replace('-', ' '));
+    worker.on('message', (m: { type?: unknown }) => {
+      if (typeof m === 'object' && m !== null && m.type === 'progress') onEvent(m);
+    });
+    return { worker, peer };
   }
 
   /** The database file a job writes: absolute; its directory must exist; an empty file is replaced by a new database. */
@@ -91,35 +111,33 @@ export class Jobs {
     const target = Jobs.target(req.dbPath);
     if (!target.ok) return target;
     const dbPath = target.value;
-    const cancel = new Int32Array(new SharedArrayBuffer(4));
-    const { boot, entry } = workerFiles('comparison-worker.ts');
-    const worker = new Worker(boot, { workerData: { scenario: sc.value, dbPath, cancel, entry } });
-    this.running.set(req.jobId, { worker, cancel });
-    return new Promise((done) => {
-      let settled = false;
-      const finish = (r: ApiResult<ComparisonResult>): void => {
-        if (settled) return;
-        settled = true;
-        this.running.delete(req.jobId);
-        done(r);
-      };
-      worker.on('message', (m: ComparisonWorkerMessage) => {
-        if (m.type === 'progress') {
-          const { p } = m;
-          const label = `${vendorTitle(p.vendor)}`;
-          // A finished vendor (converged, forced or cancelled) shows its rounds as done/total.
-          const total = p.phase === 'done' ? p.round : p.maxRounds;
-          this.progress({ callId: req.jobId, label, done: Math.min(p.round, total), total });
-        } else if (m.type === 'done') {
-          const failed = m.failed.map((f) => `${vendorTitle(f.vendor)}: ${f.message}`);
-          finish({ ok: true, value: { runIds: m.runIds, cancelled: m.cancelled, explanations: m.explanations, failed, dbPath } });
-        } else finish({ ok: false, error: { code: m.code === 'ENOENT' ? 'ENOENT' : 'EIO', message: `${m.code}: ${m.message}` } });
-      });
-      worker.on('error', (e) => finish({ ok: false, error: { code: 'EIO', message: `comparison failed: ${e.message}` } }));
-      worker.on('exit', (code) =>
-        finish(Atomics.load(cancel, 0) === 1 ? { ok: true, value: { runIds: [], cancelled: true, explanations: [], failed: [], dbPath } } : { ok: false, error: { code: 'EIO', message: `comparison worker exited (code ${code})` } }),
-      );
+    const { worker, peer } = Jobs.start<ComparisonService>('comparison-worker', (m) => {
+      const { p } = m as ComparisonProgressMessage;
+      // A finished vendor (converged, forced or cancelled) shows its rounds as done/total.
+      const total = p.phase === 'done' ? p.round : p.maxRounds;
+      this.progress({ callId: req.jobId, label: vendorTitle(p.vendor), done: Math.min(p.round, total), total });
     });
+    let cancelled = false;
+    this.running.set(req.jobId, {
+      worker,
+      cancel: () => {
+        cancelled = true;
+        peer.call((w) => w.cancel()).catch(() => {});
+      },
+    });
+    try {
+      const r = await peer.call((w) => w.run(sc.value, dbPath));
+      if (!r.ok) return jobError(r.code, r.message, ['ENOENT']);
+      const failed = r.failed.map((f) => `${vendorTitle(f.vendor)}: ${f.message}`);
+      return { ok: true, value: { runIds: r.runIds, cancelled: r.cancelled, explanations: r.explanations, failed, dbPath } };
+    } catch (e) {
+      // Terminated after a cancel that did not stop it in time: what was recorded is kept.
+      if (cancelled) return { ok: true, value: { runIds: [], cancelled: true, explanations: [], failed: [], dbPath } };
+      return { ok: false, error: { code: 'EIO', message: `comparison failed: ${(e as Error).message}` } };
+    } finally {
+      this.running.delete(req.jobId);
+      void worker.terminate();
+    }
   }
 
   /**
@@ -135,8 +153,7 @@ export class Jobs {
     if (!target.ok) return target;
     const dbPath = target.value;
     const cancel = new Int32Array(new SharedArrayBuffer(4));
-    const { boot, entry } = workerFiles('replay-worker.ts');
-    const data: ReplayWorkerData & { entry: string } = {
+    const data: ReplayWorkerData = {
       traceText: req.traceText,
       traceName: req.traceName,
       xlateText: req.xlateText,
@@ -147,38 +164,33 @@ export class Jobs {
       nonCoherent: req.nonCoherent === true,
       dbPath,
       cancel,
-      entry,
     };
-    const worker = new Worker(boot, { workerData: data });
-    this.running.set(req.jobId, { worker, cancel });
-    let summary: ReplayImportSummary | null = null;
-    return new Promise((done) => {
-      let settled = false;
-      const finish = (r: ApiResult<ReplayTraceResult>): void => {
-        if (settled) return;
-        settled = true;
-        this.running.delete(req.jobId);
-        done(r);
-      };
-      const empty = (): ReplayTraceResult => ({
-        import: summary ?? { lines: 0, events: 0, maps: 0, unmaps: 0, faults: 0, markers: 0, skipped: 0, malformed: 0, firstErrors: [], xlate: null },
-        results: [],
-        runIds: [],
-        cancelled: true,
-        failed: [],
-        dbPath,
-      });
-      worker.on('message', (m: ReplayWorkerMessage) => {
-        if (m.type === 'imported') summary = m.summary;
-        else if (m.type === 'progress') this.progress({ callId: req.jobId, label: vendorTitle(m.vendor), done: m.done, total: m.total });
-        else if (m.type === 'done') {
-          const failed = m.failed.map((f) => `${vendorTitle(f.vendor)}: ${f.message}`);
-          const runIds = m.results.map((r) => r.runId).filter((id): id is number => id !== null);
-          finish({ ok: true, value: { ...empty(), results: m.results, runIds, cancelled: m.cancelled, failed } });
-        } else finish({ ok: false, error: { code: ['ENOENT', 'ENODATA'].includes(m.code) ? m.code : 'EIO', message: m.code === 'ENODATA' ? m.message : `${m.code}: ${m.message}` } });
-      });
-      worker.on('error', (e) => finish({ ok: false, error: { code: 'EIO', message: `replay failed: ${e.message}` } }));
-      worker.on('exit', (code) => finish(Atomics.load(cancel, 0) === 1 ? { ok: true, value: empty() } : { ok: false, error: { code: 'EIO', message: `replay worker exited (code ${code})` } }));
+    const { worker, peer } = Jobs.start<ReplayService>('replay-worker', (m) => {
+      const p = m as ReplayProgressMessage;
+      this.progress({ callId: req.jobId, label: vendorTitle(p.vendor), done: p.done, total: p.total });
     });
+    // The replay loop never yields to its event loop, so the cancel is a flag it reads.
+    this.running.set(req.jobId, { worker, cancel: () => Atomics.store(cancel, 0, 1) });
+    const empty = (summary: ReplayImportSummary | null): ReplayTraceResult => ({
+      import: summary ?? { lines: 0, events: 0, maps: 0, unmaps: 0, faults: 0, markers: 0, skipped: 0, malformed: 0, firstErrors: [], xlate: null },
+      results: [],
+      runIds: [],
+      cancelled: true,
+      failed: [],
+      dbPath,
+    });
+    try {
+      const r = await peer.call((w) => w.run(data));
+      if (!r.ok) return r.code === 'ENODATA' ? { ok: false, error: { code: 'ENODATA', message: r.message } } : jobError(r.code, r.message, ['ENOENT']);
+      const failed = r.failed.map((f) => `${vendorTitle(f.vendor)}: ${f.message}`);
+      const runIds = r.results.map((x) => x.runId).filter((id): id is number => id !== null);
+      return { ok: true, value: { ...empty(r.summary), results: r.results, runIds, cancelled: r.cancelled, failed } };
+    } catch (e) {
+      if (Atomics.load(cancel, 0) === 1) return { ok: true, value: empty(null) };
+      return { ok: false, error: { code: 'EIO', message: `replay failed: ${(e as Error).message}` } };
+    } finally {
+      this.running.delete(req.jobId);
+      void worker.terminate();
+    }
   }
 }

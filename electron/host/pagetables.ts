@@ -11,7 +11,7 @@ import { scenarioSchema } from '../../core/scenario/schema';
 import type { VendorName } from '../../core/iommu/registry';
 import { connect, type Peer, type Remote } from '../../core/rpc/comlink-port';
 import { recordedDirtyPagesPerRound, runScenario } from '../../core/store/queries/rebuild';
-import { workerFiles } from './worker-files';
+import { workerStart } from '../../core/rpc/worker-entry';
 import type { PageTableService, PageTableWorkerData } from '../../core/run/pagetable-worker';
 
 interface Built {
@@ -41,9 +41,9 @@ export class PageTables {
     if (replay) return { ok: false, error: { code: 'EMEDIUMTYPE', message: `run ${runId} is a kernel-trace replay: its page table is not rebuilt (the run records the trace's map/unmap events, not a scenario)` } };
     if (!parsed.success) return { ok: false, error: { code: 'EMEDIUMTYPE', message: `run ${runId} does not carry a complete scenario, so its page table cannot be rebuilt` } };
     const recordedRounds = recordedDirtyPagesPerRound(db, runId);
-    const { boot, entry } = workerFiles('pagetable-worker.ts');
-    const data: PageTableWorkerData & { entry: string } = { scenario: parsed.data, vendor: row.vendor as VendorName, entry };
-    const worker = new Worker(boot, { workerData: data });
+    const start = workerStart('pagetable-worker');
+    const data: PageTableWorkerData = { scenario: parsed.data, vendor: row.vendor as VendorName };
+    const worker = new Worker(start.url, { workerData: { ...data, ...start.workerData } });
     const peer = connect<PageTableService>(worker, 'page-table worker');
     worker.once('exit', () => {
       if (this.cache.get(key)?.worker === worker) this.cache.delete(key);

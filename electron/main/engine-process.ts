@@ -45,7 +45,7 @@ export class EngineProcess {
     const peer = this.peer;
     if (!peer) return { ok: false, error: { code: 'EAGAIN', message: 'engine is restarting' } };
     try {
-      return await peer.call<ApiResult<unknown>>((h) => h.call(method, req));
+      return await peer.call((h) => h.call(method, req));
     } catch (e) {
       return { ok: false, error: { code: 'EIO', message: e instanceof Error ? e.message : String(e) } };
     }

@@ -106,7 +106,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   /** One API call on the current engine worker; EIO when it dies before answering. */
   const call = async (method: string, req: unknown): Promise<ApiResult<unknown>> => {
     try {
-      return await engine.call<ApiResult<unknown>>((h) => h.call(method, req));
+      return await engine.call((h) => h.call(method, req));
     } catch (e) {
       return { ok: false, error: { code: 'EIO', message: e instanceof Error ? e.message : String(e) } };
     }
