@@ -1,5 +1,5 @@
 // ESLint flat config. Besides the usual TypeScript/Svelte checks it enforces the import
-// rules of DESIGN.md section 2 (layering and where Node-only modules may appear).
+// rules of docs/architecture.md (layering and where Node-only modules may appear).
 import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
@@ -10,11 +10,11 @@ import boundaries from 'eslint-plugin-boundaries';
 const NODE_ONLY_MSG = 'Node-only module: allowed only in core/store, core/run, core/sweep, core/cli and the hosts (docs/architecture.md).';
 const nodeOnlyPaths = [...builtinModules, 'better-sqlite3', 'ws', 'tsx'].map((name) => ({ name, message: NODE_ONLY_MSG }));
 const nodeOnly = { group: ['node:*', 'tsx/*', 'better-sqlite3/*'], message: NODE_ONLY_MSG };
-const noElectron = { group: ['electron', 'electron/*', '@electron/*'], message: 'core/ never imports electron (DESIGN.md §2).' };
-const noHosts = { group: ['**/electron/**', '**/renderer/**'], message: 'core/ never imports the hosts or the renderer (DESIGN.md §2).' };
+const noElectron = { group: ['electron', 'electron/*', '@electron/*'], message: 'core/ never imports electron (docs/architecture.md).' };
+const noHosts = { group: ['**/electron/**', '**/renderer/**'], message: 'core/ never imports the hosts or the renderer (docs/architecture.md).' };
 const noDomGlobals = ['window', 'document', 'navigator', 'localStorage', 'HTMLElement'].map((name) => ({
   name,
-  message: 'core/ never uses DOM globals (DESIGN.md §2).',
+  message: 'core/ never uses DOM globals (docs/architecture.md).',
 }));
 
 
@@ -89,7 +89,7 @@ export default tseslint.config(
         {
           paths: nodeOnlyPaths.map((p) => ({ ...p, message: 'renderer/ is sandboxed: no Node-only modules.' })),
           patterns: [
-            { group: ['**/core/**', '**/electron/**', '!**/electron/api'], message: 'renderer/ imports only electron/api.ts types and its own code (DESIGN.md §2).' },
+            { group: ['**/core/**', '**/electron/**', '!**/electron/api'], message: 'renderer/ imports only electron/api.ts types and its own code (docs/architecture.md).' },
             { group: ['**/electron/api'], allowTypeImports: true, message: 'renderer/ may import only types from electron/api.ts.' },
             { ...nodeOnly, message: 'renderer/ is sandboxed: no Node-only modules.' },
             noElectron,

@@ -1,5 +1,5 @@
 /**
- * The one API contract between the renderer and the engine host (DESIGN.md §2).
+ * The one API contract between the renderer and the engine host (docs/architecture.md).
  *
  * Both transports implement it: Electron (preload `window.workbench` ⇄ main ⇄ engine host in
  * a utilityProcess) and browser mode (WebSocket to the local web host, engine host in a

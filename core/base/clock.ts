@@ -1,6 +1,6 @@
 /**
  * Simulated clock, in nanoseconds. Every hardware action advances it by a cost taken from
- * the vendor cost model (core/hw/cost). Never wall-clock time. DESIGN.md section 3.3.
+ * the vendor cost model (core/hw/cost). Never wall-clock time (docs/architecture.md "Engine rules").
  */
 export class SimClock {
   /** Current simulated time in ns. */

@@ -3,7 +3,8 @@
  *
  * Layers below the uAPI return kernel-style integers (0 or a negative errno, e.g. `-ENOENT`)
  * on hot paths; the uAPI layer turns them into values `{ errno: 'ENOENT', message }` (never
- * thrown strings), as DESIGN.md section 3.2 requires. Source: spec/page-table-objects-pasid.md §0.2.
+ * thrown strings) (docs/architecture.md "Engine rules"). Values: include/uapi/asm-generic/errno-base.h,
+ * errno.h.
  */
 export const ERRNO = {
   EPERM: 1,

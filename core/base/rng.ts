@@ -1,6 +1,6 @@
 /**
  * Seeded pseudo-random generator (xoshiro128**), so every run is reproducible from its seed
- * (DESIGN.md section 3.2, determinism). Not cryptographic.
+ * (docs/architecture.md "Engine rules", determinism). Not cryptographic.
  */
 export class Rng {
   private s0: number;

@@ -4,7 +4,7 @@
  * extend it with their registers, configuration tables in simulated memory, command
  * encodings and fault codes; nothing here branches on a vendor.
  *
- * DMA path (issue 4 item 3; dirty-tracking.md §1.1; DESIGN.md §3.2):
+ * DMA path (issue 4 item 3; docs/architecture.md "Engine rules"):
  *   context cache (miss: vendor fetchContext walks DTE / root+context+PASID / STE+CD)
  *   → IOTLB lookup tagged by the context's domain tag
  *   → on miss (or a write through an entry not known dirty): PtIommu.lookupLeaf walk
@@ -320,7 +320,7 @@ export abstract class IommuHwModel {
 
   /**
    * A completion wait / CMD_SYNC: charge one round trip as long as the slowest invalidation
-   * issued since the previous wait (cost-model-sources §8 notes: #2/#4/#6/#8 once per wait),
+   * issued since the previous wait (docs/cost-model-sources.md: #2/#4/#6/#8 once per wait),
    * or inv_wait_empty (#3) when nothing is pending. Returns the ns charged.
    */
   protected completeWait(): number {

@@ -1,5 +1,5 @@
 /**
- * Vendor-neutral IOTLB model, one per IOMMU instance (DESIGN.md §3.2, dirty-tracking.md §1.1).
+ * Vendor-neutral IOTLB model, one per IOMMU instance (docs/architecture.md "Engine rules": it caches the dirty state).
  *
  * - Entries are tagged by the hardware domain tag (AMD DomainID, VT-d DID, SMMUv3 ASID) and
  *   keyed by (tag, page-size class, IOVA page number). Each caches the output address, the

@@ -5,9 +5,9 @@
  * software cost charging; each vendor supplies the flushes, attach and dirty ops
  * ({@link VendorDomainHooks}). Nothing here branches on a vendor.
  *
- * Sources: include/linux/iommu.h (iommu_domain_ops, iommu_iotlb_gather); spec/dirty-tracking.md
- * §2.1-2.5 (unmap_read_dirty as the RFC defines it), §5 D5 (write-protect-and-clear);
- * spec/cost-model-sources.md §8 rows 19-22 (software map/unmap), 26 and 28 (dirty walk).
+ * Sources: include/linux/iommu.h (iommu_domain_ops, iommu_iotlb_gather); RFC patch 04
+ * (unmap_read_dirty) and review decision D5 (write-protect-and-clear), docs/rfc-errata.md;
+ * docs/cost-model-sources.md rows 19-22 (software map/unmap), 26 and 28 (dirty walk).
  */
 import type { GenericPt, TablePool } from '../pt';
 import { iotlbGatherInit, iotlbGatherIsEmpty, iotlbGatherReleaseFreelist } from '../pt';
@@ -40,10 +40,10 @@ export interface VendorDomainHooks {
   enforceCacheCoherency?(domain: PagingDomain): boolean;
   /**
    * RFC unmap_read_dirty's own per-leaf dirty test (patch 10 AMD `free_pte_dirty`, patch 19
-   * Intel `dma_clear_pte_dirty`; spec/dirty-tracking.md §2.5, §4.1, §4.3): given the raw IOPTE
+   * Intel `dma_clear_pte_dirty`; docs/rfc-errata.md): given the raw IOPTE
    * of a leaf the format reports dirty, as the cmpxchg-to-zero read it (`lo`/`hi` 32-bit
    * halves), whether the driver records it. Absent = the format's dirty bit decides (what the
-   * RFC intended). A vendor installs it only for an errata what-if (VT-d E2, spec §7).
+   * RFC intended). A vendor installs it only for an errata what-if (VT-d E2, docs/rfc-errata.md).
    */
   unmapReadDirtyTest?(domain: PagingDomain, lo: number, hi: number): boolean;
 }

@@ -1,10 +1,11 @@
 /**
- * Guest PASID tables (bind_pasid_table, seed vtd-bind-pasid-table-2018): the config userspace
+ * Guest PASID tables (bind_pasid_table, the 2018 thread in docs/threads.md): the config userspace
  * passes, the IOMMU model numbers of JPB's sysfs proposal, and the bind-time validation every
  * hardware-backed driver shares. Table contents are never validated at bind; a malformed
  * guest entry shows up later as an unrecoverable fault record on DMA.
  *
- * Source: spec/page-table-objects-pasid.md §3.2-3.6 and tests T-PS-01..19 (§4.3).
+ * Source: the 2018 bind_pasid_table thread (docs/threads.md); behaviour in docs/vendors.md
+ * "PASID tables".
  */
 import { ERRNO } from '../base/errno';
 
@@ -16,7 +17,7 @@ export const PASID_TABLE_CFG_VERSION_1 = 1;
 /** sizeof(struct pasid_table_config) the simulated kernel knows (version, bytes, base_ptr, pasid_bits, model, 2 × u8, padding). */
 export const PASID_TABLE_CFG_BYTES = 24;
 
-/** struct pasid_table_config (v4 series + the seed's `model` and SMMUv3 fields). */
+/** struct pasid_table_config (v4 series + the thread's proposed `model` and SMMUv3 fields). */
 export interface PasidTableConfig {
   version: number;
   bytes: number;

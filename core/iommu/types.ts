@@ -4,8 +4,8 @@
  * struct iommu_dirty_ops. Drivers implement it on top of their hardware model (core/hw).
  * Return codes are 0 / negative errno (core/errno.ts); sizes and IOVAs are bytes.
  *
- * Sources: spec/upstream-uapi.md §4 (merged drivers), spec/dirty-tracking.md §2 and §4,
- * spec/page-table-objects-pasid.md §2 (attach/detach).
+ * Sources: include/linux/iommu.h (struct iommu_domain_ops, iommu_dirty_ops, iommu_ops),
+ * drivers/iommu/iommu.c (attach/detach), the vendor drivers under drivers/iommu/.
  */
 import type { IotlbGather, IommuDirtyBitmap, PtIommu } from '../pt/types';
 import type { SimClock } from '../base/clock';

@@ -1,7 +1,6 @@
 /**
  * Devices and paging HWPTs (drivers/iommu/iommufd/device.c, hw_pagetable.c) in the model the
- * has_group review settled on and mainline implements (spec page-table-objects-pasid.md
- * §2.6.3, "AGREED"): a paging HWPT is linked to its IOAS (domain added to the io_pagetable)
+ * has_group review settled on and mainline implements (docs/threads.md): a paging HWPT is linked to its IOAS (domain added to the io_pagetable)
  * when it is allocated and unlinked when destroyed; group attach is tracked per
  * (ctx, group) in an iommufd_group: the first device attaches the group's domain, the last
  * detach returns the group to the blocking domain (no stale domain), a device whose group

@@ -4,7 +4,9 @@
  * and one IOTLB sync, then calls the driver) and iopt_read_and_clear_dirty_data
  * (validate the range, walk the request window by window through struct iova_bitmap,
  * call read_and_clear_dirty for each run of contiguous areas, one iotlb_sync at the end
- * unless NO_CLEAR). Sources: spec/upstream-uapi.md §1.6, spec/dirty-tracking.md §3.3-3.5.
+ * unless NO_CLEAR). Sources: drivers/iommu/iommufd/hw_pagetable.c
+ * (iommufd_hwpt_set_dirty_tracking, iommufd_hwpt_get_dirty_bitmap), io_pagetable.c
+ * (iopt_set_dirty_tracking, iopt_read_and_clear_dirty_data).
  */
 import { ERRNO } from '../base/errno';
 import type { IommuDomain } from '../iommu/types';

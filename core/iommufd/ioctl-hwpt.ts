@@ -3,6 +3,7 @@
  * (drivers/iommu/iommufd/hw_pagetable.c, device.c, fault.c) with the kernel's validation
  * order: IOMMU_HWPT_ALLOC, IOMMU_GET_HW_INFO, IOMMU_HWPT_SET_DIRTY_TRACKING,
  * IOMMU_HWPT_GET_DIRTY_BITMAP, IOMMU_FAULT_QUEUE_ALLOC (IOMMU_HWPT_INVALIDATE: hwpt-nested.ts).
+ * Source: include/uapi/linux/iommufd.h and the handlers named above.
  */
 import { ERRNO } from '../base/errno';
 import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID, IOMMU_HWPT_FAULT_ID_VALID } from '../uapi/iommufd';

@@ -8,7 +8,8 @@
  *
  * Layout: bit n describes [iova + n*page_size, +page_size); bit n lives in u64 word n/64,
  * bit n%64 of a little-endian array, i.e. byte n/8, bit n%8. Bits are only ever set.
- * Sources: spec/upstream-uapi.md §1.8, spec/dirty-tracking.md §3.2 and §3.5.
+ * Source: drivers/iommu/iommufd/iova_bitmap.c (iova_bitmap_alloc, iova_bitmap_for_each,
+ * iova_bitmap_set).
  */
 import { ERRNO } from '../base/errno';
 import type { IovaBitmapSink } from '../pt/types';

@@ -4,8 +4,7 @@
  * patch 03 `iopt_read_and_clear_dirty_data` (the range must be exactly one area, -ENOENT
  * otherwise) → `iommu_read_and_clear_dirty` with the user-bitmap iterator
  * `iommufd_dirty_iter_*` and patch 01 `iommu_dirty_bitmap_record`
- * (spec/dirty-tracking.md §3.4 L340-372, §3.5 L374-397; seed L1080-1153, L2643-2673,
- * L4976-5067). Reproduces two errata of §7 (L1135-1142):
+ * (docs/rfc-errata.md). Reproduces two of its errata:
  *
  * - E10 over-walk: the bitmap is `dirty_bitmap_bytes(length >> pgshift)` bytes, rounded up to
  *   u64 words, and each chunk's IOVA length is `(8 * iter_bytes) << pgshift`, so the last
@@ -75,7 +74,7 @@ class RfcDirtyBitmap implements IovaBitmapSink {
     readonly stats: RfcDirtyStats,
   ) {}
 
-  /** iommu_dirty_bitmap_record (seed L2643-2673). */
+  /** iommu_dirty_bitmap_record (RFC patch 01). */
   set(iova: number, length: number): void {
     this.stats.records++;
     if (iova >= this.reqEnd) this.stats.overwalkRecords++;

@@ -1,7 +1,7 @@
 /**
  * VFIO type1 container compatibility on the iommufd fd (drivers/iommu/iommufd/
  * vfio_compat.c) plus the dirty-tracking additions of the 2022 RFC's patch 07
- * (spec/dirty-tracking.md §3.9): VFIO_IOMMU_DIRTY_PAGES START/STOP/GET_BITMAP over every
+ * (docs/rfc-errata.md): VFIO_IOMMU_DIRTY_PAGES START/STOP/GET_BITMAP over every
  * domain of the compat IOAS and VFIO_IOMMU_UNMAP_DMA with
  * VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP. The RFC collected dirty bits during unmap with the
  * driver's unmap_read_dirty (later dropped); here the bits are read and cleared from every

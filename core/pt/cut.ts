@@ -1,22 +1,22 @@
 /**
- * cut_mapping (seed iommupt-cut-mapping-2024, "[PATCH 07/16] iommupt: Add cut_mapping op";
- * spec/page-table-objects-pasid.md §1.5): make `cut` a leaf boundary without changing any
+ * cut_mapping ("[PATCH 07/16] iommupt: Add cut_mapping op", 2024;
+ * docs/threads.md): make `cut` a leaf boundary without changing any
  * translation, so that [a, c-1] and [c, b] of an earlier map [a, b] can be unmapped
  * separately. The result equals mapping the two halves with two map calls (optimal sizes on
  * both sides); every intermediate state translates exactly as before (hitless), including on
  * failure.
  *
- * Implemented as in the seed with the intended forms of its defects (§1.7): D1 slices
+ * Implemented as posted with the intended forms of its defects (docs/threads.md): D1 slices
  * [start, cut) (set literalSeedBugD1 to reproduce the off-by-one) and D2 copies the split
  * leaf's own attributes into the new leaves. D3 (a contiguous block demoted before a later
  * failure) is kept: it is still hitless.
  *
- * Dirty bits (the seed's FIXME): with cutDirtyPolicy 'carry' (default) every leaf created from
- * a split leaf inherits its D (and A) state: if any item of the old leaf was dirty, all new
+ * Dirty bits (the posted patch's FIXME): with cutDirtyPolicy 'carry' (default) every leaf
+ * created from a split leaf inherits its D (and A) state: if any item of the old leaf was dirty, all new
  * leaves are dirty, because hardware may have recorded a write anywhere in the old leaf in
  * whichever item it fetched. The next read-and-clear thus reports the whole old leaf, exactly
  * what it would have reported without the cut — no dirty page is lost. 'drop' reproduces the
- * seed (new leaves clean: writes before the cut are lost).
+ * posted patch (new leaves clean: writes before the cut are lost).
  */
 import { ERRNO } from '../base/errno';
 import { ENTRY_EMPTY, ENTRY_OA, ENTRY_TABLE, PT_ATTR, itemLg2 } from './format';

@@ -4,7 +4,8 @@
  * with the format's data-driven {@link DirtyEncoding}, so the level-0 scan is a tight loop
  * over the table's typed array with no per-entry calls.
  *
- * Semantics (spec/upstream-uapi.md §4-5, spec/dirty-tracking.md §2.2, §4):
+ * Semantics (drivers/iommu/generic_pt/iommu_pt.h read_and_clear_dirty; include/linux/iommu.h
+ * iommu_dirty_bitmap_record):
  * - A leaf made of several items (AMD replicated PTEs, Arm contiguous) is dirty if ANY item is
  *   (hardware may update only the replica it fetched); clearing clears every item.
  * - Each dirty leaf is recorded as its WHOLE size (iommu_dirty_bitmap_record(iova, pgsize)),
@@ -249,8 +250,8 @@ export function groupAttrs(pt: GenericPt, t: Uint32Array, g0: number, n: number)
 }
 
 /**
- * Arm DBM modifier on every writable leaf in range (RFC set_dirty_tracking_range, spec
- * dirty-tracking.md §4.2): on → DBM=1, AP[2]=1 (writable-clean); off → DBM=0, AP[2]=0 (plain
+ * Arm DBM modifier on every writable leaf in range (RFC set_dirty_tracking_range,
+ * docs/rfc-errata.md): on → DBM=1, AP[2]=1 (writable-clean); off → DBM=0, AP[2]=0 (plain
  * writable; dirty state forgotten). Leaves already in the requested state, read-only leaves
  * and holes are skipped (the RFC returned -EINVAL for the latter two; iommufd only calls it
  * on mapped areas). Changed ranges are added to gather. 0, -EOPNOTSUPP, or a range errno.

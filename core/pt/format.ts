@@ -74,7 +74,7 @@ export interface DirtyEncoding {
   cleanLoOr: number;
 }
 
-/** Kernel PT_FEAT_* switches that cut_mapping depends on (spec §1.2). */
+/** Kernel PT_FEAT_* switches that cut_mapping depends on (drivers/iommu/generic_pt; docs/threads.md). */
 export interface PtFeatures {
   /** PT_FEAT_OA_TABLE_XCHG: a present single leaf may be swapped for an equivalent table. */
   oaTableXchg: boolean;

@@ -1,7 +1,7 @@
 /**
  * struct iommu_iotlb_gather helpers (include/linux/iommu.h): one pending invalidation hull
  * plus the table pages freed by unmap, released only after the IOTLB flush.
- * Source: spec/dirty-tracking.md §2.3; kernel iommu_iotlb_gather_init / _add_range /
+ * Source: include/linux/iommu.h iommu_iotlb_gather_init / _add_range /
  * _is_disjoint.
  */
 import type { IotlbGather } from './types';

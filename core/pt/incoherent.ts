@@ -12,8 +12,8 @@
  * - flush_writes_range / flush_writes_item: write back items [start, end) of one table,
  *   once per level walk (the kernel's write log), counted in 64-byte cache lines;
  * - iommu_pages_stop_incoherent: when a table is freed.
- * The per-table `flushed` bit is the spec's hitless probe (spec/page-table-objects-pasid.md
- * §1.5.4): the walker treats an entry pointing at a table that was never written back as a
+ * The per-table `flushed` bit is a hitless probe (cut_mapping's promise, docs/threads.md): the
+ * walker treats an entry pointing at a table that was never written back as a
  * hardware-visible error (translation fault), so a test can prove write-back precedes install.
  * Per-entry staleness (a leaf written but not yet written back) is not modelled: the map and
  * unmap paths write back before returning, as the kernel does.

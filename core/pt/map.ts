@@ -1,6 +1,6 @@
 /**
  * map_pages of the generic page table (drivers/iommu/generic_pt/iommu_pt.h __map_range,
- * spec/page-table-objects-pasid.md §1.3-1.4), plus the tree helpers deinit and undo share.
+ * pt_compute_best_pgsize), plus the tree helpers deinit and undo share.
  * Leaves are placed with pt_compute_best_pgsize at every step; single-item leaves are written
  * from a per-level template (entry bits without OA) so the 4 KiB loop makes no format calls.
  * On any error everything this call installed is removed again (including tables it

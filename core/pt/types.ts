@@ -8,9 +8,9 @@
  * 2^53 are rejected with -ERANGE). Return codes are kernel style: 0 or a negative errno
  * (see core/errno.ts), byte counts as non-negative numbers.
  *
- * Sources: spec/page-table-objects-pasid.md §1 (geometry, pt_compute_best_pgsize, map,
- * unmap, iova_to_phys, cut_mapping); spec/dirty-tracking.md §2.2-2.3 (iommu_dirty_bitmap,
- * iotlb_gather); spec/upstream-uapi.md §5 (generic_pt as merged).
+ * Sources: drivers/iommu/generic_pt/ (geometry, pt_compute_best_pgsize, map, unmap,
+ * iova_to_phys); cut_mapping: docs/threads.md; include/linux/iommu.h (iommu_dirty_bitmap,
+ * iommu_iotlb_gather).
  */
 
 /** include/linux/iommu.h: IOMMU_READ (1 << 0). */
@@ -146,7 +146,7 @@ export interface PtIommu {
   /** iova_to_phys: OA of the leaf plus offset; 0 when nothing is mapped. */
   iovaToPhys(iova: number): number;
   /**
-   * cut_mapping (seed iommupt-cut-mapping-2024): make `iova` a leaf boundary without
+   * cut_mapping (the 2024 posting, docs/threads.md): make `iova` a leaf boundary without
    * changing any translation; dirty state is carried into the new smaller leaves.
    * 0, -ENOENT (nothing mapped), -EOPNOTSUPP (format lacks the features), -ENOMEM.
    */

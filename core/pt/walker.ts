@@ -6,7 +6,7 @@
  *
  * Hot paths (lookupLeaf, iovaToPhys, map at level 0) use precomputed per-level item sizes and
  * pt_compute_best_pgsize lookup tables, plain numbers and typed arrays, no allocation.
- * Sources: spec/page-table-objects-pasid.md §1.1-1.4, spec/upstream-uapi.md §5.
+ * Sources: drivers/iommu/generic_pt/ (iommu_pt.h, pt_iter.h, kunit_iommu_pt.h).
  */
 import { ERRNO } from '../base/errno';
 import type {
@@ -33,9 +33,9 @@ export interface GenericPtOptions {
   levels?: number;
   /** Override PT_FEAT_OA_TABLE_XCHG / PT_FEAT_OA_SIZE_CHANGE (e.g. Arm without BBML2). */
   features?: Partial<PtFeatures>;
-  /** 'carry' (default): split leaves inherit the old leaf's D/A; 'drop': the seed's FIXME. */
+  /** 'carry' (default): split leaves inherit the old leaf's D/A; 'drop': the posted patch's FIXME (docs/threads.md). */
   cutDirtyPolicy?: CutDirtyPolicy;
-  /** Reproduce seed defect D1 (off-by-one in replace_cut_entry), spec §1.7. Tests only. */
+  /** Reproduce defect D1 of the posted cut_mapping (off-by-one in replace_cut_entry, docs/threads.md). Tests only. */
   literalSeedBugD1?: boolean;
   /** Arm: install writable leaves with DBM set (writable-dirty, as io-pgtable-arm with HD). */
   dbmOnMap?: boolean;
@@ -115,7 +115,7 @@ export class GenericPt implements PtIommu {
   readonly stats = { dirtyTablesVisited: 0, dirtyEntriesRead: 0, dirtyEntriesCleared: 0 };
   /** Write-back state when PT_FEAT_DMA_INCOHERENT is set, else null. */
   readonly incoherent: IncoherentCache | null;
-  /** PT_WARN_ON / WARN diagnostics (spec §0.2): appended, never thrown. */
+  /** PT_WARN_ON / WARN diagnostics (generic_pt's PT_WARN_ON): appended, never thrown. */
   readonly warnings: string[] = [];
   /** Item size in bytes per level. */
   readonly itemSize: Float64Array;
@@ -309,7 +309,7 @@ export class GenericPt implements PtIommu {
     return 0;
   }
 
-  /** pt_compute_best_pgsize(level, va, last_va, oa): lg2 or 0 (spec §1.3). */
+  /** pt_compute_best_pgsize(level, va, last_va, oa): lg2 or 0 (drivers/iommu/generic_pt). */
   bestPgsize(level: number, va: number, lastVa: number, oa: number): number {
     if (va > lastVa) return 0;
     let m = floorLg2(lastVa - va + 1);

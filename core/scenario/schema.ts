@@ -4,7 +4,7 @@
  *
  * Sizes accept bytes (number) or strings with binary units ("16GiB", "2MiB", "4KiB").
  * Rates are per simulated second. Migration defaults follow QEMU (downtime-limit 300 ms)
- * and spec/cost-model-sources.md §6 (25 Gb/s link).
+ * (migration/options.c) and docs/cost-model-sources.md row 38 (25 Gb/s link).
  */
 import { z } from 'zod';
 import { SCENARIO_VENDORS } from '../iommu/registry';
@@ -19,7 +19,7 @@ export const VENDORS = SCENARIO_VENDORS;
  * SMMUv3 dirty-tracking designs (the same list, in the same order, as SMMU_DIRTY_DESIGNS in
  * core/iommu/smmuv3/driver.ts; a test keeps them equal): 'v2' mainline always-DBM,
  * 'rfc-v1' the 2022 RFC v1 range-op design, 'rfc-v1-faithful' the RFC v1 code with errata
- * E3/E4/E6 (spec/dirty-tracking.md §4.2, §7, §8.2 item 4; docs/vendors.md).
+ * E3/E4/E6 (docs/rfc-errata.md; docs/vendors.md).
  */
 export const SMMUV3_DIRTY_DESIGNS = ['v2', 'rfc-v1', 'rfc-v1-faithful'] as const;
 

@@ -1,5 +1,5 @@
 /**
- * Opening trace databases safely. Untrusted input (DESIGN.md §4, issue 6 item 7): a file that
+ * Opening trace databases safely. Untrusted input (docs/trace-store.md, issue 6 item 7): a file that
  * is not SQLite, not ours, of an older or newer schema, truncated or corrupt gives an error
  * value and is left unchanged (validation opens it read-only; nothing is written until it
  * has passed). Only a writable open of one of our current-schema files changes anything:

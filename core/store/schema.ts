@@ -1,5 +1,5 @@
 /**
- * SQLite schema of a trace database and its numbered migrations (DESIGN.md §4).
+ * SQLite schema of a trace database and its numbered migrations (docs/trace-store.md).
  *
  * Tables follow Perfetto's habits (`track`, `slice`, `counter`, `args`; ts/dur in ns) plus
  * `run` (one row per scenario × vendor run) and `meta` (key/value, holds `schema_version`

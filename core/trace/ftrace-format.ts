@@ -1,7 +1,7 @@
 /**
  * Formatting iommu events as ftrace text, the inverse of ./ftrace.ts, so recorded or
  * imported runs can be diffed against a real kernel trace. Uses the current (6.x) print
- * formats from include/trace/events/iommu.h (spec/upstream-uapi.md §6.1) and the
+ * formats from include/trace/events/iommu.h and the
  * /sys/kernel/tracing/trace line prefix with a 5-character flags column. Timestamps are
  * printed as seconds with 6 decimals (µs), as the kernel does: sub-µs digits are dropped.
  */

@@ -2,7 +2,7 @@
  * Import of kernel ftrace text for the `iommu` trace events, as printed by
  * `cat /sys/kernel/tracing/trace` and by `trace-cmd report`.
  *
- * Formats (spec/upstream-uapi.md §6.1, fixtures/iommu-events.format.txt):
+ * Formats (include/trace/events/iommu.h; test/fixtures/iommu-events.format.txt):
  *   map:   IOMMU: iova=0x%016llx - 0x%016llx paddr=0x%016llx size=%zu      (current; end = iova + size)
  *          IOMMU: iova=0x%016llx paddr=0x%016llx size=%zu                  (older, e.g. 5.11)
  *   unmap: IOMMU: iova=0x%016llx - 0x%016llx size=%zu unmapped_size=%zu    (current)
@@ -15,7 +15,7 @@
  * `trace-cmd report` output, which also pads the event name with spaces.
  *
  * Never throws: malformed lines become {line, message} errors (1-based line numbers) and
- * are counted. A line wrapped by a mail client (spec §6.2) is rejoined with the next line
+ * are counted. A line wrapped by a mail client (traces pasted into mails) is rejoined with the next line
  * when the join parses. `tracing_mark_write` lines are kept as markers; other events are
  * counted as skipped.
  */

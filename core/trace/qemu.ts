@@ -1,6 +1,6 @@
 /**
  * Parsers for QEMU's own trace output (the `log` trace backend), used as a peer reference
- * for replay (spec/upstream-uapi.md §7; fixtures/README.md):
+ * for replay (QEMU hw/i386/trace-events, hw/arm/trace-events; test/fixtures/README.md):
  *   line: `<thread id>@<host epoch sec.usec>:<event> <text>` (host clock).
  *
  * parseQemuTrace (*.qemu-trace.txt): counts every event and the invalidation commands by

@@ -4,7 +4,8 @@
  * size first, min size = offset-end of the last required field, unknown trailing bytes must
  * be zero) and flag values; plus the VFIO type1 ioctls the compat layer answers on the same
  * fd (include/uapi/linux/vfio.h, VFIO_BASE 100) and the selftest IOMMU_TEST_CMD.
- * Source: spec/upstream-uapi.md §1.1-1.7, §2.2 (cmd_length min sizes), §3.1.
+ * Source: include/uapi/linux/iommufd.h, drivers/iommu/iommufd/main.c (iommufd_ioctl_ops,
+ * min sizes), tools/testing/selftests/iommu/iommufd.c (cmd_length), iommufd_test.h.
  */
 
 /** IOMMUFD_TYPE ';'. */

@@ -11,7 +11,8 @@
  * devices stopped and its cost adds to downtime.
  *
  * All times are simulated ns; sizes bytes; pages are 4 KiB bitmap units.
- * Source: spec/dirty-tracking.md §3.4-3.6, §6; spec/cost-model-sources.md §6.
+ * Source: QEMU migration/ram.c, migration.c (pre-copy rounds, switch-over when the rest fits
+ * bandwidth × downtime-limit); docs/cost-model-sources.md rows 36-38.
  */
 import type { SimClock } from '../base/clock';
 import type { DmaSink, WorkloadGenerator } from './generators';

@@ -11,7 +11,7 @@
  * (the IOVAs QEMU translated, in order, issued once their page is mapped).
  *
  * The trace's own timestamps pace the simulated clock. Units: bytes, simulated ns.
- * Source: spec/upstream-uapi.md §6-7; test/fixtures/README.md.
+ * Source: include/trace/events/iommu.h, drivers/iommu/dma-iommu.c (flush queue); test/fixtures/README.md.
  */
 import { IOMMU_READ, IOMMU_WRITE } from '../pt/types';
 import type { Device, IommuDevice } from '../iommu/types';

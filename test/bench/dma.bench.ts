@@ -1,7 +1,7 @@
 /**
  * DMA translation throughput of the three hardware models (issue 4, item 9): device DMA
  * through driver.dma() → context cache → IOTLB → page walk → A/D update, with dirty tracking
- * on and a realistic IOTLB hit rate (cost-model-sources §2.2: ≈94 % per lookup). Workload:
+ * on and a realistic IOTLB hit rate (docs/cost-model-sources.md F&S: ≈94 % per lookup). Workload:
  * 1 GiB mapped with 4 KiB pages; each access is 256 bytes, 50 % writes; with probability
  * 0.94 it goes to a hot set of 48 pages (inside the default 64/128-entry IOTLB), otherwise
  * to a uniformly random page. Seeded. Reports wall-clock translations/s of the simulator

@@ -227,7 +227,7 @@ describe('workbench UI in browser mode', () => {
 
   it('decodes a known IOVA\'s leaf entry in the page-table view for each vendor', async () => {
     await view('Page table');
-    // Architected bit positions (DESIGN.md §3.2; AMD IOMMU spec PTE, VT-d second-stage PTE, Arm VMSAv8-64 descriptor).
+    // Architected bit positions (docs/architecture.md "Engine rules"; AMD IOMMU spec PTE, VT-d second-stage PTE, Arm VMSAv8-64 descriptor).
     const BITS: Record<string, Record<string, number>> = {
       amd: { PR: 0, A: 5, D: 6, IR: 61, IW: 62 },
       intel: { R: 0, W: 1, A: 8, D: 9 },

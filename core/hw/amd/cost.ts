@@ -1,5 +1,5 @@
 /**
- * AMD-Vi default cost table, ns. Row numbers "#n" refer to spec/cost-model-sources.md §8,
+ * AMD-Vi default cost table, ns. Row numbers "#n" refer to docs/cost-model-sources.md,
  * where every value's evidence and confidence is listed. No per-command AMD latency is
  * published (§1.3, §7 gaps), so the invalidation rows are estimates of the same order as
  * VT-d and SMMUv3.
@@ -26,7 +26,7 @@ export const AMD_COSTS: CostTable = {
   dirty_clear_atomic: 10, // #28 [estimate]
   fault_record: 140, // one event-log write (#13) [estimate]
   prq_handle: 9000, // #32 [estimate from VT-d svm_prq S2]
-  bitmap_byte: 0.1, // [estimate: ~10 GB/s copy; not in cost-model-sources]
+  bitmap_byte: 0.1, // [estimate: ~10 GB/s copy; not in docs/cost-model-sources.md]
   bitmap_chunk_pin: 20000, // #30 [estimate]
   cache_flush_call: 100, // [estimate: clflush_cache_range call + mfence; AMD-Vi walks are coherent, unused]
   cache_flush_line: 90, // #33 DRAM write of one line [estimate]

@@ -6,7 +6,7 @@
  * through the shared engine (core/hw/engine.ts).
  *
  * Sources: AMD IOMMU spec #48882 §2.2.2 (DTE), §2.2.3.1-2 (host A/D, replicated PTEs),
- * §2.4 (commands), §2.5 (events); spec/dirty-tracking.md §4.1; upstream-uapi.md §4.1.
+ * §2.4 (commands), §2.5 (events); drivers/iommu/amd/iommu.c, amd_iommu_types.h.
  */
 import { bit, fget, fset, hex64 } from '../../base/bitfield';
 import type { HwContext, HwModelOptions } from '../engine';
@@ -166,7 +166,7 @@ export class AmdIommuHw extends IommuHwModel {
     return { tag, pt, bypass: false, setA: had !== 0, setD: had === 3, permMask: perm };
   }
 
-  /** The IOTLB caches only the CPU-like sizes 4K/2M/1G (spec 2.2.3.2; dirty-tracking.md §4.1). */
+  /** The IOTLB caches only the CPU-like sizes 4K/2M/1G (AMD IOMMU spec 2.2.3.2). */
   protected override cacheSizeLg2(leafLg2: number): number {
     return leafLg2 >= 30 ? 30 : leafLg2 >= 21 ? 21 : 12;
   }

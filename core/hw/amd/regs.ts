@@ -4,8 +4,7 @@
  * Sources: AMD I/O Virtualization Technology (IOMMU) Specification (#48882) §2.2.2 DTE
  * (Table 7 "DTE Field Definitions": V, TV, HAD, Mode, Page Table Root Pointer, IR, IW,
  * DomainID), §2.2.3 host A/D, §2.4 commands, §2.5 event log; Linux
- * drivers/iommu/amd/amd_iommu_types.h (FEATURE_*, DTE_FLAG_*, CMD_*, EVENT_*) as quoted in
- * spec/dirty-tracking.md §4.1 and spec/upstream-uapi.md §4.1.
+ * drivers/iommu/amd/amd_iommu_types.h (FEATURE_*, DTE_FLAG_*, CMD_*, EVENT_*).
  */
 import { fget, fset, setBit } from '../../base/bitfield';
 

@@ -1,7 +1,8 @@
 /**
  * Cost model: simulated nanoseconds for every hardware (and driver-side CPU) action.
- * DESIGN.md §3.3; defaults per vendor live next to each model (core/hw/<vendor>/cost.ts),
- * every entry with its source from spec/cost-model-sources.md §8 (row numbers "#n").
+ * docs/architecture.md "Engine rules"; defaults per vendor live next to each model
+ * (core/hw/<vendor>/cost.ts), every entry with its source in docs/cost-model-sources.md
+ * (row numbers "#n").
  *
  * `charge(action, n)` advances the shared SimClock by n × cost and counts n actions. Counts
  * are exact whatever the costs are (a cost may be overridden to 0); simulated time is
@@ -49,7 +50,7 @@ export const COST_ACTIONS = [
   'fault_record',
   /** #32 I/O page-fault (PRI / stall) handling. */
   'prq_handle',
-  /** Bitmap copy to user memory, per byte [estimate: ~10 GB/s memcpy; not in cost-model-sources]. */
+  /** Bitmap copy to user memory, per byte [estimate: ~10 GB/s memcpy; not in docs/cost-model-sources.md]. */
   'bitmap_byte',
   /** #30 pin + unpin one 64 GiB bitmap chunk. */
   'bitmap_chunk_pin',

@@ -1,5 +1,5 @@
 /**
- * Intel VT-d default cost table, ns. Row numbers "#n" refer to spec/cost-model-sources.md §8.
+ * Intel VT-d default cost table, ns. Row numbers "#n" refer to docs/cost-model-sources.md.
  */
 import type { CostTable } from '../cost/model';
 
@@ -23,7 +23,7 @@ export const VTD_COSTS: CostTable = {
   dirty_clear_atomic: 10, // #28 [estimate]
   fault_record: 140, // one fault-recording register write [estimate]
   prq_handle: 9000, // #32 measured: svm_prq avg 9 µs (S2)
-  bitmap_byte: 0.1, // [estimate; not in cost-model-sources]
+  bitmap_byte: 0.1, // [estimate; not in docs/cost-model-sources.md]
   bitmap_chunk_pin: 20000, // #30 [estimate]
   cache_flush_call: 100, // [estimate: clflush_cache_range call + mfence]
   cache_flush_line: 90, // #33 DRAM write of one line [estimate]

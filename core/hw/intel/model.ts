@@ -17,7 +17,7 @@
  *
  * Sources: VT-d spec §9.1-9.6 (entries), §6.5.2 (descriptors), §7.2 (fault recording),
  * §10.4.2-3 (CAP/ECAP); Linux drivers/iommu/intel/{iommu.h,pasid.h,pasid.c,dmar.c};
- * spec/dirty-tracking.md §4.3 and spec/upstream-uapi.md §4.2.
+ * RFC patches 18-19 (docs/rfc-errata.md).
  */
 import { bit, fget, fset, hex64 } from '../../base/bitfield';
 import type { HwContext, HwModelOptions } from '../engine';

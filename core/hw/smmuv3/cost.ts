@@ -1,5 +1,5 @@
 /**
- * Arm SMMUv3 default cost table, ns. Row numbers "#n" refer to spec/cost-model-sources.md §8.
+ * Arm SMMUv3 default cost table, ns. Row numbers "#n" refer to docs/cost-model-sources.md.
  */
 import type { CostTable } from '../cost/model';
 
@@ -23,7 +23,7 @@ export const SMMUV3_COSTS: CostTable = {
   dirty_clear_atomic: 10, // #28 [estimate]
   fault_record: 140, // one event-queue write [estimate]
   prq_handle: 9000, // #32 [estimate from VT-d svm_prq S2]
-  bitmap_byte: 0.1, // [estimate; not in cost-model-sources]
+  bitmap_byte: 0.1, // [estimate; not in docs/cost-model-sources.md]
   bitmap_chunk_pin: 20000, // #30 [estimate]
   cache_flush_call: 2110, // derived: non-coherent 4K unmap 3 µs (S8) - coherent 0.8 µs (S5) - one line
   cache_flush_line: 90, // #33 DRAM write of one line [estimate]

@@ -7,7 +7,7 @@
  *
  * Sources: Arm IHI 0070 §5.2 STE, §5.4 CD (HA bit 43, HD bit 42; 5.4.1 cached in TLBs),
  * §4.4-4.7 commands, §7.3 events, §3.13 HTTU with DBM; Linux arm-smmu-v3.{c,h};
- * spec/dirty-tracking.md §4.2, spec/upstream-uapi.md §4.3.
+ * io-pgtable-arm.c (DBM, AP[2]); RFC patches 12-17 (docs/rfc-errata.md).
  */
 import { bit, fget, fset, hex64 } from '../../base/bitfield';
 import type { HwContext, HwModelOptions } from '../engine';

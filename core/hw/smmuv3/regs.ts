@@ -5,7 +5,7 @@
  * HA/HD may be cached in TLB entries), §4 (commands), §7.3 (events); Linux
  * drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h (IDR0_HTTU = GENMASK(7,6), IDR3_BBML =
  * GENMASK(12,11), IDR3_RIL = bit 10, CTXDESC_CD_0_TCR_HA = bit 43, _HD = bit 42,
- * CMDQ_OP_*, CMDQ_TLBI_0_NUM/SCALE, EVT_ID_*) as quoted in spec/dirty-tracking.md §4.2.
+ * CMDQ_OP_*, CMDQ_TLBI_0_NUM/SCALE, EVT_ID_*) of drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h.
  */
 import { fget, fset } from '../../base/bitfield';
 

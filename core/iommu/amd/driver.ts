@@ -6,8 +6,10 @@
  * COMPLETION_WAIT), set_dirty_tracking (HAD in each attached DTE, flush each DTE, then one
  * domain flush + completion wait, only if something changed), read_and_clear_dirty.
  *
- * Sources: spec/dirty-tracking.md §4.1 (RFC), spec/upstream-uapi.md §4.1 (mainline:
- * EOPNOTSUPP at alloc without HDSup, EINVAL at attach, EINVAL on read with tracking off).
+ * Sources: drivers/iommu/amd/iommu.c (mainline: EOPNOTSUPP at domain allocation without
+ * HDSup, EINVAL at attach, EINVAL on a read with tracking off; amd_iommu_set_dirty_tracking,
+ * amd_iommu_read_and_clear_dirty), amd_iommu_types.h (DTE_FLAG_HAD); RFC patches 09-11
+ * (docs/rfc-errata.md).
  */
 import { ERRNO } from '../../base/errno';
 import type { SimClock } from '../../base/clock';

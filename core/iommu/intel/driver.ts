@@ -11,13 +11,15 @@
  *
  * What-if `caps.rfcFaithful` (boolean, default false): the RFC v1 unmap-with-dirty as posted
  * (patch 19 `intel_iommu_unmap_read_dirty` → `dma_pte_clear_level(…, dirty)` →
- * `dma_clear_pte_dirty`, spec/dirty-tracking.md §4.3 L824-828), with errata E2 (§7 L1113-1115):
+ * `dma_clear_pte_dirty`), with errata E2 (docs/rfc-errata.md):
  * the dirty test is `(val & VTD_PAGE_MASK) & DMA_SL_PTE_DIRTY`, and VTD_PAGE_MASK removes bits
  * 0-11, so D (bit 9) is never seen: IOMMU_IOAS_UNMAP_DIRTY unmaps every page and reports none.
  * Default: the intended test `val & DMA_SL_PTE_DIRTY` (the format's D bit, as the generic walk
  * reads it). Only the unmap-read-dirty path differs; read_and_clear_dirty is unaffected.
  *
- * Sources: spec/dirty-tracking.md §4.3 (RFC), spec/upstream-uapi.md §4.2 (mainline),
+ * Sources: RFC patches 18-19 (docs/rfc-errata.md); mainline drivers/iommu/intel/iommu.c
+ * (intel_iommu_set_dirty_tracking, intel_iommu_read_and_clear_dirty), pasid.c
+ * (intel_pasid_setup_dirty_tracking),
  * drivers/iommu/intel/iommu.c (intel_iommu_domain_alloc_first_stage, compute_vasz_lg2_fs,
  * paging_domain_compatible_first_stage, domain_setup_first_level), drivers/iommu/intel/cache.c
  * (calculate_psi_aligned_address, cache_tag_flush_range, cache_tag_flush_iotlb,
@@ -53,13 +55,13 @@ const SZ_2M = 2 ** 21;
 const SZ_1G = 2 ** 30;
 /** VTD_PAGE_SHIFT 12: VTD_PAGE_MASK = ((u64)-1) << VTD_PAGE_SHIFT (include/linux/intel-iommu.h). */
 export const VTD_PAGE_MASK = ((1n << 64n) - 1n) & ~((1n << 12n) - 1n);
-/** DMA_SL_PTE_DIRTY_BIT 9 (RFC patch 18, spec/dirty-tracking.md §4.3 "Second-level PTE"). */
+/** DMA_SL_PTE_DIRTY_BIT 9 (RFC patch 18; mainline drivers/iommu/intel/iommu.h DMA_SL_PTE_DIRTY_BIT). */
 export const DMA_SL_PTE_DIRTY = 1n << 9n;
 
 /**
  * The dirty test of `dma_clear_pte_dirty` (RFC patch 19) on the 64-bit PTE value the
  * cmpxchg-to-zero returned. `faithful`: as posted, `(val & VTD_PAGE_MASK) & DMA_SL_PTE_DIRTY`
- * (errata E2, spec/dirty-tracking.md §7 L1113-1115: always 0); otherwise the intended
+ * (errata E2, docs/rfc-errata.md: always 0); otherwise the intended
  * `val & DMA_SL_PTE_DIRTY`.
  */
 export function dmaClearPteDirtyTest(val: bigint, faithful: boolean): boolean {

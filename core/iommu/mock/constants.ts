@@ -1,7 +1,7 @@
 /**
  * Constants of the kernel selftest mock IOMMU (drivers/iommu/iommufd/selftest.c and
  * tools/testing/selftests/iommu/iommufd_test.h), xarray era (v6.7 - v6.18) on a 4 KiB host.
- * Source: spec/upstream-uapi.md §2 and §3.1-3.2.
+ * Source: drivers/iommu/iommufd/selftest.c (MOCK_IO_PAGE_SIZE, MOCK_DIRTY_TRACK, mock_domain_*).
  */
 /** MOCK_IO_PAGE_SIZE = PAGE_SIZE / 2: the mock's only base page size, bytes. */
 export const MOCK_IO_PAGE_SIZE = 2048;

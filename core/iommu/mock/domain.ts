@@ -4,7 +4,8 @@
  * START/LAST, DIRTY and HUGE flags. Every 2 KiB sub-page has its own entry, also inside a
  * 1 MiB (huge) mapping; dirty state is per entry and a huge block counts as one PTE when
  * read. Chosen over the v6.19 iommupt mock because it needs no generic page table and its
- * observable behaviour in the dirty selftests is the same (spec/upstream-uapi.md §3.3).
+ * observable behaviour in the dirty selftests is the same (drivers/iommu/iommufd/selftest.c,
+ * tools/testing/selftests/iommu/iommufd.c).
  * No IOTLB: flushes are counted, never needed.
  */
 import { ERRNO } from '../../base/errno';

@@ -10,21 +10,22 @@
  *
  * What-if `caps.dirtyDesign` ({@link SMMU_DIRTY_DESIGNS}; index, default 0 = 'v2' above):
  * - 'rfc-v1': the 2022 RFC v1 design (RFC 15/19 set_dirty_tracking_range, RFC 14/19
- *   read_and_clear_dirty, RFC 02/19 iommufd range loop; spec/dirty-tracking.md §4.2
- *   L737-743, §5 D3 L896-903): writable leaves are mapped WITHOUT DBM; enabling walks every
- *   mapped range setting DBM|AP[2] (writable-clean) on writable leaves, the ranges go into
+ *   read_and_clear_dirty, RFC 02/19 iommufd range loop; docs/rfc-errata.md D3): writable
+ *   leaves are mapped WITHOUT DBM; enabling walks every mapped range setting DBM|AP[2] (writable-clean) on writable leaves, the ranges go into
  *   one gather and one iotlb_sync (TLBI + CMD_SYNC); disabling clears DBM (dirty state
  *   forgotten); maps made after enabling get no DBM, so their writes are never reported
- *   (errata E20, Kevin's review [L2397-2405]).
- * - 'rfc-v1-faithful': the same with the RFC code's errata (§7 L1116-1127): E3 (the read
+ *   (errata E20, Kevin Tian's review).
+ * - 'rfc-v1-faithful': the same with the RFC code's errata (docs/rfc-errata.md): E3 (the read
  *   callback skips every PTE with DBM or AP[2] set: nothing is ever reported), E4 (the
  *   modifier's single-negation change test: enable skips PTEs without DBM, disable skips
  *   PTEs with DBM), E6 (iommufd passes `last_iova - iova`, length − 1, which fails the
  *   pgsize_bitmap size check: -EINVAL); plus the RFC's -EINVAL on a read-only leaf, its
  *   BBML2 requirement (-ENODEV) and E7's -EOPNOTSUPP when no range is mapped.
  *
- * Sources: spec/dirty-tracking.md §4.2, §5 D3, §7 E3/E4/E6/E20, §8.2 item 4;
- * spec/upstream-uapi.md §4.3, cost-model-sources S7.
+ * Sources: drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c (arm_smmu_set_dirty_tracking,
+ * arm_smmu_read_and_clear_dirty, __arm_smmu_tlb_inv_range), io-pgtable-arm.c
+ * (arm_lpae_read_and_clear_dirty); RFC v1 and errata E3/E4/E6/E20: docs/rfc-errata.md;
+ * docs/cost-model-sources.md S7.
  */
 import { ERRNO } from '../../base/errno';
 import type { SimClock } from '../../base/clock';
@@ -79,7 +80,7 @@ export interface SmmuMappedRange {
 
 /**
  * The mapped ranges of a table: maximal runs of IOVA-contiguous leaves. They stand for the
- * iopt areas RFC 02/19's __set_dirty_tracking_range_locked iterated [L5113-5143] (the
+ * iopt areas RFC 02/19's __set_dirty_tracking_range_locked iterated (the
  * driver does not see iommufd's areas; adjacent areas appear as one range).
  */
 export function smmuMappedRanges(pt: GenericPt): SmmuMappedRange[] {
@@ -99,10 +100,10 @@ export function smmuMappedRanges(pt: GenericPt): SmmuMappedRange[] {
 
 /**
  * A domain of the 'rfc-v1-faithful' design: read_and_clear_dirty runs the RFC 14/19 callback
- * as posted (__arm_lpae_read_and_clear_dirty [seed L3256-3273]): `if (pte &
+ * as posted (__arm_lpae_read_and_clear_dirty): `if (pte &
  * ARM_LPAE_PTE_AP_WRITABLE) return 0;` with AP_WRITABLE = AP_RDONLY | DBM skips every
  * writable-clean, writable-dirty and read-only PTE, and `if (!(pte & DBM)) return 0;` skips
- * the rest, so no leaf is ever recorded or cleared (errata E3, spec §7 L1116-1118). The walk
+ * the rest, so no leaf is ever recorded or cleared (errata E3, docs/rfc-errata.md). The walk
  * still reads every entry (charged as `dirty_leaf_walk`).
  */
 export class SmmuRfcV1FaithfulDomain extends PagingDomain {
@@ -371,8 +372,7 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks {
   }
 
   /**
-   * RFC v1 enable/disable: RFC 02/19 __set_dirty_tracking_range_locked [seed L5113-5143,
-   * spec §3.3 L323-327]: one gather; for every mapped range call the range op with
+   * RFC v1 enable/disable: RFC 02/19 __set_dirty_tracking_range_locked: one gather; for every mapped range call the range op with
    * `iopt_area_last_iova(area) - iova` as size — length − 1 in 'rfc-v1-faithful' (E6), the
    * length in 'rfc-v1' —, stop at the first negative return, then ONE iotlb_sync of the gather
    * (TLBI_NH_VA range / TLBI_NH_ASID + CMD_SYNC via flushRange). The result is the last
@@ -396,9 +396,9 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks {
   }
 
   /**
-   * RFC 15/19 set_dirty_tracking_range (arm_smmu_set_dirty_tracking [seed L3521-3547] →
-   * arm_lpae_set_dirty_tracking [L3606-3627] → __arm_lpae_set_dirty_modifier per leaf
-   * [L3577-3598]; spec §4.2 L737-743). Adds [iova, iova+size) to `gather` whatever the
+   * RFC 15/19 set_dirty_tracking_range (arm_smmu_set_dirty_tracking →
+   * arm_lpae_set_dirty_tracking → __arm_lpae_set_dirty_modifier per leaf; docs/rfc-errata.md).
+   * Adds [iova, iova+size) to `gather` whatever the
    * result (as the RFC does); the caller syncs it. 'rfc-v1': core/pt setDirtyModifier
    * (writable leaves → DBM|AP[2] writable-clean on enable, plain writable on disable;
    * read-only leaves and leaves already in that state skipped). 'rfc-v1-faithful': -ENODEV
@@ -421,7 +421,7 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks {
     let walked = 0;
     let written = 0;
     if (faithful && this.hw.bbml < 2) {
-      rc = -ERRNO.ENODEV; // RFC v1: ARM_SMMU_FEAT_BBML2 required [L3192-3194]
+      rc = -ERRNO.ENODEV; // RFC v1: ARM_SMMU_FEAT_BBML2 required (RFC 14/19)
     } else if (faithful && (size <= 0 || (BigInt(size) & BigInt(domain.pgsizeBitmap)) !== BigInt(size))) {
       rc = -ERRNO.EINVAL; // E6: WARN_ON(!size || (size & cfg->pgsize_bitmap) != size)
     } else if (faithful) {
@@ -461,7 +461,7 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks {
     return rc;
   }
 
-  /** Reading with tracking off is allowed on SMMUv3 (upstream-uapi.md §4.4). */
+  /** Reading with tracking off is allowed on SMMUv3 (mainline arm_smmu_read_and_clear_dirty has no state check). */
   readDirtyCheck(_domain: PagingDomain, _dirty: IommuDirtyBitmap): number {
     return 0;
   }

@@ -14,7 +14,7 @@
  *
  * Non-default power-of-two sizes are REPLICATED PTEs: 2^n identical NextLevel-7 entries at the
  * level whose item size is just below the page size. Hardware may set D in only one replica
- * (spec 2.2.3.2), so reading dirty ORs all replicas and clearing clears all of them.
+ * (AMD IOMMU spec 2.2.3.2), so reading dirty ORs all replicas and clearing clears all of them.
  * Leaves are allowed at every level below level 5 (6-level tables), in every power-of-two size
  * from the level's item size up to (but excluding) the next level's, except 512 GiB
  * (amdv1pt_possible_sizes: "512GB Pages are not supported due to a hardware bug").

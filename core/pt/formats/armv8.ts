@@ -16,7 +16,7 @@
  *   52    Contiguous: the item is one of 16 aligned items forming a 64 KiB / 32 MiB / 16 GiB leaf
  * Blocks: 2 MiB (level 1) and 1 GiB (level 2); no blocks at level 3 (Arm level 0).
  *
- * HTTU dirty state (Arm ARM D8.4.6; spec dirty-tracking.md §4.2):
+ * HTTU dirty state (Arm ARM D8.4.6; io-pgtable-arm.c ARM_LPAE_PTE_DBM, AP_RDONLY):
  *   DBM=0 AP[2]=0 writable (untracked) · DBM=0 AP[2]=1 read-only ·
  *   DBM=1 AP[2]=1 writable-clean (a write with CD.HD clears AP[2]) · DBM=1 AP[2]=0 writable-dirty.
  * Each contiguous item has its own AF/AP[2]; hardware updates the one it fetched, so software

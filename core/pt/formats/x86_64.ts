@@ -41,7 +41,7 @@
  * - The 3-level variant the kernel's fmt_init can select for hw_max_vasz_lg2 < 40.
  * - U/S, XD and PWT/PCD/PAT/G checks on DMA (requests are treated as user data reads/writes).
  *
- * Cut features (spec page-table-objects-pasid.md §1.2, preset FMT_X86): OA_TABLE_XCHG only;
+ * Cut features (drivers/iommu/generic_pt/fmt/x86_64.h; docs/threads.md): OA_TABLE_XCHG only;
  * there are no contiguous sizes, so OA_SIZE_CHANGE is never needed.
  */
 import { HW_ACCESS, type HwAccess } from '../types';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ESLint } from 'eslint';
 
-// The import rules of DESIGN.md §2 are enforced by eslint.config.js; these cases prove each
+// The import rules of docs/architecture.md are enforced by eslint.config.js; these cases prove each
 // rule fires (and that allowed imports stay allowed).
 const eslint = new ESLint({ cwd: process.cwd() });
 
@@ -10,7 +10,7 @@ async function ruleIds(code: string, filePath: string): Promise<string[]> {
   return res.messages.map((m) => m.ruleId ?? m.message);
 }
 
-describe('DESIGN.md import rules (eslint.config.js)', () => {
+describe('docs/architecture.md import rules (eslint.config.js)', () => {
   it('fails when core/ imports electron', async () => {
     expect(await ruleIds("import { app } from 'electron';\nexport const a = app;\n", 'core/pt/bad.ts')).toContain('no-restricted-imports');
   });

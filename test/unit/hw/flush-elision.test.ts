@@ -3,7 +3,7 @@ import { iotlbGatherInit } from '../../../core/pt';
 import { HW_VENDORS, map, readDirty, setup } from './helpers';
 
 /**
- * dirty-tracking.md §1.1: the IOTLB caches "already dirty". Clearing D without an IOTLB
+ * The IOTLB caches "already dirty" (docs/architecture.md "Engine rules"). Clearing D without an IOTLB
  * flush loses later dirtying (the page is never reported again); the flushed path does not.
  */
 describe.each(HW_VENDORS)('%s: flush elision', (vendor) => {

@@ -1,7 +1,6 @@
 /**
  * VT-d RFC v1 unmap-with-dirty as posted (caps.rfcFaithful, scenario hardware.intelRfcFaithful):
- * errata E2 (spec/dirty-tracking.md §7 L1113-1115; RFC patch 19 `dma_clear_pte_dirty`,
- * §4.3 L824-828): `(val & VTD_PAGE_MASK) & DMA_SL_PTE_DIRTY` never sees D (bit 9), so
+ * errata E2 (docs/rfc-errata.md; RFC patch 19 `dma_clear_pte_dirty`): `(val & VTD_PAGE_MASK) & DMA_SL_PTE_DIRTY` never sees D (bit 9), so
  * IOMMU_IOAS_UNMAP_DIRTY (scenario switch-over 'unmap-read-dirty') reports nothing on VT-d.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 /**
  * SMMUv3 dirty-tracking design switch (caps.dirtyDesign): mainline v2 (always DBM) vs the
  * 2022 RFC v1 range-op design, intended and faithful (errata E3, E4, E6, E20).
- * Source: spec/dirty-tracking.md §4.2, §5 D3, §7, §8.2 item 4.
+ * Source: docs/rfc-errata.md (D3, E3, E4, E6, E20).
  */
 import { describe, expect, it } from 'vitest';
 import { ERRNO } from '../../../core/base/errno';

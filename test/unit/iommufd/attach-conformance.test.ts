@@ -1,4 +1,4 @@
-// Attach / detach conformance cases of spec/page-table-objects-pasid.md §4.2 not covered by
+// Attach / detach conformance cases (the has_group review, docs/threads.md) not covered by
 // device.test.ts: T-FD-06..10, 12..15, 20, 21 in the agreed (mainline) model. Where mainline
 // moved on from the seed thread the test asserts mainline and says so in its title:
 // cache coherency is fixed at HWPT allocation since v6.7 (T-FD-09), MSI isolation is checked

@@ -1,5 +1,5 @@
 // Device attach / replace / detach and HWPT lifetime in the agreed (mainline) model:
-// spec/page-table-objects-pasid.md §2.6.3 and §4.2 (T-FD-*), selftests hwpt_attach,
+// the has_group review's agreed design (docs/threads.md; cases T-FD-*), selftests hwpt_attach,
 // mock_domain replace / alloc_hwpt, get_hw_info, fault queues.
 import { describe, expect, it } from 'vitest';
 import type { MockDriver } from '../../../core/iommu/mock';

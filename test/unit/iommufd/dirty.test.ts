@@ -2,7 +2,7 @@
 // every buffer-size variant of both eras, incl. the huge-page ones, with the three bitmap
 // placements of get_dirty_bitmap / get_dirty_bitmap_no_clear; plus enforce_dirty,
 // set_dirty_tracking, device_dirty_capability and the conditions the selftests do not
-// cover (spec/upstream-uapi.md §2.1).
+// cover.
 import { describe, expect, it } from 'vitest';
 import { MOCK_FLAGS_DEVICE_HUGE_IOVA, MOCK_FLAGS_DEVICE_NO_DIRTY, MOCK_HUGE_PAGE_SIZE } from '../../../core/iommu/mock';
 import type { MockDomain } from '../../../core/iommu/mock';

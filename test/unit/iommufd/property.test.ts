@@ -35,7 +35,7 @@ function run(vendor: VendorName, seed: number): Record<string, number> {
 
   /** Pages of [iova, +len) leave every tracking HWPT of the IOAS (unmapped: new PTEs are clean). */
   // Mainline SMMUv3 installs new writable leaves writable-dirty (DBM=1, AP[2]=0) and relies
-  // on the enable-time clear (spec/upstream-uapi.md §4.3): a fresh mapping reads as dirty.
+  // on the enable-time clear (arm_smmu_set_dirty_tracking): a fresh mapping reads as dirty.
   const mapsDirty = vendor === 'smmuv3';
   const forget = (ioasId: number, iova: number, len: number) => {
     for (const hw of objs<HwptPaging>('HWPT_PAGING')) {

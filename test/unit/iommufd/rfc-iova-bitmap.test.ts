@@ -1,7 +1,7 @@
-// iommufd option rfcIovaBitmap: the RFC v1 dirty read path as posted (core/iommufd/rfc_dirty.ts),
+// iommufd option rfcIovaBitmap: the RFC v1 dirty read path as posted (core/iommufd/rfc-dirty.ts),
 // errata E10 (over-walk into the next area: its D bits cleared into padding bits, lost) and
 // E11 (unaligned user bitmap: bits past the kmap'd page land outside the user's bitmap);
-// spec/dirty-tracking.md §3.4-3.5, §7 L1135-1142. Mainline (default) loses nothing.
+// docs/rfc-errata.md. Mainline (default) loses nothing.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS } from '../../../core/iommufd/ctx';
 import { runIoctlScript } from '../../../core/iommufd/script';

@@ -1,6 +1,6 @@
 // VFIO type1 compatibility (selftest vfio_compat_mock_domain: map, huge_map, option_huge_pages)
-// and the RFC's dirty additions (spec/dirty-tracking.md §3.9), on the mock and every vendor.
-// Area split for type1 partial unmaps uses cut_mapping on every domain (§1.5.7).
+// and the RFC's dirty additions (RFC patch 07, docs/rfc-errata.md), on the mock and every vendor.
+// Area split for type1 partial unmaps uses cut_mapping on every domain (docs/threads.md).
 import { describe, expect, it } from 'vitest';
 import type { VendorName } from '../../../core/iommu/registry';
 import type { IommufdOptions } from '../../../core/iommufd/ctx';

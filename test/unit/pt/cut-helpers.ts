@@ -1,5 +1,5 @@
 /**
- * Shared helpers of the cut_mapping tests (spec/page-table-objects-pasid.md §1.5, §1.8, §4.1):
+ * Shared helpers of the cut_mapping tests (docs/threads.md, docs/pt.md):
  * the hitless probe, map-twice comparison and a cut runner that counts table allocations.
  */
 import { expect } from 'vitest';

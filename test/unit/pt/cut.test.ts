@@ -1,6 +1,6 @@
 /**
- * cut_mapping worked examples and test cases of spec/page-table-objects-pasid.md §1.8 / §4.1.
- * The spec's presets map onto the real formats: FMT_X86 = vtdss (4K/2M/1G, no contiguous; the
+ * cut_mapping worked examples (E1-E13) and cases (T-PT-nn) of the project's cut_mapping case
+ * list (docs/threads.md; each test title states its case). The presets map onto the real formats: FMT_X86 = vtdss (4K/2M/1G, no contiguous; the
  * same cases run on the x86_64 format itself in x86_64-cut.test.ts), FMT_ARM = armv8 (plus
  * 64K/32M contiguous). amdv1 adds replicated sizes.
  */
@@ -11,7 +11,7 @@ import { FailNth, TablePool, iotlbGatherInit } from '../../../core/pt/index';
 import { PageSetSink, SZ_1G, SZ_2M, SZ_32M, SZ_4K, SZ_64K, mk, newRef, sizeHistogram } from './helpers';
 import { RW, mapTwice, runCut, shape } from './cut-helpers';
 
-describe('cut_mapping worked examples (spec §1.8, §4.1)', () => {
+describe('cut_mapping worked examples', () => {
   it('T-PT-01/02 (E1): vtdss 2M leaf cut at +4K becomes 512 x 4K under one new table', () => {
     const r = runCut({ fmt: 'vtdss', a: 0x4000_0000, size: SZ_2M, oa: 0x1_0000_0000, c: 0x4000_1000 });
     expect(r.rc).toBe(0);

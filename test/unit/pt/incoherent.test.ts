@@ -1,7 +1,7 @@
 /**
  * PT_FEAT_DMA_INCOHERENT (core/pt/incoherent.ts): write-back of new tables before they become
- * reachable, one write-back per level walk for written items, and the spec's tests T-PT-27/28
- * (spec/page-table-objects-pasid.md §1.5.2 steps 3, 6, 8; §1.5.4; §4.1). FMT_X86 of the spec
+ * reachable, one write-back per level walk for written items, and cut_mapping cases T-PT-27/28
+ * (the private table is written back before the parent write; docs/threads.md). FMT_X86
  * is x86_64 (vtdss has the same 4K/2M/1G geometry and runs them too).
  */
 import { describe, expect, it } from 'vitest';

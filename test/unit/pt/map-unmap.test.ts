@@ -179,7 +179,7 @@ describe('FailNth', () => {
   });
 });
 
-describe('kunit iommu_test conformance (spec/upstream-uapi.md §5)', () => {
+describe('kunit iommu_test conformance (drivers/iommu/generic_pt/kunit_iommu_pt.h)', () => {
   it.each(['vtdss', 'armv8', 'x86_64'] as const)('%s test_mixed: 0x3fe400000..0x4c0600000 is 14 x 2M + 3 x 1G + 3 x 2M', (fmt) => {
     const { pt } = mk(fmt);
     expect(pt.mapPages(0x3_fe40_0000, 0x3_fe40_0000, 0x4_c060_0000 - 0x3_fe40_0000, RW)).toBe(0);

@@ -1,6 +1,6 @@
 /**
- * The spec's FMT_X86 cut_mapping cases (spec/page-table-objects-pasid.md §1.8 E1, E5-E7,
- * E11-E13; §4.1 T-PT-01..34) on the x86_64 format, whose defaults match the preset:
+ * The FMT_X86 cut_mapping cases (worked examples E1, E5-E7, E11-E13 and cases T-PT-01..34 of
+ * the project's cut_mapping case list; each test title states its case) on the x86_64 format, whose defaults match the preset:
  * 4K/2M/1G leaves, no contiguous sizes, OA_TABLE_XCHG only. T-PT-27/28 (FMT_X86 +
  * DMA_INCOHERENT) run in incoherent.test.ts on x86_64, vtdss and armv8.
  */
@@ -22,7 +22,7 @@ function raws(pt: ReturnType<typeof mk>['pt'], a: number, len: number): string[]
   return out;
 }
 
-describe('x86_64: FMT_X86 cut_mapping (spec §1.8, §4.1)', () => {
+describe('x86_64: FMT_X86 cut_mapping', () => {
   it('defaults to the FMT_X86 features: OA_TABLE_XCHG, no OA_SIZE_CHANGE', () => {
     const { pt } = mk(X);
     expect(pt.features).toEqual({ oaTableXchg: true, oaSizeChange: false });

@@ -1,6 +1,6 @@
 /**
  * Scenario level: `hardware.smmuv3DirtyDesign` and `guest.mappedAfterEnable` (SMMUv3 RFC v1
- * what-if; spec/dirty-tracking.md §4.2, §7 E6/E20, §8.2 item 4).
+ * what-if; errata E6/E20 in docs/rfc-errata.md).
  */
 import { describe, expect, it } from 'vitest';
 import { SMMU_DIRTY_DESIGNS } from '../../../core/iommu/smmuv3/driver';

@@ -22,7 +22,7 @@ describe('ftrace import', () => {
     for (const e of r.events) if (e.event === 'unmap') expect(e.unmappedSize).toBe(e.size);
   });
 
-  test('current, old and mail-wrapped formats from spec §6.2', () => {
+  test('current, old and mail-wrapped formats (include/trace/events/iommu.h, 6.x and older)', () => {
     const text = [
       '  gem_exec_gttfil-1010    [004] .N...    50.126420: map: IOMMU: iova=0x00003fffffc00000 - 0x0000400000000000 paddr=0x00000001b9400000 size=4194304',
       '   (udev-worker)-532     [010] .....     4.878076: map: IOMMU: iova=0x00000000fe980000 -',
