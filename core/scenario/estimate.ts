@@ -5,38 +5,43 @@
  * until the remainder fits the downtime budget or maxRounds — and prices the simulator's work:
  * pages pinned and mapped, leaves scanned per dirty read, DMA accesses translated.
  *
- * The per-unit prices and the memory per page are *derived*: fitted to measured runs of this
- * engine on the project's 2-core reference machine (README, "Measured": the
- * dirty-cost-vs-guest-size sweep, 16 points × 3 vendors, per-point wall time and peak RSS).
- * They are estimates of the simulator's cost, not of the simulated hardware.
+ * The prices and the memory per page are *derived*: least-squares fits (non-negative) to the
+ * CPU time and peak RSS of 26 measured points on the project's 2-core reference machine, the
+ * preset sweep dirty-cost-vs-guest-size (14 points × 3 vendors, 4..256 GiB) and a calibration
+ * sweep that varies the device rate at fixed size (12 points × 1 vendor, so DMA and guest size
+ * separate): README, "Measured". Most points fall within ±25 % (a few small ones within 50 %).
+ * CPU time, not wall time, so the estimate is what the work costs on an otherwise idle machine.
+ * They price the simulator, not the simulated hardware.
  */
 import type { Scenario, Workload } from './schema';
 
 const PAGE = 4096;
 const HUGE = 2 ** 21;
 
-/** Simulator cost per unit of work on the reference machine (derived; see file comment). */
+/** Simulator CPU cost per unit of work on the reference machine (derived; see file comment). */
 export const ESTIMATE_PRICES = {
-  /** Wall ns per 4 KiB guest page pinned and mapped (io_pagetable pages + IOPTE writes). */
-  mapNsPerPage: 210,
-  /** Wall ns per DMA access translated by the hardware model (IOTLB lookup, walk on miss, A/D update). */
-  dmaNs: 780,
-  /** Wall ns per leaf visited by one dirty read (read_and_clear_dirty walk). */
-  scanNsPerLeaf: 6.6,
-  /** Wall ns per vendor run independent of size (engine set-up). */
-  fixedNsPerVendor: 2e8,
-  /** Process start (Node + TypeScript loader), ns, once per process. */
-  processStartNs: 1e9,
+  /** Process start: Node, the TypeScript loader and the engine's modules, ns (once per process). */
+  processStartNs: 1.9e9,
+  /** Per vendor, per 4 KiB guest page mapped: pinning, io_pagetable, IOPTE writes, ns. */
+  pinNsPerPage: 146,
+  /** Per DMA access through 4 KiB leaves (random pages miss the IOTLB: walk + A/D update), ns. */
+  dmaNsSmallLeaf: 1233,
+  /** Per DMA access through huge leaves (mostly IOTLB hits), ns. */
+  dmaNsHugeLeaf: 27,
+  /** Per dirty 4 KiB page reported by a read (bitmap bits, transfer bookkeeping), ns. */
+  dirtyNsPerPage: 38,
+  /** Per leaf per dirty read (the read walks every leaf), ns. */
+  scanNsPerLeaf: 75,
 } as const;
 
 /** Memory of the simulator on the reference machine (derived from peak RSS; see file comment). */
 export const ESTIMATE_MEMORY = {
   /** Resident bytes of a process before any guest is mapped (Node, loader, engine code). */
-  baseBytes: 130 * 2 ** 20,
-  /** Bytes per 4 KiB guest page: io_pagetable pfn (8) + pin count (4) + mm pin chunk (2). */
-  bytesPerPage: 14.2,
-  /** Bytes per leaf IOPTE (8) plus the upper levels (1/511 more). */
-  bytesPerLeaf: 8 * (1 + 1 / 511),
+  baseBytes: 154 * 2 ** 20,
+  /** Bytes per 4 KiB guest page: io_pagetable pfn (8) + pin count (4) + mm pin chunk (2) + bitmaps and slack. */
+  bytesPerPage: 20.5,
+  /** Bytes per leaf IOPTE (8) plus the upper levels. */
+  bytesPerLeaf: 8.26,
 } as const;
 
 /** The estimate of one scenario. Counts are per vendor run; times and memory as labelled. */
@@ -44,6 +49,8 @@ export interface ScenarioEstimate {
   guestPages: number;
   /** Leaf IOPTEs mapping the guest (4 KiB, or 2 MiB with the huge page policies). */
   leaves: number;
+  /** Dirty 4 KiB pages predicted to be reported over the migration (huge leaves report all their pages). */
+  dirtyPages: number;
   /** Pre-copy rounds predicted (including round 0). */
   rounds: number;
   /** Whether the dirty remainder is predicted to fit the downtime budget before maxRounds. */
@@ -54,9 +61,9 @@ export interface ScenarioEstimate {
   dmaAccesses: number;
   /** Peak resident memory of one process running the vendors one after another, bytes. */
   memoryBytes: number;
-  /** Wall time of one vendor run, s. */
+  /** CPU time of one vendor run on the reference machine (its wall time when the machine is otherwise idle), s. */
   secondsPerVendor: number;
-  /** Wall time of the whole scenario in one process, vendors one after another, s. */
+  /** CPU time of the whole scenario in one process (process start + vendors one after another), s. */
   seconds: number;
 }
 
@@ -90,6 +97,7 @@ export function estimateScenario(s: Scenario): ScenarioEstimate {
   let simulatedNs = 0;
   let rounds = 0;
   let converges = false;
+  let dirtyPages = 0;
   for (let r = 0; r <= s.migration.maxRounds; r++) {
     const dur = sendBytes / linkBytesPerNs;
     simulatedNs += dur;
@@ -102,20 +110,24 @@ export function estimateScenario(s: Scenario): ScenarioEstimate {
       dirtyUnits += units * (1 - Math.exp(-writes / units));
     }
     sendBytes = Math.min(s.guest.memory, dirtyUnits * unitPages * PAGE);
+    dirtyPages += sendBytes / PAGE;
     if (sendBytes <= budgetBytes) {
       converges = true;
       break;
     }
   }
-  simulatedNs += sendBytes / linkBytesPerNs;
+  // Devices are stopped for the stop-and-copy: they write only during pre-copy.
   const dmaAccesses = Math.round(dmaPerNs * simulatedNs);
+  simulatedNs += sendBytes / linkBytesPerNs;
   const p = ESTIMATE_PRICES;
-  const vendorNs = p.fixedNsPerVendor + p.mapNsPerPage * guestPages + p.dmaNs * dmaAccesses + p.scanNsPerLeaf * leaves * (rounds + 1);
+  const dmaNs = s.guest.pagePolicy === 'huge' ? p.dmaNsHugeLeaf : p.dmaNsSmallLeaf;
+  const vendorNs = p.pinNsPerPage * guestPages + dmaNs * dmaAccesses + p.dirtyNsPerPage * dirtyPages + p.scanNsPerLeaf * leaves * (rounds + 1);
   const m = ESTIMATE_MEMORY;
   const memoryBytes = Math.round(m.baseBytes + m.bytesPerPage * guestPages + m.bytesPerLeaf * leaves);
   return {
     guestPages,
     leaves,
+    dirtyPages: Math.round(dirtyPages),
     rounds,
     converges,
     simulatedNs: Math.round(simulatedNs),

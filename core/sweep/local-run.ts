@@ -1,8 +1,9 @@
 /**
  * `sweep run`: every point of a sweep on this machine, `jobs` at a time, each point in its own
  * child process (core/sweep/point-child.ts → runPoint, the code a cluster task runs), so a
- * point's memory is returned when it ends and its peak RSS is its own. Resumable: points whose
- * final file exists are skipped, so after a kill the same command finishes the rest.
+ * point's memory is returned when it ends and its peak RSS is its own. Points start longest
+ * first by their estimate (core/scenario/estimate.ts). Resumable: points whose final file
+ * exists are skipped, so after a kill the same command finishes the rest.
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -10,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import type { CompareProgress } from '../scenario/runner';
 import type { PointChildMessage } from './point-child';
 import { completePoints, prepareOutDir, removeOwnPartial, sweepFilePath } from './point-files';
-import type { SweepPlan } from './plan';
+import { pointScenario, type SweepPlan } from './plan';
+import { estimateScenario } from '../scenario/estimate';
 import type { PointError, PointOutcome } from './run-point';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -96,6 +98,13 @@ export async function runSweepLocal(plan: SweepPlan, dirArg: string, opts: Local
   const complete = new Set(completePoints(dir).filter((i) => i < plan.grid.count));
   const pending: number[] = [];
   for (let i = 0; i < plan.grid.count; i++) if (!complete.has(i)) pending.push(i);
+  // Longest first (by the estimate): the big points start early, so the last lane does not
+  // start one alone near the end. The numbering is unchanged.
+  const cost = new Map(pending.map((i) => {
+    const p = pointScenario(plan, i);
+    return [i, p.ok ? estimateScenario(p.point.scenario).seconds : 0] as const;
+  }));
+  pending.sort((a, b) => cost.get(b)! - cost.get(a)! || a - b);
   opts.onEvent?.({ type: 'start', total: plan.grid.count, complete: complete.size, pending: pending.length });
   const result: SweepRunResult = { total: plan.grid.count, done: 0, skipped: complete.size, failed: [], cancelled: false, wallMs: 0, peakWorkerRssBytes: 0 };
   const file = sweepFilePath(dir);
