@@ -57,6 +57,11 @@ export function vmmConfig(scenario: Scenario, vendor: VendorName): VmmConfig {
   };
 }
 
+/**
+ * One pre-copy round as a slice plus its counters, each spread over the time it happened:
+ * bytes over the transfer window (at most link speed), dirty pages reported and bitmap-read
+ * time over the dirty read at the end of the round.
+ */
 function recordRound(rec: Recorder, r: RoundReport): void {
   if (!rec.enabled) return;
   rec.slice('migration', 'migration_round', r.ts, r.dur, {
@@ -68,10 +73,12 @@ function recordRound(rec: Recorder, r: RoundReport): void {
     dma_accesses: r.dmaAccesses,
     iotlb_miss_rate: r.iotlbMissRate,
   });
-  rec.count('dirty_pages', r.ts + r.dur, r.dirtyPages);
-  rec.count('bitmap_read_ns', r.ts + r.dur, r.bitmapReadNs);
-  rec.count('migration_bytes', r.ts, r.bytesSent);
-  if (r.missedPages) rec.count('missed_pages', r.ts + r.dur, r.missedPages);
+  const end = r.ts + r.dur;
+  const readStart = end - r.bitmapReadNs;
+  rec.countSpan('dirty_pages', readStart, end, r.dirtyPages);
+  rec.countSpan('bitmap_read_ns', readStart, end, r.bitmapReadNs);
+  rec.countSpan('migration_bytes', r.ts, readStart, r.bytesSent);
+  if (r.missedPages) rec.countSpan('missed_pages', readStart, end, r.missedPages);
 }
 
 /**
@@ -95,16 +102,20 @@ export function simulateVendor(scenario: Scenario, vendor: VendorName, recorder:
         recordRound(recorder, r);
         opts.onProgress?.({ round: r.round, phase: 'round' });
       },
-      onSample: (_t0, t1, d) => {
+      onSample: (t0, t1, d) => {
         if (!recorder.enabled) return;
         // The platform's stats() keys (HwCounters, `cmd:<NAME>`, IOTLB and clock extras) are
         // catalogue counters; test/unit/trace/catalogue.test.ts fails on any that is not.
-        for (const k in d) if (!HW_TIMED_COUNTERS.has(k)) recorder.count(k as CounterName, t1, d[k]);
+        for (const k in d) if (!HW_TIMED_COUNTERS.has(k)) recorder.countSpan(k as CounterName, t0, t1, d[k]);
       },
       shouldStop: () => opts.signal?.aborted ?? false,
     },
   );
   if (recorder.enabled) {
+    // Stop-and-copy: the final collection, then the rest goes over the link with the VM stopped.
+    const copyStart = report.totalNs - report.downtimeNs + report.switchoverNs;
+    const remaining = report.totalBytesSent - report.rounds.reduce((a, r) => a + r.bytesSent, 0);
+    recorder.countSpan('migration_bytes', copyStart, report.totalNs, remaining);
     recorder.slice('migration', 'switchover', report.totalNs - report.downtimeNs, report.downtimeNs, {
       method: m.switchover,
       final_dirty_pages: report.finalDirtyPages,

@@ -90,7 +90,9 @@ export class BatchInserter {
         `INSERT INTO track(run_id, name, type, unit) VALUES (?, ?, 'counter', ?) ON CONFLICT(run_id, type, name) DO UPDATE SET name = name RETURNING id`,
       ),
       counter: db.prepare(
-        'INSERT INTO counter(ts, track_id, value) VALUES (?, ?, ?) ON CONFLICT(track_id, ts) DO UPDATE SET value = value + excluded.value',
+        // Rows of one (track, ts) from several batches add up; a span and a bucket row that start
+        // at the same ns keep the longer interval.
+        'INSERT INTO counter(ts, track_id, dur, value) VALUES (?, ?, ?, ?) ON CONFLICT(track_id, ts) DO UPDATE SET value = value + excluded.value, dur = max(dur, excluded.dur)',
       ),
       stats: db.prepare(
         `INSERT INTO slice_name_stats(run_id, name_id, count, dur_sum, err_count) VALUES (?, ?, ?, ?, ?)
@@ -123,7 +125,7 @@ export class BatchInserter {
         this.q.stats.run(runId, st.nameId[nid] || this.eventName(st, nid), b.statSlices[j], b.statDur[j], b.statErr[j]);
       }
       for (let j = 0; j < b.counterCount; j++) {
-        this.q.counter.run(b.counterTs[j], this.counterTrack(runId, st, b.counterName[j]), b.counterValue[j]);
+        this.q.counter.run(b.counterTs[j], this.counterTrack(runId, st, b.counterName[j]), b.counterDur[j], b.counterValue[j]);
       }
       this.db.exec('COMMIT');
       this.nextSliceId = first + b.count;

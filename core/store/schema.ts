@@ -16,7 +16,7 @@
 export const APP_ID = 'iommu-workbench';
 
 /** Schema version this code writes. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** Migrations, index i = version i + 1. Each runs inside one transaction. */
 export const MIGRATIONS: readonly string[] = [
@@ -86,6 +86,10 @@ export const MIGRATIONS: readonly string[] = [
      created_at TEXT NOT NULL,
      run_ids TEXT NOT NULL,
      summary TEXT NOT NULL);`,
+  // 4: counter rows carry the interval their value accrued over (ns): the recorder's bucket
+  //    width, or a span such as a round's transfer window (BufferedRecorder.countSpan), so
+  //    rates are spread over the time they happened. Older rows keep dur 0 (a point at ts).
+  `ALTER TABLE counter ADD COLUMN dur INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** Indexes, created after bulk load (end of run, or on the next writable open). */

@@ -43,6 +43,8 @@ export interface EventBatch {
   readonly counterName: Int32Array;
   /** Bucket start, simulated ns. */
   readonly counterTs: Float64Array;
+  /** Interval the delta accrued over, ns (the recorder's bucket width, or a countSpan interval). */
+  readonly counterDur: Float64Array;
   /** Sum of deltas in the bucket. */
   readonly counterValue: Float64Array;
   /** Per-name totals of this batch's slices (one row per name seen): name id, count, dur sum, failures (errno > 0). */
@@ -60,7 +62,7 @@ export interface BatchSink {
 
 /** The ArrayBuffers of a batch, for `postMessage(batch, transferList)`. */
 export function batchTransferList(b: EventBatch): ArrayBuffer[] {
-  const arrays = [b.ts, b.dur, b.track, b.name, b.iova, b.length, b.errno, b.argSlice, b.argKey, b.argNum, b.argStr, b.counterName, b.counterTs, b.counterValue, b.statName, b.statSlices, b.statDur, b.statErr];
+  const arrays = [b.ts, b.dur, b.track, b.name, b.iova, b.length, b.errno, b.argSlice, b.argKey, b.argNum, b.argStr, b.counterName, b.counterTs, b.counterDur, b.counterValue, b.statName, b.statSlices, b.statDur, b.statErr];
   return arrays.map((a) => a.buffer as ArrayBuffer);
 }
 
@@ -82,10 +84,10 @@ export interface DecodedSlice {
 }
 
 /** Decode batches back to plain objects (rebuilding the string table). */
-export function decodeBatches(batches: readonly EventBatch[]): { slices: DecodedSlice[]; counters: { name: string; ts: number; value: number }[] } {
+export function decodeBatches(batches: readonly EventBatch[]): { slices: DecodedSlice[]; counters: { name: string; ts: number; dur: number; value: number }[] } {
   const str: string[] = [];
   const slices: DecodedSlice[] = [];
-  const counters: { name: string; ts: number; value: number }[] = [];
+  const counters: { name: string; ts: number; dur: number; value: number }[] = [];
   for (const b of batches) {
     b.strings.forEach((s, i) => (str[b.strBase + i] = s));
     const base = slices.length;
@@ -101,7 +103,7 @@ export function decodeBatches(batches: readonly EventBatch[]): { slices: Decoded
       slices[base + b.argSlice[j]].args[str[b.argKey[j]]] = v;
     }
     for (let j = 0; j < b.counterCount; j++) {
-      counters.push({ name: str[b.counterName[j]], ts: b.counterTs[j], value: b.counterValue[j] });
+      counters.push({ name: str[b.counterName[j]], ts: b.counterTs[j], dur: b.counterDur?.[j] ?? 0, value: b.counterValue[j] });
     }
   }
   return { slices, counters };

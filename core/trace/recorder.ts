@@ -7,7 +7,13 @@
  * Counters are summed per bucket of `bucketNs` simulated ns (bucket start = floor(ts /
  * bucketNs) * bucketNs). A bucket row is emitted when the counter moves to another bucket
  * and at every flush, so the same (counter, bucket) may appear in several batches: consumers
- * add them up (the store upserts).
+ * add them up (the store upserts). Such rows carry `dur` = `bucketNs` (the delta accrued
+ * somewhere in that bucket). {@link BufferedRecorder.countSpan} records a delta that accrued
+ * uniformly over an interval as one row with that interval's duration, so a rate drawn from
+ * the store is the same at every bucket width (core/store/queries/slices.ts counterBuckets).
+ *
+ * Timestamps and durations are integer ns: slice times are rounded to the nearest ns (cost
+ * models may advance the clock by fractions of a ns).
  *
  * Invalidation events (catalogue category 'invalidation') also count into `inv.<name>` and
  * `invalidations`, so per-type invalidation series exist without extra engine calls.
@@ -68,7 +74,7 @@ export class BufferedRecorder implements Recorder {
   private cBucket: number[] = [];
   private cSum: number[] = [];
   private cActive: number[] = [];
-  private cRows: { name: number[]; ts: number[]; value: number[] } = { name: [], ts: [], value: [] };
+  private cRows: { name: number[]; ts: number[]; dur: number[]; value: number[] } = { name: [], ts: [], dur: [], value: [] };
   // Per-name totals of the current batch (indexed by name id) and the ids touched.
   private sCount: number[] = [];
   private sDur: number[] = [];
@@ -115,6 +121,10 @@ export class BufferedRecorder implements Recorder {
   private record(track: string, name: string, ts: number, dur: number, args: Record<string, ArgValue> | undefined): void {
     const i = this.n;
     const nameId = this.intern(name);
+    // Integer ns everywhere (the store's ts/dur columns are INTEGER; keyset cursors are ints).
+    const t = Math.round(ts);
+    dur = Math.round(ts + dur) - t;
+    ts = t;
     this.ts[i] = ts;
     this.dur[i] = dur;
     this.track[i] = this.intern(track);
@@ -153,6 +163,22 @@ export class BufferedRecorder implements Recorder {
     if (this.n === this.cap || this.na >= this.cap) this.flush();
   }
 
+  /**
+   * Add `delta` to counter `counter` as accrued uniformly over [t0, t1) simulated ns (bytes
+   * sent during a transfer window, DMA of a sample window): one counter row with ts = t0 and
+   * dur = t1 - t0 (rounded to integer ns). An empty interval is a point count at t0.
+   */
+  countSpan(counter: CounterName, t0: number, t1: number, delta: number): void {
+    const a = Math.round(t0);
+    const b = Math.round(t1);
+    if (b <= a) return this.count(counter, t0, delta);
+    if (delta === 0) return;
+    this.cRows.name.push(this.intern(counter));
+    this.cRows.ts.push(a);
+    this.cRows.dur.push(b - a);
+    this.cRows.value.push(delta);
+  }
+
   /** Hand everything buffered (slices, args, open counter buckets) to the sink. */
   flush(): void {
     for (const id of this.cActive) this.emitCounter(id);
@@ -180,6 +206,7 @@ export class BufferedRecorder implements Recorder {
       counterCount: c.name.length,
       counterName: Int32Array.from(c.name),
       counterTs: Float64Array.from(c.ts),
+      counterDur: Float64Array.from(c.dur),
       counterValue: Float64Array.from(c.value),
       statCount: act.length,
       statName: Int32Array.from(act),
@@ -191,7 +218,7 @@ export class BufferedRecorder implements Recorder {
     this.sActive = [];
     this.strBase += this.newStrings.length;
     this.newStrings = [];
-    this.cRows = { name: [], ts: [], value: [] };
+    this.cRows = { name: [], ts: [], dur: [], value: [] };
     this.alloc();
     this.sink.write(batch);
   }
@@ -228,6 +255,7 @@ export class BufferedRecorder implements Recorder {
     if (b === undefined || Number.isNaN(b)) return;
     this.cRows.name.push(id);
     this.cRows.ts.push(b * this.bucketNs);
+    this.cRows.dur.push(this.bucketNs);
     this.cRows.value.push(this.cSum[id]);
     this.cBucket[id] = NaN;
     this.cSum[id] = 0;

@@ -30,6 +30,11 @@ export interface Recorder {
   instant<E extends EventName>(track: TrackOf<E>, name: E, ts: number, args?: ArgsOf<E>): void;
   /** Add `delta` to a bucketed catalogue counter series (e.g. 'dirty_pages', 'iotlb_miss') at ts. */
   count(counter: CounterName, ts: number, delta: number): void;
+  /**
+   * Add `delta` accrued uniformly over [t0, t1) simulated ns (e.g. 'migration_bytes' over a
+   * round's transfer window), so rates read from the store are events ÷ time at any zoom.
+   */
+  countSpan(counter: CounterName, t0: number, t1: number, delta: number): void;
 }
 
 /**
@@ -42,6 +47,11 @@ export interface UntypedRecorder {
   slice(track: string, name: string, ts: number, dur: number, args?: Record<string, ArgValue>): void;
   instant(track: string, name: string, ts: number, args?: Record<string, ArgValue>): void;
   count(counter: string, ts: number, delta: number): void;
+  /**
+   * Add `delta` accrued uniformly over [t0, t1) simulated ns (e.g. 'migration_bytes' over a
+   * round's transfer window), so rates read from the store are events ÷ time at any zoom.
+   */
+  countSpan(counter: string, t0: number, t1: number, delta: number): void;
 }
 
 /** View a recorder as an {@link UntypedRecorder} (same object, no run-time cost). */
@@ -56,4 +66,5 @@ export const NULL_RECORDER: Recorder = {
   slice() {},
   instant() {},
   count() {},
+  countSpan() {},
 };

@@ -63,21 +63,37 @@ export function listTracks(db: Database, runId: number): { id: number; name: str
 export interface CounterBuckets {
   /** Bucket start times (ns). */
   ts: Float64Array;
-  /** min / max / avg over the recorded counter rows in the bucket (NaN when none). */
+  /** min / max / avg of the rows' contributions to the bucket (NaN when none). */
   min: Float64Array;
   max: Float64Array;
   avg: Float64Array;
   /** Sum of values in the bucket (0 when none): the total for delta counters. */
   sum: Float64Array;
-  /** Number of recorded counter rows in the bucket. */
+  /** Number of counter rows contributing to the bucket. */
   count: Float64Array;
   /** Bucket width (ns). */
   width: number;
 }
 
+const hasDurColumn = new WeakMap<Database, boolean>();
+
+/** Whether `counter` has the `dur` column (schema 4); older files hold points only. */
+function counterDur(db: Database): string {
+  let v = hasDurColumn.get(db);
+  if (v === undefined) {
+    v = (db.prepare(`SELECT count(*) AS n FROM pragma_table_info('counter') WHERE name = 'dur'`).get() as { n: number }).n > 0;
+    hasDurColumn.set(db, v);
+  }
+  return v ? 'dur' : '0';
+}
+
 /**
  * Aggregate counter `name` of run `runId` over [t0, t1) into `buckets` buckets of equal width
- * (ceil((t1 - t0) / buckets) ns). Unknown counter → all-empty buckets.
+ * (ceil((t1 - t0) / buckets) ns). A row's value accrued uniformly over [ts, ts + dur) (schema
+ * 4; dur 0 = at ts): a row inside one bucket counts there, a row that straddles buckets (or
+ * the range ends) is shared out in proportion to its overlap with each. So sum / width is the
+ * rate in that bucket at any width, and the sums over the whole run add up to the total.
+ * Unknown counter → all-empty buckets.
  */
 export function counterBuckets(db: Database, q: { runId: number; counter: string; t0: number; t1: number; buckets: number }): CounterBuckets {
   const n = Math.max(1, Math.floor(q.buckets));
@@ -94,21 +110,45 @@ export function counterBuckets(db: Database, q: { runId: number; counter: string
   for (let i = 0; i < n; i++) out.ts[i] = q.t0 + i * width;
   const track = db.prepare(`SELECT id FROM track WHERE run_id = ? AND type = 'counter' AND name = ?`).get(q.runId, q.counter) as { id: number } | undefined;
   if (!track) return out;
-  const rows = db
-    .prepare(
-      `SELECT CAST((ts - @t0) / @w AS INTEGER) AS b, min(value) AS mn, max(value) AS mx, sum(value) AS s, count(*) AS c
-       FROM counter WHERE track_id = @track AND ts >= @t0 AND ts < @t1 GROUP BY b`,
-    )
+  const t0 = Math.floor(q.t0);
+  const t1 = Math.ceil(q.t1);
+  const D = counterDur(db);
+  // A row lies inside one bucket when its first and last ns fall in the same bucket.
+  const inside = `ts >= @t0 AND ts + ${D} <= @t1 AND (ts - @t0) / @w = (ts + max(${D}, 1) - 1 - @t0) / @w`;
+  const add = (b: number, v: number): void => {
+    if (out.count[b] === 0 || v < out.min[b]) out.min[b] = v;
+    if (out.count[b] === 0 || v > out.max[b]) out.max[b] = v;
+    out.sum[b] += v;
+    out.count[b]++;
+  };
+  const whole = db
+    .prepare(`SELECT (ts - @t0) / @w AS b, min(value) AS mn, max(value) AS mx, sum(value) AS s, count(*) AS c FROM counter WHERE track_id = @track AND ts >= @t0 AND ts < @t1 AND ${inside} GROUP BY b`)
     .raw()
-    .all({ t0: Math.floor(q.t0), t1: Math.ceil(q.t1), w: width, track: track.id }) as number[][];
-  for (const [b, mn, mx, s, c] of rows) {
+    .all({ t0, t1, w: width, track: track.id }) as number[][];
+  for (const [b, mn, mx, s, c] of whole) {
     if (b < 0 || b >= n) continue;
     out.min[b] = mn;
     out.max[b] = mx;
     out.sum[b] = s;
     out.count[b] = c;
-    out.avg[b] = s / c;
   }
+  if (D === 'dur') {
+    const maxDur = (db.prepare('SELECT coalesce(max(dur), 0) AS d FROM counter WHERE track_id = ?').get(track.id) as { d: number }).d;
+    const spans = db
+      .prepare(`SELECT ts, dur, value FROM counter WHERE track_id = @track AND ts >= @lo AND ts < @t1 AND ts + dur > @t0 AND dur > 0 AND NOT (${inside})`)
+      .raw()
+      .all({ t0, t1, w: width, lo: t0 - maxDur, track: track.id }) as number[][];
+    for (const [ts, dur, value] of spans) {
+      const a = Math.max(ts, t0);
+      const e = Math.min(ts + dur, t1);
+      for (let b = Math.floor((a - t0) / width); b < n && t0 + b * width < e; b++) {
+        const lo = Math.max(a, t0 + b * width);
+        const hi = Math.min(e, t0 + (b + 1) * width);
+        if (hi > lo) add(b, (value * (hi - lo)) / dur);
+      }
+    }
+  }
+  for (let b = 0; b < n; b++) if (out.count[b] > 0) out.avg[b] = out.sum[b] / out.count[b];
   return out;
 }
 

@@ -19,6 +19,9 @@ class CaptureRecorder implements Recorder {
   count(c: CounterName, _ts: number, d: number): void {
     this.counters.set(c, (this.counters.get(c) ?? 0) + d);
   }
+  countSpan(c: string, _t0: number, _t1: number, d: number): void {
+    this.counters.set(c, (this.counters.get(c) ?? 0) + d);
+  }
 }
 
 describe.each(HW_VENDORS)('%s: DMA path', (vendor) => {
