@@ -28,7 +28,10 @@ export type {
   FaultsReport,
   ComparisonNotes,
 } from '../core/store/queries/types';
-import type { DatabaseInfo, OpenDatabaseRequest, RunSummary, CounterInfo, CounterSeriesRequest, CounterSeries, EventsPageRequest, EventsPage, EventNameCount, FaultsReport, ComparisonNotes } from '../core/store/queries/types';
+import type { DatabaseInfo, OpenDatabaseRequest, RunSummary, CounterInfo, CounterSeriesRequest, CounterSeries, EventsPageRequest, EventsPage, EventNameCount, FaultsReport } from '../core/store/queries/types';
+
+export type { ComparisonView, SummaryTable, SummaryRow, SummaryCell, SummaryUnit } from '../core/scenario/summary-types';
+import type { ComparisonView } from '../core/scenario/summary-types';
 
 export type { SweepAxisInfo, SweepInfo, SweepMetric, SweepRunRef, SweepSeries, SweepSeriesRequest } from '../core/sweep/view-types';
 import type { SweepInfo, SweepSeries, SweepSeriesRequest } from '../core/sweep/view-types';
@@ -50,6 +53,8 @@ export interface VendorModelInfo {
   name: string;
   /** Human title, e.g. "AMD-Vi". */
   title: string;
+  /** The vendor's fixed UI colour (CSS), from its registry entry (core/iommu/<vendor>/index.ts). */
+  color: string;
 }
 
 /** Response of `engineInfo`. */
@@ -226,7 +231,7 @@ export interface ApiMethods {
   runComparison: { req: RunComparisonRequest; res: ComparisonResult };
   replayTrace: { req: ReplayTraceRequest; res: ReplayTraceResult };
   cancelJob: { req: { jobId: string }; res: { cancelled: boolean } };
-  comparisonNotes: { req: { runIds: number[] }; res: ComparisonNotes | null };
+  comparisonNotes: { req: { runIds: number[] }; res: ComparisonView | null };
   exportDatabase: { req: ExportRequest; res: { path: string; bytes: number } };
   pageTableMap: { req: { runId: number; start: number; end: number; cells: number }; res: PageTableMap };
   pageTableWalk: { req: { runId: number; iova: number }; res: PageTableWalk };

@@ -41,6 +41,11 @@ export interface VendorEntry<N extends string = string> {
   readonly name: N;
   /** Human title, e.g. "AMD-Vi". */
   readonly title: string;
+  /**
+   * The vendor's fixed colour in the UI (CSS colour: headers, chart series, legends), chosen
+   * from the colour-blind-safe Okabe–Ito palette so vendors stay distinguishable.
+   */
+  readonly color: string;
   /** Runs scenarios and comparisons (the selftest mock does not: it has no hardware model). */
   readonly scenarios: boolean;
   /** Build one instance. @throws RangeError on an invalid option (e.g. an unknown cost-override name). */

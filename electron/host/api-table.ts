@@ -14,7 +14,7 @@ import { VENDORS } from '../../core/scenario/schema';
 import type { OpenDatabase } from '../../core/store/open-database';
 import { counterSeries, eventNames, eventsPage, hasRunTables, listCounters, listRuns } from '../../core/store/queries/run-data';
 import { faultsReport } from '../../core/store/queries/faults';
-import { readNotes } from '../../core/store/queries/notes';
+import { comparisonView } from '../../core/run/comparison-view';
 import { openSweepResult, sweepSeries } from '../../core/sweep/view-queries';
 import { exportDatabase } from './exports';
 import { listPresets, type Jobs } from './jobs';
@@ -100,7 +100,8 @@ const API_TABLE_ROWS = {
         iovaMin: ns.optional(),
         iovaMax: ns.optional(),
         errno: z.union([z.number().int().min(0).max(4095), z.literal('any')]).optional(),
-        after: z.object({ ts: ns, id: z.number().int().min(0) }).strict().optional(),
+        // The cursor's ts is whatever the store holds: files written before ts was rounded to integer ns hold fractional ts.
+        after: z.object({ ts: z.number().finite().min(0).max(Number.MAX_SAFE_INTEGER), id: z.number().int().min(0) }).strict().optional(),
         fromTs: ns.optional(),
         limit: z.number().int().min(1).max(1000),
       })
@@ -144,7 +145,7 @@ const API_TABLE_ROWS = {
     handle: (h, q) => h.jobs.replayTrace(q),
   },
   cancelJob: { schema: z.object({ jobId }).strict(), handle: (h, q) => ({ ok: true, value: { cancelled: h.jobs.cancel(q.jobId) } }) },
-  comparisonNotes: { schema: z.object({ runIds: z.array(runId).min(1).max(64) }).strict(), handle: (h, q) => withDb(h, (db) => readNotes(db, q.runIds)) },
+  comparisonNotes: { schema: z.object({ runIds: z.array(runId).min(1).max(64) }).strict(), handle: (h, q) => withDb(h, (db) => comparisonView(db, q.runIds)) },
   exportDatabase: {
     schema: z
       .object({

@@ -84,7 +84,7 @@ export class EngineHost implements HostContext {
       sqlite,
       electron: this.opts.electronVersion,
       shell: this.opts.shell,
-      vendors: VENDOR_ENTRIES.map((e) => ({ name: e.name, title: e.title })),
+      vendors: VENDOR_ENTRIES.map((e) => ({ name: e.name, title: e.title, color: e.color })),
       features: [...this.jobs.features(), 'pageTable', 'sweep'],
       replay: this.jobs.replayLimits(),
     };

@@ -5,6 +5,7 @@ import { AmdIommuDriver } from './driver';
 export const amdVendor = {
   name: 'amd',
   title: 'AMD-Vi',
+  color: '#d55e00',
   scenarios: true,
   create: (o) => hwSystem('amd', new AmdIommuDriver(o)),
   // EFR.HDSup clear: amd_iommu_domain_alloc_paging_flags refuses DIRTY_TRACKING.

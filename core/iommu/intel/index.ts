@@ -5,6 +5,7 @@ import { VtdIommuDriver } from './driver';
 export const intelVendor = {
   name: 'intel',
   title: 'Intel VT-d',
+  color: '#0072b2',
   scenarios: true,
   create: (o) => hwSystem('intel', new VtdIommuDriver(o)),
   // ECAP.SLADS clear: no second-stage A/D, so DIRTY_TRACKING is refused.

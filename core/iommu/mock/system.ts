@@ -22,6 +22,7 @@ export function createMockSystem(opts: HwSystemOptions): IommuSystem {
 export const mockVendor = {
   name: 'mock',
   title: 'iommufd selftest mock',
+  color: '#999999',
   scenarios: false,
   create: createMockSystem,
   noDirtyCaps: { flags: MOCK_FLAGS_DEVICE_NO_DIRTY },

@@ -5,6 +5,7 @@ import { SMMU_DIRTY_DESIGNS, SmmuV3Driver } from './driver';
 export const smmuv3Vendor = {
   name: 'smmuv3',
   title: 'Arm SMMUv3',
+  color: '#009e73',
   scenarios: true,
   create: (o) => hwSystem('smmuv3', new SmmuV3Driver(o)),
   // SMMU_IDR0.HTTU = 1 (access flag only): arm_smmu_dbm_capable() is false.

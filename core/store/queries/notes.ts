@@ -15,7 +15,7 @@ export function readNotes(db: Database.Database, runIds: number[]): ComparisonNo
   for (const c of listComparisons(db)) {
     if (!runIds.every((id) => c.runIds.includes(id))) continue;
     const explanations = Array.isArray(c.summary.explanations) ? c.summary.explanations.filter((x): x is string => typeof x === 'string') : [];
-    return { runIds: c.runIds, explanations };
+    return { runIds: c.runIds, explanations, summary: c.summary };
   }
   return null;
 }

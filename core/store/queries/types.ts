@@ -168,8 +168,9 @@ export interface FaultsReport {
   pageRequests: { request: FaultRow; response: FaultRow | null }[];
 }
 
-/** Explanation lines a comparison stored for its runs. */
+/** Explanation lines a comparison stored for its runs, and its summary as stored (compare --json without `failed`/`db`). */
 export interface ComparisonNotes {
   runIds: number[];
   explanations: string[];
+  summary: Record<string, unknown>;
 }

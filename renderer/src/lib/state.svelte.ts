@@ -28,13 +28,26 @@ export const app = $state({
   runsError: null as string | null,
   /** Run ids shown side by side in Compare (2 to 4; 1 is allowed when only one exists). */
   selected: [] as number[],
-  /** Compare zoom; null = whole run. */
+  /** Compare zoom in simulated ns ("align by time"); null = whole run. */
   range: null as Range | null,
+  /** Compare zoom in pre-copy rounds ("align by round"; -1..0 set-up, last..last+1 switch-over); null = whole run. */
+  roundRange: null as { x0: number; x1: number } | null,
+  /** Compare x axis: rounds lined up across runs, or absolute simulated time. null = default (round for migration runs). */
+  align: null as 'round' | 'time' | null,
+  /** Compare layout: vendors overlaid on one chart per metric, or one column per run. null = default (overlay for 2–4 runs). */
+  layout: null as 'overlay' | 'columns' | null,
   /** A time (ns) marked in Compare by a jump from Events. */
   marker: null as number | null,
   /** Run shown in Events and Page table. */
   focusRun: null as number | null,
+  /** Each vendor's fixed colour, from the engine's vendor registry (EngineInfo.vendors). */
+  vendorColors: {} as Record<string, string>,
 });
+
+/** The fixed colour of a vendor (grey for a vendor the engine does not know). */
+export function vendorColor(vendor: string): string {
+  return app.vendorColors[vendor] ?? '#888888';
+}
 
 /** The comparison started from the Runs view (kept here so it survives switching views). */
 export const job = $state({
@@ -44,6 +57,8 @@ export const job = $state({
   progress: {} as Record<string, ProgressEvent>,
   message: null as string | null,
   runIds: [] as number[],
+  /** Database the runs were recorded into (absolute path). */
+  dbPath: '',
 });
 
 /** The trace replay started from the Runs view (kept here so it survives switching views). */
@@ -69,11 +84,16 @@ function defaultSelection(runs: RunSummary[]): number[] {
   return runs.filter((r) => r.group === last).slice(0, 4).map((r) => r.id);
 }
 
+/** Path of the database whose runs `app.runs` / `app.selected` hold. */
+let shownPath = '';
+
 /** Reload database info and runs after open/close/run. */
 export async function refreshRuns(): Promise<void> {
   const info = await api.call('databaseInfo', {});
   app.database = info.ok ? info.value : null;
   if (!app.database) {
+    shownPath = '';
+    replayJob.result = null;
     app.runs = [];
     app.selected = [];
     app.focusRun = null;
@@ -83,10 +103,23 @@ export async function refreshRuns(): Promise<void> {
   app.runsError = r.ok ? null : `${r.error.code}: ${r.error.message}`;
   app.runs = r.ok ? r.value : [];
   const ids = app.runs.map((x) => x.id);
-  const kept = app.selected.filter((id) => ids.includes(id));
+  // Run ids are per database: another file's run 1 is another run. Results of jobs that wrote
+  // to another file no longer apply (their "Show in Compare" would pick this file's runs).
+  const path = app.database.path;
+  const sameFile = shownPath === path;
+  shownPath = path;
+  if (replayJob.result && replayJob.result.dbPath !== path) replayJob.result = null;
+  if (job.dbPath && job.dbPath !== path) {
+    job.runIds = [];
+    job.message = null;
+    job.dbPath = '';
+  }
+  const kept = sameFile ? app.selected.filter((id) => ids.includes(id)) : [];
+  if (!sameFile) app.align = null;
   app.selected = kept.length > 0 ? kept : defaultSelection(app.runs);
   if (app.focusRun === null || !ids.includes(app.focusRun)) app.focusRun = app.selected[0] ?? null;
   app.range = null;
+  app.roundRange = null;
   app.marker = null;
 }
 
@@ -96,6 +129,8 @@ export function jumpToTime(ts: number, fullEnd: number): void {
   const t0 = Math.max(0, ts - w / 2);
   app.range = { t0, t1: Math.min(Math.max(fullEnd, ts + 1), t0 + w) };
   app.marker = ts;
+  // A time is a time: line the runs up by time to show it.
+  app.align = 'time';
   app.view = 'compare';
 }
 

@@ -48,6 +48,9 @@ class AuditRecorder implements UntypedRecorder {
   count(counter: string): void {
     this.counters.add(counter);
   }
+  countSpan(counter: string): void {
+    this.counters.add(counter);
+  }
   /** The typed view the engine takes (the same object). */
   get typed(): Recorder {
     return this as unknown as Recorder;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { ComparisonNotes, ComparisonResult, PageTableMap, PageTableWalk, ProgressEvent, RunSummary } from '../../../electron/api';
+import type { ComparisonView, ComparisonResult, PageTableMap, PageTableWalk, ProgressEvent, RunSummary } from '../../../electron/api';
 import { EngineHost, type HostOutbound } from '../../../electron/host/engine-host';
 import { SMALL_SCENARIO } from './scenarios';
 
@@ -44,7 +44,7 @@ describe('runComparison job (worker thread, progress, cancel)', () => {
       ['intel', 'complete', 'ui-small'],
       ['smmuv3', 'complete', 'ui-small'],
     ]);
-    const notes = (await host.handle('4', 'comparisonNotes', { runIds: v.runIds.slice(0, 2) })) as { ok: true; value: ComparisonNotes | null };
+    const notes = (await host.handle('4', 'comparisonNotes', { runIds: v.runIds.slice(0, 2) })) as { ok: true; value: ComparisonView | null };
     expect(notes.value?.explanations).toEqual(v.explanations);
 
     // Page tables at the end of each run, rebuilt by re-simulation and checked against the recording.
