@@ -26,11 +26,12 @@ export type {
   EventNameCount,
   FaultRow,
   FaultsReport,
+  LatencyHistogram,
   ComparisonNotes,
 } from '../core/store/queries/types';
-import type { DatabaseInfo, OpenDatabaseRequest, RunSummary, CounterInfo, CounterSeriesRequest, CounterSeries, EventsPageRequest, EventsPage, EventNameCount, FaultsReport } from '../core/store/queries/types';
+import type { DatabaseInfo, OpenDatabaseRequest, RunSummary, CounterInfo, CounterSeriesRequest, CounterSeries, EventsPageRequest, EventsPage, EventNameCount, FaultsReport, LatencyHistogram } from '../core/store/queries/types';
 
-export type { ComparisonView, SummaryTable, SummaryRow, SummaryCell, SummaryUnit } from '../core/scenario/summary-types';
+export type { ComparisonView, SummaryTable, SummaryRow, SummaryCell, SummaryUnit, TimeBreakdown } from '../core/scenario/summary-types';
 import type { ComparisonView } from '../core/scenario/summary-types';
 
 export type { SweepAxisInfo, SweepInfo, SweepMetric, SweepRunRef, SweepSeries, SweepSeriesRequest } from '../core/sweep/view-types';
@@ -232,6 +233,7 @@ export interface ApiMethods {
   replayTrace: { req: ReplayTraceRequest; res: ReplayTraceResult };
   cancelJob: { req: { jobId: string }; res: { cancelled: boolean } };
   comparisonNotes: { req: { runIds: number[] }; res: ComparisonView | null };
+  latencyHistograms: { req: { runId: number }; res: LatencyHistogram[] };
   exportDatabase: { req: ExportRequest; res: { path: string; bytes: number } };
   pageTableMap: { req: { runId: number; start: number; end: number; cells: number }; res: PageTableMap };
   pageTableWalk: { req: { runId: number; iova: number }; res: PageTableWalk };

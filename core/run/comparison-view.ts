@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 import { readNotes } from '../store/queries/notes';
 import { eventNames, listCounters, listRuns } from '../store/queries/run-data';
 import type { ComparisonSummary } from '../scenario/compare';
-import { rowDef, summaryTable, tableRow } from '../scenario/summary-table';
+import { rowDef, summaryTable, tableRow, timeBreakdown } from '../scenario/summary-table';
 import type { ComparisonView, SummaryUnit } from '../scenario/summary-types';
 import { vendorTitle } from '../iommu/registry';
 
@@ -25,7 +25,7 @@ export function comparisonView(db: Database.Database, runIds: number[]): Compari
   const notes = readNotes(db, runIds);
   if (notes && isSummary(notes.summary)) {
     try {
-      return { runIds: notes.runIds, explanations: notes.explanations, source: 'comparison', table: summaryTable(notes.summary) };
+      return { runIds: notes.runIds, explanations: notes.explanations, source: 'comparison', table: summaryTable(notes.summary), breakdown: timeBreakdown(notes.summary) };
     } catch {
       // A stored summary this build cannot read: fall back to the counters.
     }

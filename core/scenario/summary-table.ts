@@ -12,7 +12,7 @@
  */
 import { vendorTitle } from '../iommu/registry';
 import type { ComparisonSummary, VendorResult, VendorTotals } from './compare';
-import type { SummaryCell, SummaryRow, SummaryTable, SummaryUnit } from './summary-types';
+import type { SummaryCell, SummaryRow, SummaryTable, SummaryUnit, TimeBreakdown } from './summary-types';
 
 /** A difference is material from 5 % up (ratio to the cheapest). */
 export const MATERIAL_RATIO = 1.05;
@@ -125,4 +125,27 @@ export function summaryTable(s: ComparisonSummary): SummaryTable {
     rows,
     explanations: s.explanations,
   };
+}
+
+/** Each vendor run's migration time and downtime in parts (see {@link TimeBreakdown}). */
+export function timeBreakdown(s: ComparisonSummary): TimeBreakdown[] {
+  return s.vendors.map((v) => {
+    const t = v.totals;
+    const first = v.rounds[0]?.ts ?? Math.max(0, t.totalNs - t.downtimeNs);
+    const enable = Math.min(first, v.enable?.ns ?? 0);
+    const reads = v.rounds.reduce((a, r) => a + r.bitmapReadNs, 0);
+    const transfer = v.rounds.reduce((a, r) => a + Math.max(0, r.dur - r.bitmapReadNs), 0);
+    const stopCopy = Math.max(0, t.downtimeNs - t.switchoverNs);
+    const parts = [
+      { key: 'setup', label: 'set-up', ns: first - enable, downtime: false },
+      { key: 'enable', label: 'enable dirty tracking', ns: enable, downtime: false },
+      { key: 'transfer', label: 'pre-copy transfer', ns: transfer, downtime: false },
+      { key: 'reads', label: 'dirty-bitmap reads', ns: reads, downtime: false },
+      { key: 'final', label: 'final collection', ns: t.switchoverNs, downtime: true },
+      { key: 'stopcopy', label: 'stop-and-copy transfer', ns: stopCopy, downtime: true },
+    ];
+    const other = t.totalNs - parts.reduce((a, p) => a + p.ns, 0);
+    if (Math.abs(other) >= 1) parts.splice(4, 0, { key: 'other', label: 'other', ns: other, downtime: false });
+    return { runId: v.runId, vendor: v.vendor, totalNs: t.totalNs, downtimeNs: t.downtimeNs, parts: parts.filter((p) => p.ns !== 0) };
+  });
 }

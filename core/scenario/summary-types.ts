@@ -56,4 +56,20 @@ export interface ComparisonView {
   /** 'comparison': the stored comparison (exactly `compare --json`); 'counters': the runs' own counter totals. */
   source: 'comparison' | 'counters';
   table: SummaryTable;
+  /** Migration time and downtime in parts, per vendor run (stored comparisons only). */
+  breakdown?: TimeBreakdown[];
+}
+
+/**
+ * Where a vendor run's migration time went (simulated ns): set-up (guest mapped, devices
+ * attached), enabling dirty tracking, pre-copy transfer, dirty-bitmap reads, and the downtime
+ * parts (final collection with the VM stopped, stop-and-copy transfer). The parts add up to
+ * `totalNs`; those marked `downtime` add up to `downtimeNs`.
+ */
+export interface TimeBreakdown {
+  runId: number | null;
+  vendor: string;
+  totalNs: number;
+  downtimeNs: number;
+  parts: { key: string; label: string; ns: number; downtime: boolean }[];
 }

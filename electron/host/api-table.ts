@@ -16,6 +16,7 @@ import { counterSeries, eventNames, eventsPage, hasRunTables, listCounters, list
 import { faultsReport } from '../../core/store/queries/faults';
 import { comparisonView } from '../../core/run/comparison-view';
 import { openSweepResult, sweepSeries } from '../../core/sweep/view-queries';
+import { latencyHistograms } from '../../core/store/queries/latency';
 import { exportDatabase } from './exports';
 import { listPresets, type Jobs } from './jobs';
 import type { PageTables } from './pagetables';
@@ -146,6 +147,7 @@ const API_TABLE_ROWS = {
   },
   cancelJob: { schema: z.object({ jobId }).strict(), handle: (h, q) => ({ ok: true, value: { cancelled: h.jobs.cancel(q.jobId) } }) },
   comparisonNotes: { schema: z.object({ runIds: z.array(runId).min(1).max(64) }).strict(), handle: (h, q) => withDb(h, (db) => comparisonView(db, q.runIds)) },
+  latencyHistograms: { schema: z.object({ runId }).strict(), handle: (h, q) => withDb(h, (db) => latencyHistograms(db, q.runId)) },
   exportDatabase: {
     schema: z
       .object({

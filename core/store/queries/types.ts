@@ -174,3 +174,22 @@ export interface ComparisonNotes {
   explanations: string[];
   summary: Record<string, unknown>;
 }
+
+/**
+ * Latency histogram of one operation group of a run (durations of its slices). `counts[k]`
+ * holds the slices with duration in [2^(k-1), 2^k) ns (k = 0: 0 ns). Times in simulated ns.
+ */
+export interface LatencyHistogram {
+  runId: number;
+  /** Group id ('bitmap', 'walk', 'flush', 'wait', 'map', 'unmap'). */
+  group: string;
+  title: string;
+  /** The catalogue event names of the group present in the database. */
+  names: string[];
+  count: number;
+  meanNs: number;
+  p50Ns: number;
+  p99Ns: number;
+  maxNs: number;
+  counts: number[];
+}

@@ -40,6 +40,8 @@ export const app = $state({
   marker: null as number | null,
   /** Run shown in Events and Page table. */
   focusRun: null as number | null,
+  /** A time (ns) the Events view starts its table at (set by the timeline's click; consumed by Events). */
+  eventsFrom: null as number | null,
   /** Each vendor's fixed colour, from the engine's vendor registry (EngineInfo.vendors). */
   vendorColors: {} as Record<string, string>,
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareVendors, vendorResult } from '../../../core/scenario/compare';
-import { material, summaryTable } from '../../../core/scenario/summary-table';
+import { material, summaryTable, timeBreakdown } from '../../../core/scenario/summary-table';
 import { formatSummary } from '../../../core/cli/format';
 import type { MigrationReport, RoundReport } from '../../../core/workload/migration';
 
@@ -51,5 +51,15 @@ describe('comparison table (CLI text and UI strip)', () => {
     expect(row(t, 'pteReads').cells.map((c) => c.badge)).toEqual([null, null]);
     expect(row(t, 'iotlbMissRate').cells.map((c) => c.badge)).toEqual([null, null]);
     expect(row(t, 'downtimeNs').cells).toMatchObject([{ badge: 'cheapest' }, { badge: 'ratio', ratio: 2 }]);
+  });
+
+  it('breaks migration time and downtime into parts that add up', () => {
+    const rep = report({ downtime: 2e6 });
+    const r = { ...rep, rounds: [{ ...rep.rounds[0], ts: 1e6, dur: 1e6, bitmapReadNs: 50_000 }], totalNs: 4e6, switchoverNs: 1000 };
+    const s = compareVendors('t', 1, [vendorResult('amd', 1, { ...r, enable: { ns: 200_000, counters: {} } })]);
+    const [b] = timeBreakdown(s);
+    expect(b.parts.reduce((a, p) => a + p.ns, 0)).toBe(4e6);
+    expect(b.parts.filter((p) => p.downtime).reduce((a, p) => a + p.ns, 0)).toBe(2e6);
+    expect(Object.fromEntries(b.parts.map((p) => [p.key, p.ns]))).toMatchObject({ setup: 800_000, enable: 200_000, transfer: 950_000, reads: 50_000, final: 1000, stopcopy: 1_999_000 });
   });
 });
