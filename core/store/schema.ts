@@ -86,9 +86,9 @@ export const MIGRATIONS: readonly string[] = [
      created_at TEXT NOT NULL,
      run_ids TEXT NOT NULL,
      summary TEXT NOT NULL);`,
-  // 4: counter rows carry the interval their value accrued over (ns): the recorder's bucket
-  //    width, or a span such as a round's transfer window (BufferedRecorder.countSpan), so
-  //    rates are spread over the time they happened. Older rows keep dur 0 (a point at ts).
+  // 4: counter rows carry the interval their value accrued over (ns), e.g. a round's transfer
+  //    window (BufferedRecorder.countSpan), so rates are spread over the time they happened;
+  //    0 for the recorder's bucket sums (accrued within the bucket starting at ts) and older rows.
   `ALTER TABLE counter ADD COLUMN dur INTEGER NOT NULL DEFAULT 0;`,
 ];
 
@@ -102,6 +102,8 @@ export const INDEXES: readonly string[] = [
   'CREATE INDEX IF NOT EXISTS slice_run_iova ON slice_data(run_id, iova, ts) WHERE iova IS NOT NULL',
   'CREATE INDEX IF NOT EXISTS slice_run_errno ON slice_data(run_id, errno, ts) WHERE errno > 0',
   'CREATE INDEX IF NOT EXISTS args_set ON args(arg_set_id)',
+  // Spans only (few rows): counterBuckets shares them out over the buckets they overlap.
+  'CREATE INDEX IF NOT EXISTS counter_spans ON counter(track_id, ts) WHERE dur > 0',
 ];
 
 /** Recompute slice_name_stats for one run (runs recorded before schema 2 have none). */

@@ -7,8 +7,8 @@
  * Counters are summed per bucket of `bucketNs` simulated ns (bucket start = floor(ts /
  * bucketNs) * bucketNs). A bucket row is emitted when the counter moves to another bucket
  * and at every flush, so the same (counter, bucket) may appear in several batches: consumers
- * add them up (the store upserts). Such rows carry `dur` = `bucketNs` (the delta accrued
- * somewhere in that bucket). {@link BufferedRecorder.countSpan} records a delta that accrued
+ * add them up (the store upserts). Such rows carry `dur` 0 (the delta accrued somewhere in
+ * the bucket that starts at ts). {@link BufferedRecorder.countSpan} records a delta that accrued
  * uniformly over an interval as one row with that interval's duration, so a rate drawn from
  * the store is the same at every bucket width (core/store/queries/slices.ts counterBuckets).
  *
@@ -255,7 +255,7 @@ export class BufferedRecorder implements Recorder {
     if (b === undefined || Number.isNaN(b)) return;
     this.cRows.name.push(id);
     this.cRows.ts.push(b * this.bucketNs);
-    this.cRows.dur.push(this.bucketNs);
+    this.cRows.dur.push(0);
     this.cRows.value.push(this.cSum[id]);
     this.cBucket[id] = NaN;
     this.cSum[id] = 0;

@@ -74,6 +74,8 @@ describe('reading a comparison', () => {
   });
 
   it('shows per-operation latency histograms matching the recorded slices', async () => {
+    // The histograms load when their section is on screen.
+    await page.getByTestId('latency').scrollIntoViewIfNeeded();
     await page.getByTestId('latency').and(page.locator('[data-state=ready]')).waitFor();
     for (const v of json.vendors) {
       const n = (sql.prepare(`SELECT count(*) AS n FROM slice WHERE run_id = ? AND name = 'IOMMU_HWPT_GET_DIRTY_BITMAP'`).get(v.runId) as { n: number }).n;

@@ -21,41 +21,48 @@ export const LATENCY_GROUPS: { id: string; title: string; names: string[] }[] = 
 /** Bucket k holds durations in [2^(k-1), 2^k) ns; bucket 0 holds 0 ns. */
 const BUCKETS = 48;
 
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-}
-
-/** One histogram per group the run has slices of (groups without slices are left out). */
+/**
+ * One histogram per group the run has slices of (groups without slices are left out). The
+ * buckets are counted in SQLite (no slice leaves the database); p50 and p99 are the upper
+ * edge of the bucket that holds them (so "p50 ≤ 1.02 µs"), mean and max are exact.
+ */
 export function latencyHistograms(db: Database, runId: number): LatencyHistogram[] {
   const ids = new Map((db.prepare('SELECT name, id FROM event_name').raw().all() as [string, number][]).map(([n, i]) => [n, i]));
+  const present = new Set(db.prepare('SELECT name_id FROM slice_name_stats WHERE run_id = ? AND count > 0').pluck().all(runId) as number[]);
   const out: LatencyHistogram[] = [];
   for (const g of LATENCY_GROUPS) {
-    const nameIds = g.names.map((n) => ids.get(n)).filter((i): i is number => i !== undefined);
-    if (nameIds.length === 0) continue;
-    const durs = db.prepare(`SELECT dur FROM slice_data WHERE run_id = ? AND name_id IN (${nameIds.join(',')})`).pluck().all(runId) as number[];
-    if (durs.length === 0) continue;
-    const sorted = Float64Array.from(durs).sort();
-    const counts = new Array<number>(BUCKETS).fill(0);
+    const names = g.names.filter((n) => present.has(ids.get(n) ?? -1));
+    if (names.length === 0) continue;
+    const nameIds = names.map((n) => ids.get(n) as number);
+    const rows = db
+      .prepare(
+        `SELECT CASE WHEN dur <= 0 THEN 0 ELSE min(${BUCKETS - 1}, CAST(floor(log2(dur)) AS INTEGER) + 1) END AS b, count(*) AS n, sum(dur) AS s, max(dur) AS mx
+         FROM slice_data WHERE run_id = ? AND name_id IN (${nameIds.join(',')}) GROUP BY b ORDER BY b`,
+      )
+      .raw()
+      .all(runId) as [number, number, number, number][];
+    if (rows.length === 0) continue;
+    const counts = new Array<number>(rows[rows.length - 1][0] + 1).fill(0);
+    let count = 0;
     let sum = 0;
-    for (const d of sorted) {
-      counts[d <= 0 ? 0 : Math.min(BUCKETS - 1, Math.floor(Math.log2(d)) + 1)]++;
-      sum += d;
+    let max = 0;
+    for (const [b, n, s, mx] of rows) {
+      counts[b] = n;
+      count += n;
+      sum += s;
+      max = Math.max(max, mx);
     }
-    let last = BUCKETS - 1;
-    while (last > 0 && counts[last] === 0) last--;
-    out.push({
-      runId,
-      group: g.id,
-      title: g.title,
-      names: g.names.filter((n) => ids.has(n)),
-      count: sorted.length,
-      meanNs: sum / sorted.length,
-      p50Ns: percentile(sorted, 0.5),
-      p99Ns: percentile(sorted, 0.99),
-      maxNs: sorted[sorted.length - 1],
-      counts: counts.slice(0, last + 1),
-    });
+    /** Upper edge (ns) of the bucket holding the p-quantile (capped at the max). */
+    const quantile = (p: number): number => {
+      const k = Math.max(1, Math.ceil(p * count));
+      let acc = 0;
+      for (let b = 0; b < counts.length; b++) {
+        acc += counts[b];
+        if (acc >= k) return Math.min(max, b === 0 ? 0 : 2 ** b);
+      }
+      return max;
+    };
+    out.push({ runId, group: g.id, title: g.title, names, count, meanNs: sum / count, p50Ns: quantile(0.5), p99Ns: quantile(0.99), maxNs: max, counts });
   }
   return out;
 }

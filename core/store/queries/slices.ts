@@ -89,11 +89,11 @@ function counterDur(db: Database): string {
 
 /**
  * Aggregate counter `name` of run `runId` over [t0, t1) into `buckets` buckets of equal width
- * (ceil((t1 - t0) / buckets) ns). A row's value accrued uniformly over [ts, ts + dur) (schema
- * 4; dur 0 = at ts): a row inside one bucket counts there, a row that straddles buckets (or
- * the range ends) is shared out in proportion to its overlap with each. So sum / width is the
- * rate in that bucket at any width, and the sums over the whole run add up to the total.
- * Unknown counter → all-empty buckets.
+ * (ceil((t1 - t0) / buckets) ns). Rows with dur 0 (the recorder's bucket sums) count in the
+ * bucket holding their ts, as they are; a row that accrued over an interval (schema 4, dur > 0)
+ * is shared out over the buckets it overlaps in proportion to the overlap. So sum / width is
+ * the rate in a bucket at any width (buckets on the recorder's grid: the Compare view's), and
+ * the sums over the whole run add up to the total. Unknown counter → all-empty buckets.
  */
 export function counterBuckets(db: Database, q: { runId: number; counter: string; t0: number; t1: number; buckets: number }): CounterBuckets {
   const n = Math.max(1, Math.floor(q.buckets));
@@ -112,39 +112,34 @@ export function counterBuckets(db: Database, q: { runId: number; counter: string
   if (!track) return out;
   const t0 = Math.floor(q.t0);
   const t1 = Math.ceil(q.t1);
-  const D = counterDur(db);
-  // A row lies inside one bucket when its first and last ns fall in the same bucket.
-  const inside = `ts >= @t0 AND ts + ${D} <= @t1 AND (ts - @t0) / @w = (ts + max(${D}, 1) - 1 - @t0) / @w`;
-  const add = (b: number, v: number): void => {
-    if (out.count[b] === 0 || v < out.min[b]) out.min[b] = v;
-    if (out.count[b] === 0 || v > out.max[b]) out.max[b] = v;
-    out.sum[b] += v;
-    out.count[b]++;
-  };
-  const whole = db
-    .prepare(`SELECT (ts - @t0) / @w AS b, min(value) AS mn, max(value) AS mx, sum(value) AS s, count(*) AS c FROM counter WHERE track_id = @track AND ts >= @t0 AND ts < @t1 AND ${inside} GROUP BY b`)
+  const spans = counterDur(db) === 'dur';
+  const points = db
+    .prepare(`SELECT CAST((ts - @t0) / @w AS INTEGER) AS b, min(value) AS mn, max(value) AS mx, sum(value) AS s, count(*) AS c FROM counter WHERE track_id = @track AND ts >= @t0 AND ts < @t1${spans ? ' AND dur = 0' : ''} GROUP BY b`)
     .raw()
     .all({ t0, t1, w: width, track: track.id }) as number[][];
-  for (const [b, mn, mx, s, c] of whole) {
+  for (const [b, mn, mx, s, c] of points) {
     if (b < 0 || b >= n) continue;
     out.min[b] = mn;
     out.max[b] = mx;
     out.sum[b] = s;
     out.count[b] = c;
   }
-  if (D === 'dur') {
-    const maxDur = (db.prepare('SELECT coalesce(max(dur), 0) AS d FROM counter WHERE track_id = ?').get(track.id) as { d: number }).d;
-    const spans = db
-      .prepare(`SELECT ts, dur, value FROM counter WHERE track_id = @track AND ts >= @lo AND ts < @t1 AND ts + dur > @t0 AND dur > 0 AND NOT (${inside})`)
-      .raw()
-      .all({ t0, t1, w: width, lo: t0 - maxDur, track: track.id }) as number[][];
-    for (const [ts, dur, value] of spans) {
+  if (spans) {
+    // Few rows (the counter_spans partial index): the longest span bounds how early one may start.
+    const maxDur = (db.prepare('SELECT coalesce(max(dur), 0) AS d FROM counter WHERE track_id = ? AND dur > 0').get(track.id) as { d: number }).d;
+    const rows = maxDur === 0 ? [] : (db.prepare('SELECT ts, dur, value FROM counter WHERE track_id = @track AND dur > 0 AND ts >= @lo AND ts < @t1 AND ts + dur > @t0').raw().all({ t0, t1, lo: t0 - maxDur, track: track.id }) as number[][]);
+    for (const [ts, dur, value] of rows) {
       const a = Math.max(ts, t0);
       const e = Math.min(ts + dur, t1);
       for (let b = Math.floor((a - t0) / width); b < n && t0 + b * width < e; b++) {
         const lo = Math.max(a, t0 + b * width);
         const hi = Math.min(e, t0 + (b + 1) * width);
-        if (hi > lo) add(b, (value * (hi - lo)) / dur);
+        if (hi <= lo) continue;
+        const v = (value * (hi - lo)) / dur;
+        if (out.count[b] === 0 || v < out.min[b]) out.min[b] = v;
+        if (out.count[b] === 0 || v > out.max[b]) out.max[b] = v;
+        out.sum[b] += v;
+        out.count[b]++;
       }
     }
   }

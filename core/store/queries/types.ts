@@ -187,7 +187,9 @@ export interface LatencyHistogram {
   /** The catalogue event names of the group present in the database. */
   names: string[];
   count: number;
+  /** Exact mean and maximum duration. */
   meanNs: number;
+  /** Upper edge of the bucket holding the 50th / 99th percentile, capped at the max (p50 ≤ this). */
   p50Ns: number;
   p99Ns: number;
   maxNs: number;
