@@ -14,6 +14,10 @@ export class HwCounters {
   iotlb_dirty_upgrade = 0;
   /** Page-table entries read by hardware walks. */
   pte_read = 0;
+  /** Two-stage (nested) walks: IOTLB misses of a nested context (core/hw/nested-walk.ts). */
+  nested_walks = 0;
+  /** IOPTE reads of those walks (g + g*h + h each: the 2-D walk), included in pte_read. */
+  nested_walk_refs = 0;
   /** Hardware interlocked 64-bit A/D (or AP[2]) updates. */
   pte_write_atomic = 0;
   /** Context-structure fetches by hardware (DTE, root/context/PASID entry, STE, CD) on a context-cache miss. */

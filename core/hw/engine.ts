@@ -27,6 +27,8 @@ import { Iotlb } from './iotlb';
 import { SimMemory } from './memory';
 import type { FaultKind, HwCommand, HwFaultRecord } from './queue';
 import { FAULT_KIND, Ring } from './queue';
+import type { NestedStage2 } from './nested-walk';
+import { nestedDma } from './nested-walk';
 
 /** Decoded device (or device+PASID) context as the hardware caches it. */
 export interface HwContext {
@@ -43,6 +45,11 @@ export interface HwContext {
   permMask: number;
   /** When pt is null and !bypass: abort without recording an event (SMMUv3 STE.Config = abort). */
   silentAbort?: boolean;
+  /**
+   * Nested translation (VT-d PGTT=3, SMMUv3 Config S1+S2, AMD GV=1 over v1): `pt` is the
+   * guest's stage-1 table (output = GPA) and this the host stage-2 table (nested-walk.ts).
+   */
+  s2?: NestedStage2 | null;
 }
 
 /** A recoverable page request (AMD PPR log, VT-d page request queue, SMMUv3 PRI queue). */
@@ -246,6 +253,7 @@ export abstract class IommuHwModel {
       if (ctx.bypass) return 0;
       return ctx.silentAbort ? -ERRNO.EFAULT : this.fault(FAULT_KIND.CONTEXT, sid, pasid, iova, write, ctx);
     }
+    if (ctx.s2) return nestedDma(this.nestedEnv(sid, pasid, write, ctx), ctx.tag, pt, ctx.setA, ctx.setD, ctx.s2, iova, length, write);
     const tlb = this.iotlb;
     const cost = this.cost;
     const end = iova + length;
@@ -285,6 +293,23 @@ export abstract class IommuHwModel {
     }
     return 0;
   }
+
+  /** The engine state a nested walk uses (faults recorded against this DMA's sid/pasid). */
+  private nestedEnv(sid: number, pasid: number, write: boolean, ctx: HwContext) {
+    return {
+      counters: this.counters,
+      cost: this.cost,
+      iotlb: this.iotlb,
+      cacheSizeLg2: (lg2: number) => this.cacheSizeLg2(lg2),
+      fault: (kind: FaultKind, iova: number, stage2: boolean) => {
+        this.lastFaultStage2 = stage2;
+        return this.fault(kind, sid, pasid, iova, write, ctx);
+      },
+    };
+  }
+
+  /** Whether the last nested-walk fault was in stage 2 (vendors' encodeFault may read it: SMMUv3 EVTQ_1_S2). */
+  protected lastFaultStage2 = false;
 
   /** Record a fault (or a page request for PRI devices' translation faults); returns the errno. */
   private fault(kind: FaultKind, sid: number, pasid: number, iova: number, write: boolean, ctx: HwContext | null): number {

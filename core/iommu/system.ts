@@ -6,6 +6,7 @@
  */
 import type { IommuHwModel } from '../hw/engine';
 import type { TablePool } from '../pt';
+import type { PtFormatName } from '../pt/types';
 import type { DeviceSpec } from './device';
 import type { Device, IommuDevice, IommuSystemOptions } from './types';
 
@@ -61,6 +62,35 @@ export interface VendorEntry<N extends string = string> {
   readonly cachingModeCaps?: Caps;
   /** Caps of a table walker that does not snoop CPU caches; absent = walks are always coherent (AMD-Vi here). */
   readonly nonCoherentCaps?: Caps;
+  /** Nesting as a VMM drives it; absent = the model has no nested translation. */
+  readonly nesting?: VendorNesting;
+}
+
+/**
+ * How a VMM nests on a vendor (what QEMU's vIOMMU model does for that vendor): the guest's
+ * stage-1 table format, the IOMMU_HWPT_ALLOC data that points the host at it, whether the
+ * nested HWPT comes from a vIOMMU, and the guest invalidation that follows a guest unmap.
+ */
+export interface VendorNesting {
+  /** Mainline version the vendor's nesting follows (docs/iommufd.md). */
+  readonly kernel: string;
+  /** core/pt format and levels of the guest's stage-1 table. */
+  readonly s1Format: PtFormatName;
+  readonly s1Levels: number;
+  /** enum iommu_hwpt_data_type of the nested HWPT_ALLOC data. */
+  readonly dataType: number;
+  /** The nested HWPT_ALLOC data bytes for a guest table rooted at `root` (its address as the hardware resolves it). */
+  nestedData(root: number): Uint8Array;
+  /** enum iommu_viommu_type to allocate a vIOMMU with, or null when nested HWPTs come from the parent HWPT. */
+  readonly viommuType: number | null;
+  /**
+   * The guest's invalidation of everything as an IOMMU_HWPT_INVALIDATE array (on the nested
+   * HWPT, or on the vIOMMU when `onViommu`), or null when the vendor has no user path.
+   * `virtId` is the device's vDEVICE id.
+   */
+  invalidateAll(virtId: bigint): { type: number; entry: Uint8Array; onViommu: boolean } | null;
+  /** Explanation of what the vendor can dirty-track under nesting (comparison text). */
+  readonly dirtyNote: string;
 }
 
 /** An IommuSystem over a hardware-backed driver (the driver owns the model and its devices). */

@@ -410,6 +410,8 @@ const COUNTER_LIST = [
   counter('iotlb_entries', 'count', 'change of IOTLB occupancy (entries) over the sample window'),
   counter('iotlb_evictions', 'count', 'IOTLB entries evicted to make room'),
   counter('pte_read', 'count', 'IOPTE reads by hardware walks'),
+  counter('nested_walks', 'count', 'two-stage (nested) walks: IOTLB misses of a nested context (core/hw/nested-walk.ts)'),
+  counter('nested_walk_refs', 'count', 'IOPTE reads of nested walks (the 2-D walk, g + g*h + h each; part of pte_read)'),
   counter('pte_write_atomic', 'count', 'hardware atomic A/D (or AP[2]) IOPTE updates'),
   counter('ctx_fetch', 'count', 'context-structure fetches (DTE, context/PASID entry, STE, CD)'),
   counter('table_entry_write', 'count', 'CPU writes of context-structure qwords'),

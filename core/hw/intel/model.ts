@@ -37,6 +37,8 @@ export interface VtdHwCaps {
   slts?: boolean;
   /** ECAP.FLTS first-stage support (bit 47). Default true. */
   flts?: boolean;
+  /** ECAP.NEST nested translation (bit 26). Default true. */
+  nest?: boolean;
   /** CAP.FL1GP first-stage 1 GiB pages (bit 56). Default true (server parts report it). */
   fl1gp?: boolean;
   /** PASID width (ECAP.PSS + 1). Default 20. */
@@ -95,6 +97,7 @@ export class VtdIommuHw extends IommuHwModel {
     if (caps.slads ?? true) ecap |= 1n << BigInt(ECAP.SLADS);
     if (caps.slts ?? true) ecap |= 1n << BigInt(ECAP.SLTS);
     if (caps.flts ?? true) ecap |= 1n << BigInt(ECAP.FLTS);
+    if (caps.nest ?? true) ecap |= 1n << BigInt(ECAP.NEST);
     this.ecap = ecap;
     this.rootTable = this.mem.allocPages(1);
   }
@@ -262,6 +265,7 @@ export class VtdIommuHw extends IommuHwModel {
           this.notePending('inv_wait_domain');
         } else if (gran === GRAN.DOMAIN) {
           this.iotlb.invalidate(did, 0, Infinity);
+          this.dropNested(did);
           name = 'QI_IOTLB_DSI';
           trace = 'vtd_inv_desc_iotlb_domain';
           this.notePending('inv_wait_domain');
@@ -270,6 +274,9 @@ export class VtdIommuHw extends IommuHwModel {
           const am = fget(q1, 5, 0);
           Object.assign(fields, { addr, am, ih: bit(q1, 6) });
           this.iotlb.invalidate(did, addr, addr + 2 ** (am + 12) - 1);
+          // A page-selective IOTLB invalidation names stage-2 (GPA) addresses; combined
+          // nested entries are indexed by input address, so all of the DID's go.
+          this.dropNested(did);
           name = 'QI_IOTLB_PSI';
           trace = 'vtd_inv_desc_iotlb_pages';
           this.notePending('inv_wait_page');
@@ -369,9 +376,9 @@ export class VtdIommuHw extends IommuHwModel {
     const did = fget(q1, PE.DID_HI, PE.DID_LO);
     if (pgtt === PGTT.PASS_THROUGH) return { tag: did, pt: null, bypass: true, setA: false, setD: false, permMask: 3 };
     if (pgtt === PGTT.FIRST_STAGE) return this.firstStageContext(did, pasid, this.mem.read64(ppa + 16));
-    // Second stage: SLPTPTR in qword 0; nested: FLPTR in qword 2 (only tables the model holds).
-    const ptr = pgtt === PGTT.SECOND_STAGE ? Number(q0 & ~0xfffn) : Number(this.mem.read64(ppa + 16) & ~0xfffn);
-    const pt = pgtt >= PGTT.SECOND_STAGE && pgtt <= PGTT.NESTED ? this.pts.get(ptr) : undefined;
+    if (pgtt === PGTT.NESTED) return this.nestedContext(did, pasid, q0, this.mem.read64(ppa + 16));
+    // Second stage: SLPTPTR in qword 0 (only tables the model holds).
+    const pt = pgtt === PGTT.SECOND_STAGE ? this.pts.get(Number(q0 & ~0xfffn)) : undefined;
     if (!pt) return this.fail(SM_FAULT.INVALID_PASID_ENTRY, FAULT_KIND.BAD_PASID_ENTRY);
     // SSADE enables second-stage A/D; SLADS hardware only.
     const ad = pgtt === PGTT.SECOND_STAGE && bit(q0, PE.SSADE) && this.ecapHas(ECAP.SLADS);
@@ -393,6 +400,31 @@ export class VtdIommuHw extends IommuHwModel {
     const pt = this.pts.get(Number(q2 & ~0xfffn));
     if (!pt || pt.formatName !== 'x86_64' || pt.topLevel !== 3 + flpm) return this.fail(SM_FAULT.FL_ACCESS, FAULT_KIND.BAD_PASID_ENTRY);
     return { tag: this.firstStageTag(did, pasid), pt, bypass: false, setA: true, setD: true, permMask: 3 };
+  }
+
+  /**
+   * PGTT = 3 (nested, VT-d spec §3.8, §9.6): the first-stage table at FLPTR (qword 2; the
+   * guest's, output GPA) over the second-stage table at SLPTPTR (qword 0, the nesting
+   * parent). First-stage A/D always; second-stage A/D with SSADE (and ECAP.SLADS). Without
+   * ECAP.NEST the entry is invalid. Tagged per (DID, PASID) like first stage.
+   */
+  private nestedContext(did: number, pasid: number, q0: bigint, q2: bigint): HwContext | FaultKind {
+    if (!this.ecapHas(ECAP.NEST)) return this.fail(SM_FAULT.INVALID_PASID_ENTRY, FAULT_KIND.BAD_PASID_ENTRY);
+    const s1 = this.firstStageContext(did, pasid, q2);
+    if (typeof s1 === 'number') return s1;
+    const s2 = this.pts.get(Number(q0 & ~0xfffn));
+    if (!s2) return this.fail(SM_FAULT.INVALID_PASID_ENTRY, FAULT_KIND.BAD_PASID_ENTRY);
+    const ad = bit(q0, PE.SSADE) && this.ecapHas(ECAP.SLADS);
+    this.nestedTags.add(s1.tag);
+    return { ...s1, s2: { pt: s2, setA: ad, setD: ad } };
+  }
+
+  /** IOTLB tags of nested (PGTT 3) contexts: a DID's IOTLB invalidation also drops their combined entries. */
+  private readonly nestedTags = new Set<number>();
+
+  /** Drop every combined (nested) IOTLB entry of `did` (VT-d spec §6.5.2.3: nested mappings are tagged by the DID). */
+  private dropNested(did: number): void {
+    for (const t of this.nestedTags) if (this.didOfTag(t) === did) this.iotlb.invalidate(t, 0, Infinity);
   }
 
   private fail(reason: number, kind: FaultKind): FaultKind {

@@ -39,6 +39,8 @@ export const ECAP = {
   FLTS: 47,
   /** Scalable-mode page-walk coherency (ecap_smpwc); ECAP.C covers legacy mode only. */
   SMPWC: 48,
+  /** Nested translation support (ecap_nest, bit 26): PGTT 3 PASID entries. */
+  NEST: 26,
 } as const;
 
 /** Scalable-mode PASID entry (512 bits) fields, qword 0 unless noted. */

@@ -43,6 +43,9 @@ import type { IommuDirtyBitmap } from '../../pt/types';
 import type { IommuCap, Device, IommuDomain, IommuDevice, IommuHwInfo, IommuSystemOptions } from '../types';
 import { IOMMU_HW_CAP_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../../uapi/iommufd';
 import { setupDirtyTracking, setupFirstLevel, setupSecondLevel, tearDownEntry } from './pasid';
+import { VtdNestedDomain, VtdNesting } from './nested';
+import type { VtdNestHost } from './nested';
+import type { UserData } from '../user-data';
 
 export const IOMMU_HW_INFO_TYPE_INTEL_VTD = 1;
 const VTD_MEM_BASE = 0xe100_0000_0000;
@@ -121,7 +124,7 @@ function devtlbDesc(d: Device, pasid: number, addr: number, mask: number): bigin
   return pasid === RID_PASID ? qiDevIotlb(d.sid, 32, addr, mask) : qiDevIotlbPasid(d.sid, 0, pasid, 32, addr, mask);
 }
 
-export class VtdIommuDriver implements IommuDevice, VendorDomainHooks {
+export class VtdIommuDriver implements IommuDevice, VendorDomainHooks, VtdNestHost {
   readonly vendor = 'intel' as const;
   readonly clock: SimClock;
   readonly hw: VtdIommuHw;
@@ -129,6 +132,8 @@ export class VtdIommuDriver implements IommuDevice, VendorDomainHooks {
   readonly devices = new Map<number, VtdDevice>();
   private nextDid = 1;
   private readonly freeDids: number[] = [];
+  /** Nesting parents and their nested (PGTT 3) children (core/iommu/intel/nested.ts). */
+  readonly nesting: VtdNesting = new VtdNesting(this);
   /** caps.rfcFaithful: the RFC v1 unmap-with-dirty as posted (errata E2), see the file comment. */
   readonly rfcFaithful: boolean;
   /**
@@ -228,6 +233,39 @@ export class VtdIommuDriver implements IommuDevice, VendorDomainHooks {
     return this.freeDids.pop() ?? this.nextDid++;
   }
 
+  allocDidFor(): number {
+    return this.allocDid();
+  }
+
+  freeDid(did: number): void {
+    this.freeDids.push(did);
+  }
+
+  pasidDirOf(dev: Device): number | undefined {
+    const vd = this.devices.get(dev.sid);
+    return vd === dev ? vd.pasidDir : undefined;
+  }
+
+  /** The RID's domain bookkeeping: leave the old domain (paging or nested), record the new one. */
+  setCurrentDomain(dev: Device, domain: IommuDomain | null): void {
+    const vd = this.devices.get(dev.sid);
+    if (!vd) return;
+    const old = vd.domain as PagingDomain | VtdNestedDomain | null;
+    if (old instanceof VtdNestedDomain) this.nesting.detach(old, vd, 0);
+    else if (old) old.devices.delete(vd);
+    vd.domain = domain;
+  }
+
+  /** intel_iommu_domain_alloc_nested (nested.ts). */
+  domainAllocNested(_dev: Device, parent: IommuDomain, flags: number, data: UserData): IommuDomain | number {
+    return this.nesting.alloc(parent, flags, data);
+  }
+
+  /** remove_dev_pasid for nested attachments (paging PASID attach is not modelled on VT-d). */
+  removeDevPasid(dev: Device, pasid: number, domain: IommuDomain): void {
+    if (domain instanceof VtdNestedDomain) this.nesting.removePasid(domain, dev, pasid);
+  }
+
   /**
    * intel_iommu_domain_alloc_first_stage: -EOPNOTSUPP for any flag but IOMMU_HWPT_ALLOC_PASID
    * or without sm_supported() + ecap_flts(); an x86_64 table of compute_vasz_lg2_fs() levels
@@ -269,6 +307,9 @@ export class VtdIommuDriver implements IommuDevice, VendorDomainHooks {
     if (!this.hw.ecapHas(ECAP.SMTS) || !this.hw.ecapHas(ECAP.SLTS)) return -ERRNO.EOPNOTSUPP;
     const dirty = (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) !== 0;
     if (dirty && !this.ssads) return -ERRNO.EOPNOTSUPP;
+    // nested_supported(): scalable mode + ECAP.NEST. NEST_PARENT | DIRTY_TRACKING is allowed.
+    const nestParent = (flags & IOMMU_HWPT_ALLOC_NEST_PARENT) !== 0;
+    if (nestParent && !this.hw.ecapHas(ECAP.NEST)) return -ERRNO.EOPNOTSUPP;
     const did = this.allocDid();
     if (did > 0xffff) return -ERRNO.ENOMEM;
     let pt;
@@ -280,7 +321,9 @@ export class VtdIommuDriver implements IommuDevice, VendorDomainHooks {
       return -ERRNO.ENOMEM;
     }
     this.hw.attachPageTable(pt);
-    return new PagingDomain(this, this.hw, this.pool, pt, did, this, dirty);
+    const d = new PagingDomain(this, this.hw, this.pool, pt, did, this, dirty);
+    if (nestParent) this.nesting.parents.add(d);
+    return d;
   }
 
   /**
@@ -300,8 +343,7 @@ export class VtdIommuDriver implements IommuDevice, VendorDomainHooks {
       if (rc) return rc;
     } else if (domain.dirtyOps && !this.ssads) return -ERRNO.EINVAL;
     const ts = this.clock.now;
-    const old = vd.domain as PagingDomain | null;
-    if (old) old.devices.delete(vd);
+    this.setCurrentDomain(vd, null);
     if (fs) {
       const pwsnp = domain.pt.incoherent === null;
       setupFirstLevel(this.hw, vd, vd.pasidDir, RID_PASID, domain.pt.rootPhys, domain.tag, { fl5lp: domain.pt.topLevel === 4, pwsnp, pageSnoop: (domain as VtdFirstStageDomain).forceSnooping });
@@ -325,9 +367,7 @@ export class VtdIommuDriver implements IommuDevice, VendorDomainHooks {
   blockDevice(dev: Device): number {
     const vd = this.devices.get(dev.sid);
     if (!vd) return -ERRNO.ENODEV;
-    const old = vd.domain as PagingDomain | null;
-    if (old) old.devices.delete(vd);
-    vd.domain = null;
+    this.setCurrentDomain(vd, null);
     tearDownEntry(this.hw, vd, vd.pasidDir, RID_PASID);
     return 0;
   }
@@ -361,6 +401,7 @@ export class VtdIommuDriver implements IommuDevice, VendorDomainHooks {
       descs.push(mask > this.hw.mamv ? qiIotlb(GRAN.DOMAIN, domain.tag, 0, 0) : qiIotlb(GRAN.DEVICE_OR_PAGE, domain.tag, addr, mask));
     }
     for (const d of domain.devices) if (d.ats) descs.push(devtlbDesc(d, RID_PASID, addr, mask));
+    descs.push(...this.nesting.parentFlushDescs(domain, addr, mask, this.hw.mamv));
     this.hw.qiSubmitSync(descs);
   }
 
@@ -380,6 +421,14 @@ export class VtdIommuDriver implements IommuDevice, VendorDomainHooks {
         return rc;
       }
       done.push(vd);
+    }
+    // parent_domain_set_dirty_tracking: a nesting parent's children follow (SSADE).
+    if (this.nesting.parents.has(domain)) {
+      const rc = this.nesting.parentSetDirtyTracking(domain, enable);
+      if (rc) {
+        for (const d of done) setupDirtyTracking(this.hw, d, d.pasidDir, RID_PASID, domain.dirtyTracking);
+        return rc;
+      }
     }
     domain.dirtyTracking = enable;
     domain.trace('intel_iommu_set_dirty_tracking', ts, { enable, devices: domain.devices.size });

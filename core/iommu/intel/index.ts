@@ -1,6 +1,7 @@
 /** Intel VT-d as a registered vendor (core/iommu/registry.ts). */
 import { hwSystem, type VendorEntry } from '../system';
 import { VtdIommuDriver } from './driver';
+import { vtdNesting } from './nesting-entry';
 
 export const intelVendor = {
   name: 'intel',
@@ -15,4 +16,5 @@ export const intelVendor = {
   cachingModeCaps: { cachingMode: true, flts: false },
   // ECAP.C / ECAP.SMPWC clear.
   nonCoherentCaps: { coherent: false },
+  nesting: vtdNesting,
 } as const satisfies VendorEntry<'intel'>;

@@ -1,0 +1,137 @@
+// Nesting on the vendor models through the uAPI, as a VMM with a vIOMMU drives it: a
+// NEST_PARENT (+ DIRTY_TRACKING where the driver allows it) HWPT over the IOAS, the guest's
+// own stage-1 table (VendorEntry.nesting: VT-d first stage, SMMUv3 S1 CD table, AMD v2),
+// a nested HWPT (from the parent or a vIOMMU), replace, DMA through the 2-D walk, guest
+// invalidations acting on the IOTLB, and dirty tracking on the parent per mainline.
+import { describe, expect, it } from 'vitest';
+import { vendorEntry } from '../../../core/iommu/registry';
+import type { VendorName } from '../../../core/iommu/registry';
+import type { Platform } from '../../../core/iommufd/platform';
+import type { HwptNested } from '../../../core/iommufd/objects';
+import { TablePool, createPtIommu } from '../../../core/pt';
+import { iotlbGatherInit } from '../../../core/pt';
+import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT } from '../../../core/uapi/iommufd';
+import { H, MOCK_APERTURE_START, PAGE_SIZE } from '../iommufd/harness';
+
+const GPA = MOCK_APERTURE_START;
+const GIOVA = 0x4000_0000;
+const PAGES = 16;
+
+/** A vendor ctx with a device on an IOAS whose [GPA, +16 pages) is mapped (guest RAM), a guest stage-1 table GIOVA -> GPA, and a nested HWPT. */
+function nestedSetup(vendor: VendorName, dirty: boolean) {
+  const nest = vendorEntry(vendor).nesting!;
+  const h = new H(vendor);
+  const ioas = h.ioasAlloc();
+  const d = h.mockDomain(ioas);
+  h.map(ioas, h.mmap(PAGES * PAGE_SIZE), PAGES * PAGE_SIZE, GPA);
+  const hw = (h.ctx.platform as Platform).system.hw!;
+  const parentR = h.io('IOMMU_HWPT_ALLOC', { dev_id: d.idev, pt_id: ioas, flags: IOMMU_HWPT_ALLOC_NEST_PARENT | (dirty ? IOMMU_HWPT_ALLOC_DIRTY_TRACKING : 0) });
+  const guestPool = new TablePool({ base: 0xe800_0000_0000 });
+  const gpt = createPtIommu(nest.s1Format, { pool: guestPool, levels: nest.s1Levels });
+  for (let i = 0; i < PAGES; i++) expect(gpt.mapPages(GIOVA + i * PAGE_SIZE, GPA + i * PAGE_SIZE, PAGE_SIZE, 3)).toBe(0);
+  hw.attachPageTable(gpt);
+  return { h, ioas, d, hw, nest, parentR, gpt };
+}
+
+function allocNested(s: ReturnType<typeof nestedSetup>, parent: number): number {
+  const { h, d, nest, gpt } = s;
+  let pt = parent;
+  if (nest.viommuType !== null) {
+    pt = h.ok('IOMMU_VIOMMU_ALLOC', { dev_id: d.idev, hwpt_id: parent, type: nest.viommuType }).out_viommu_id!;
+    h.ok('IOMMU_VDEVICE_ALLOC', { viommu_id: pt, dev_id: d.idev, virt_id: 0x10 });
+  }
+  const data = nest.nestedData(gpt.rootPhys);
+  const va = h.mmap(data.length);
+  h.ctx.mm.write(va, data);
+  return h.ok('IOMMU_HWPT_ALLOC', { dev_id: d.idev, pt_id: pt, data_type: nest.dataType, data_len: data.length, data_uptr: va }).out_hwpt_id!;
+}
+
+describe('VT-d nesting (PGTT=3, first stage over second stage)', () => {
+  it('NEST_PARENT | DIRTY_TRACKING, 2-D walk, guest invalidation, dirty propagated to the nested PASID entry', () => {
+    const s = nestedSetup('intel', true);
+    const { h, d, hw } = s;
+    expect(s.parentR.ok).toBe(true);
+    const parent = s.parentR.out.out_hwpt_id as number;
+    const nested = allocNested(s, parent);
+    expect(h.testRc('IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE', { id: d.stdev, pt_id: nested })).toBe('OK');
+    const before = hw.stats();
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, iova: GIOVA + 3 * PAGE_SIZE, length: 64, flags: 1 })).toBe('OK');
+    const after = hw.stats();
+    // 4-level first stage over a 4-level second stage: 4 + 4*4 + 4 = 24 IOPTE reads.
+    expect(after.nested_walks! - before.nested_walks!).toBe(1);
+    expect(after.nested_walk_refs! - before.nested_walk_refs!).toBe(24);
+    // A GIOVA the guest did not map faults (stage 1).
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, iova: GIOVA + PAGES * PAGE_SIZE, length: 64, flags: 0 })).toBe('EFAULT');
+    // Dirty tracking: enabling it on the parent sets SSADE in the nested entry; a guest DMA write lands in the parent's bitmap at its GPA.
+    h.ok('IOMMU_HWPT_SET_DIRTY_TRACKING', { hwpt_id: parent, flags: 1 });
+    const intel = (h.ctx.platform as Platform).driver as unknown as { nesting: { entrySsade(dev: unknown, pasid: number): boolean | null } };
+    const idev = h.ctx.table.get(d.idev, 'DEVICE') as unknown as { dev: unknown };
+    expect(intel.nesting.entrySsade(idev.dev, 0)).toBe(true);
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, iova: GIOVA + 5 * PAGE_SIZE, length: 64, flags: 1 })).toBe('OK');
+    const bm = h.bitmapBuf(PAGE_SIZE);
+    h.ok('IOMMU_HWPT_GET_DIRTY_BITMAP', { hwpt_id: parent, iova: GPA, length: PAGES * PAGE_SIZE, page_size: PAGE_SIZE, data: bm });
+    expect(h.bits(bm, PAGES)).toEqual([5]);
+    expect(h.rc('IOMMU_HWPT_GET_DIRTY_BITMAP', { hwpt_id: nested, iova: GPA, length: PAGES * PAGE_SIZE, page_size: PAGE_SIZE, data: bm })).toBe('ENOENT');
+    h.ok('IOMMU_HWPT_SET_DIRTY_TRACKING', { hwpt_id: parent, flags: 0 });
+    expect(intel.nesting.entrySsade(idev.dev, 0)).toBe(false);
+    // The guest unmaps a page: the IOTLB still holds it until the guest's invalidation.
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, iova: GIOVA + 7 * PAGE_SIZE, length: 64, flags: 0 })).toBe('OK');
+    s.gpt.unmapPages(GIOVA + 7 * PAGE_SIZE, PAGE_SIZE, iotlbGatherInit());
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, iova: GIOVA + 7 * PAGE_SIZE, length: 64, flags: 0 })).toBe('OK');
+    const inv = s.nest.invalidateAll(0x10n)!;
+    const iva = h.mmap(64);
+    h.ctx.mm.write(iva, inv.entry);
+    const r = h.io('IOMMU_HWPT_INVALIDATE', { hwpt_id: nested, data_uptr: iva, data_type: inv.type, entry_len: inv.entry.length, entry_num: 1 });
+    expect([r.ok, r.out.entry_num]).toEqual([true, 1]);
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, iova: GIOVA + 7 * PAGE_SIZE, length: 64, flags: 0 })).toBe('EFAULT');
+    // The host unmapping guest RAM (stage 2) drops the combined entries too.
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, iova: GIOVA + 2 * PAGE_SIZE, length: 64, flags: 0 })).toBe('OK');
+    expect(h.unmap(s.ioas, GPA, PAGES * PAGE_SIZE).rc).toBe('OK');
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, iova: GIOVA + 2 * PAGE_SIZE, length: 64, flags: 0 })).toBe('EFAULT');
+  });
+
+  it('VTD_S1 allocation and invalidation errno order', () => {
+    const s = nestedSetup('intel', false);
+    const { h, d } = s;
+    const parent = s.parentR.out.out_hwpt_id as number;
+    const plain = h.ok('IOMMU_HWPT_ALLOC', { dev_id: d.idev, pt_id: s.ioas }).out_hwpt_id!;
+    const data = s.nest.nestedData(s.gpt.rootPhys);
+    const va = h.mmap(64);
+    h.ctx.mm.write(va, data);
+    const alloc = (pt: number, o: Record<string, unknown> = {}) => h.rc('IOMMU_HWPT_ALLOC', { dev_id: d.idev, pt_id: pt, data_type: s.nest.dataType, data_len: 24, data_uptr: va, ...o });
+    expect(alloc(parent, { data_type: 2 })).toBe('EOPNOTSUPP');
+    expect(alloc(plain)).toBe('EINVAL');
+    expect(alloc(parent, { data_len: 16 })).toBe('EINVAL');
+    expect(alloc(parent, { data_uptr: 0 })).toBe('EFAULT');
+    expect(alloc(parent, { flags: IOMMU_HWPT_ALLOC_NEST_PARENT })).toBe('EOPNOTSUPP');
+    // addr_width 39 is refused at attach (intel_pasid_setup_nested).
+    const bad = data.slice();
+    new DataView(bad.buffer).setUint32(16, 39, true);
+    h.ctx.mm.write(va, bad);
+    const badId = h.ok('IOMMU_HWPT_ALLOC', { dev_id: d.idev, pt_id: parent, data_type: s.nest.dataType, data_len: 24, data_uptr: va }).out_hwpt_id!;
+    expect(h.testRc('IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE', { id: d.stdev, pt_id: badId })).toBe('EINVAL');
+    h.ctx.mm.write(va, data);
+    const nested = h.ok('IOMMU_HWPT_ALLOC', { dev_id: d.idev, pt_id: parent, data_type: s.nest.dataType, data_len: 24, data_uptr: va }).out_hwpt_id!;
+    expect((h.ctx.table.get(nested, 'HWPT_NESTED') as HwptNested).domain.type).toBe('NESTED');
+    const inv = (entries: bigint[][], o: Record<string, unknown> = {}) => {
+      const b = new Uint8Array(entries.length * 24);
+      const dv = new DataView(b.buffer);
+      entries.forEach((e, i) => {
+        dv.setBigUint64(i * 24, e[0]!, true);
+        dv.setBigUint64(i * 24 + 8, e[1]!, true);
+        dv.setUint32(i * 24 + 16, Number(e[2] ?? 0n), true);
+      });
+      const at = h.mmap(Math.max(b.length, 1));
+      h.ctx.mm.write(at, b);
+      const r = h.io('IOMMU_HWPT_INVALIDATE', { hwpt_id: nested, data_uptr: at, data_type: 0, entry_len: 24, entry_num: entries.length, ...o });
+      return [r.ok ? 'OK' : r.errno, r.out.entry_num];
+    };
+    expect(inv([[0n, 1n]], { data_type: 1 })).toEqual(['EINVAL', 0]);
+    expect(inv([[0n, 1n]], { entry_len: 16 })).toEqual(['EINVAL', 0]);
+    expect(inv([[0n, 1n, 2n]])).toEqual(['EOPNOTSUPP', 0]);
+    expect(inv([[0x800n, 1n]])).toEqual(['EINVAL', 0]);
+    expect(inv([[0x1000n, (1n << 64n) - 1n]])).toEqual(['EINVAL', 0]);
+    expect(inv([[0n, 4n, 1n], [0x1001n, 1n]])).toEqual(['EINVAL', 1]);
+    expect(inv([[0n, (1n << 64n) - 1n], [0x2000n, 2n, 1n]])).toEqual(['OK', 2]);
+  });
+});
