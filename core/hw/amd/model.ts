@@ -14,7 +14,7 @@ import { IommuHwModel } from '../engine';
 import type { FaultKind, HwFaultRecord } from '../queue';
 import { FAULT_KIND } from '../queue';
 import type { EventName } from '../../trace/events';
-import { CMD, DTE, DTE_SIZE, EFR, EVENT, EVENT_FLAG, INV_ALL_PAGES_ADDRESS, INV_PDE, INV_S, cmdOpcode, decodeInvAddress } from './regs';
+import { CMD, DTE, DTE_SIZE, EFR, EVENT, EVENT_FLAG, INV_ALL_PAGES_ADDRESS, INV_PDE, INV_S, cmdOpcode, decodeInvAddress, GDTE, gdteGcr3 } from './regs';
 
 /** Capability switches for what-ifs. */
 export interface AmdHwCaps {
@@ -24,6 +24,8 @@ export interface AmdHwCaps {
   hdsup?: boolean;
   /** Capability header NpCache (bit 26): the IOMMU caches non-present entries. Default false. */
   npCache?: boolean;
+  /** EFR2 GCR3TRPMode (bit 3): GCR3 root pointers are GPAs (needed for nesting, v6.19). Default true. */
+  gcr3TrpMode?: boolean;
 }
 
 const CMD_NAMES: Record<number, string> = Object.fromEntries(Object.entries(CMD).map(([k, v]) => [v, k]));
@@ -41,8 +43,8 @@ const CMD_EVENT = {
 export class AmdIommuHw extends IommuHwModel {
   /** Extended Feature Register value. */
   readonly efr: bigint;
-  /** EFR2 (MMIO 0x1A0); no feature modelled, reported as 0. */
-  readonly efr2 = 0n;
+  /** EFR2 (MMIO 0x1A0): GCR3TRPMode (bit 3, FEATURE_GCR3TRPMODE) only. */
+  readonly efr2: bigint;
   /** Physical base of the device table (DevTblBase), bytes. */
   readonly devTableBase: number;
   /** IOMMU capability header NpCache (bit 26), amd_iommu_np_cache in the driver. */
@@ -56,6 +58,7 @@ export class AmdIommuHw extends IommuHwModel {
     if (caps.hasup ?? true) efr |= 1n << BigInt(EFR.HASUP);
     if (caps.hdsup ?? true) efr |= 1n << BigInt(EFR.HDSUP);
     this.efr = efr;
+    this.efr2 = (caps.gcr3TrpMode ?? true) ? 1n << 3n : 0n;
     this.npCache = caps.npCache ?? false;
     this.devTableBase = this.mem.reservePages((65536 * DTE_SIZE) / 4096);
   }
@@ -63,6 +66,11 @@ export class AmdIommuHw extends IommuHwModel {
   /** EFR HASup && HDSup: what amd_iommu_hd_support() tests. */
   get hdSupport(): boolean {
     return bit(this.efr, EFR.HASUP) && bit(this.efr, EFR.HDSUP);
+  }
+
+  /** is_nest_parent_supported(): EFR GTSup and GIoSup, EFR2 GCR3TRPMode. */
+  get nestSupport(): boolean {
+    return bit(this.efr, EFR.GT) && bit(this.efr, EFR.GIOSUP) && (this.efr2 & (1n << 3n)) !== 0n;
   }
 
   /** Physical address of the DTE of `devid`. */
@@ -163,6 +171,13 @@ export class AmdIommuHw extends IommuHwModel {
     if (mode === 0) return { tag, pt: null, bypass: true, setA: false, setD: false, permMask: perm };
     const pt = this.pts.get(fget(q0, DTE.PTR_HI, DTE.PTR_LO) * 4096);
     if (!pt || pt.topLevel + 1 !== mode) return FAULT_KIND.CONTEXT;
+    if (bit(q0, GDTE.GV)) {
+      // GV = 1 (spec §2.2.2, nested): the guest v2 table (x86-64 format, A/D always) at the
+      // GCR3 root (the GCR3 table indirection is not modelled) over the v1 host table.
+      const guest = this.pts.get(gdteGcr3(q0, q1));
+      if (!guest || guest.formatName !== 'x86_64') return FAULT_KIND.CONTEXT;
+      return { tag, pt: guest, bypass: false, setA: true, setD: true, permMask: perm, s2: { pt, setA: had !== 0, setD: had === 3 } };
+    }
     return { tag, pt, bypass: false, setA: had !== 0, setD: had === 3, permMask: perm };
   }
 

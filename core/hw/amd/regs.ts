@@ -47,6 +47,18 @@ export const DTE = {
   I: 32,
 } as const;
 
+/**
+ * Guest-translation DTE fields (amd_iommu_types.h, AMD IOMMU spec §2.2.2.1): qword 0 GLX
+ * 57:56, GV 55, GIOV 54, GCR3[14:12] 60:58; qword 1 GCR3[30:15] 31:16, GCR3[51:31] 63:43;
+ * qword 2 guest paging level 55:54 (0 = 4-level, 1 = 5-level).
+ */
+export const GDTE = { GLX_LO: 56, GLX_HI: 57, GV: 55, GIOV: 54, GCR3_14_12_LO: 58, GCR3_14_12_HI: 60, GCR3_30_15_LO: 16, GCR3_30_15_HI: 31, GCR3_51_31_LO: 43, GCR3_51_31_HI: 63, GPT_LO: 54, GPT_HI: 55 } as const;
+
+/** GCR3 root pointer (bytes) assembled from a DTE's qwords 0 and 1. */
+export function gdteGcr3(q0: bigint, q1: bigint): number {
+  return fget(q0, GDTE.GCR3_14_12_HI, GDTE.GCR3_14_12_LO) * 2 ** 12 + fget(q1, GDTE.GCR3_30_15_HI, GDTE.GCR3_30_15_LO) * 2 ** 15 + fget(q1, GDTE.GCR3_51_31_HI, GDTE.GCR3_51_31_LO) * 2 ** 31;
+}
+
 /** Bytes per DTE (256 bits). */
 export const DTE_SIZE = 32;
 

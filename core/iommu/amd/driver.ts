@@ -24,7 +24,10 @@ import { PagingDomain } from '../paging-domain';
 import type { VendorDomainHooks } from '../paging-domain';
 import { TablePool, createPtIommu } from '../../pt';
 import type { IommuDirtyBitmap } from '../../pt/types';
-import type { IommuCap, Device, IommuDomain, IommuDevice, IommuHwInfo, IommuSystemOptions } from '../types';
+import type { IommuCap, Device, IommuDomain, IommuDevice, IommuHwInfo, IommuSystemOptions, ViommuCore, ViommuOps } from '../types';
+import type { UserData } from '../user-data';
+import { AmdNestedDomain, AmdViommu } from './nested';
+import type { AmdNestHost } from './nested';
 import { IOMMU_HW_CAP_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../../uapi/iommufd';
 
 /** enum iommu_hw_info_type IOMMU_HW_INFO_TYPE_AMD. */
@@ -36,7 +39,7 @@ export interface AmdSystemOptions extends IommuSystemOptions {
   pool?: TablePool;
 }
 
-export class AmdIommuDriver implements IommuDevice, VendorDomainHooks {
+export class AmdIommuDriver implements IommuDevice, VendorDomainHooks, AmdNestHost {
   readonly vendor = 'amd' as const;
   readonly clock: SimClock;
   readonly hw: AmdIommuHw;
@@ -44,6 +47,8 @@ export class AmdIommuDriver implements IommuDevice, VendorDomainHooks {
   readonly devices = new Map<number, SimDevice>();
   private nextDomid = 1;
   private readonly freeDomids: number[] = [];
+  /** vIOMMUs over nesting parents of this IOMMU (core/iommu/amd/nested.ts). */
+  readonly viommus = new Set<AmdViommu>();
 
   constructor(opts: AmdSystemOptions) {
     this.clock = opts.clock;
@@ -87,7 +92,7 @@ export class AmdIommuDriver implements IommuDevice, VendorDomainHooks {
     const efr = this.hw.efr;
     return {
       outDataType: IOMMU_HW_INFO_TYPE_AMD,
-      data: { efr: Number(efr), efr_lo: Number(efr & 0xffffffffn), efr_hi: Number(efr >> 32n), efr2: 0 },
+      data: { efr: Number(efr), efr_lo: Number(efr & 0xffffffffn), efr_hi: Number(efr >> 32n), efr2: Number(this.hw.efr2) },
       capabilities: this.hw.hdSupport ? IOMMU_HW_CAP_DIRTY_TRACKING : 0,
     };
   }
@@ -101,6 +106,8 @@ export class AmdIommuDriver implements IommuDevice, VendorDomainHooks {
     if (flags & ~supported) return -ERRNO.EOPNOTSUPP;
     const dirty = (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) !== 0;
     if (dirty && !this.hw.hdSupport) return -ERRNO.EOPNOTSUPP;
+    // is_nest_parent_supported(): EFR GTSup + GIoSup, EFR2 GCR3TRPMode (v6.19 era).
+    if (flags & IOMMU_HWPT_ALLOC_NEST_PARENT && !this.hw.nestSupport) return -ERRNO.EOPNOTSUPP;
     const domid = this.freeDomids.pop() ?? this.nextDomid++;
     if (domid > 0xffff) return -ERRNO.ENOMEM;
     let pt;
@@ -138,11 +145,41 @@ export class AmdIommuDriver implements IommuDevice, VendorDomainHooks {
 
   /** do_detach: drop the device from its domain and flush that domain's TLB (entries tagged with its DomainID). */
   private detachFromCurrent(dev: SimDevice): void {
-    const old = dev.domain as PagingDomain | null;
+    const old = dev.domain as PagingDomain | AmdNestedDomain | null;
     dev.domain = null;
     if (!old) return;
     old.devices.delete(dev);
-    this.flushAll(old);
+    if (old instanceof AmdNestedDomain) this.hw.submit([cmdInvIommuPages(old.tag, 0, 2 ** 63, true), cmdCompletionWait(0, 1n)]);
+    else this.flushAll(old);
+  }
+
+  allocDomid(): number {
+    return this.freeDomids.pop() ?? this.nextDomid++;
+  }
+
+  freeDomid(id: number): void {
+    this.freeDomids.push(id);
+  }
+
+  setCurrentDomain(dev: Device, domain: IommuDomain | null): boolean {
+    const sd = this.devices.get(dev.sid);
+    if (!sd || sd !== dev) return false;
+    this.detachFromCurrent(sd);
+    sd.domain = domain;
+    return true;
+  }
+
+  /** amd_iommufd_get_viommu_size: the vIOMMU type is not checked (mainline as read); needs a nest-capable IOMMU. */
+  getViommuSize(_dev: Device, _type: number): number {
+    return this.hw.nestSupport ? 1 : 0;
+  }
+
+  /** amd_iommufd_viommu_init: the parent must be a v1 domain of this IOMMU. */
+  viommuInit(_dev: Device, parent: IommuDomain, _data: UserData | null, core: ViommuCore): ViommuOps | number {
+    if (!(parent instanceof PagingDomain) || parent.driver !== this) return -ERRNO.EINVAL;
+    const v = new AmdViommu(this, parent, core);
+    this.viommus.add(v);
+    return v.ops();
   }
 
   /** device_flush_dte: INVALIDATE_DEVTAB_ENTRY, plus a whole device-IOTLB flush for ATS devices. */
@@ -164,6 +201,8 @@ export class AmdIommuDriver implements IommuDevice, VendorDomainHooks {
   flushRange(domain: PagingDomain, start: number, size: number): void {
     const ts = this.clock.now;
     const cmds = [cmdInvIommuPages(domain.tag, start, size, true)];
+    // A nesting parent's change is flushed under every hDomID of its vIOMMUs' nested domains.
+    for (const v of this.viommus) if (v.parent === domain) cmds.push(...v.parentFlushCmds(start, size));
     for (const d of domain.devices) if (d.ats) cmds.push(cmdInvIotlbPages(d.sid, 32, start, size));
     cmds.push(cmdCompletionWait(0, 1n));
     this.hw.submit(cmds);

@@ -1,6 +1,7 @@
 /** AMD-Vi as a registered vendor (core/iommu/registry.ts). */
 import { hwSystem, type VendorEntry } from '../system';
 import { AmdIommuDriver } from './driver';
+import { amdNesting } from './nesting-entry';
 
 export const amdVendor = {
   name: 'amd',
@@ -12,4 +13,5 @@ export const amdVendor = {
   noDirtyCaps: { hdsup: false },
   // Capability header bit 26 (NpCache): iotlb_sync_map flushes new mappings.
   cachingModeCaps: { npCache: true },
+  nesting: amdNesting,
 } as const satisfies VendorEntry<'amd'>;

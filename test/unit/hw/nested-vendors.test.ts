@@ -135,3 +135,68 @@ describe('VT-d nesting (PGTT=3, first stage over second stage)', () => {
     expect(inv([[0n, (1n << 64n) - 1n], [0x2000n, 2n, 1n]])).toEqual(['OK', 2]);
   });
 });
+
+describe('AMD-Vi nesting (guest v2 over host v1, GV = 1)', () => {
+  it('vIOMMU + AMD_GUEST nested domain, 2-D walk; HAD copied at attach only; no guest invalidation', () => {
+    const s = nestedSetup('amd', true);
+    const { h, d, hw } = s;
+    expect(s.parentR.ok).toBe(true);
+    const parent = s.parentR.out.out_hwpt_id as number;
+    const nested = allocNested(s, parent);
+    expect(h.testRc('IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE', { id: d.stdev, pt_id: nested })).toBe('OK');
+    const before = hw.stats();
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, iova: GIOVA + PAGE_SIZE, length: 64, flags: 1 })).toBe('OK');
+    const after = hw.stats();
+    // 4-level guest v2 over the host v1 table (amdv1 levels as the pool built it).
+    expect(after.nested_walks! - before.nested_walks!).toBe(1);
+    expect(after.nested_walk_refs! - before.nested_walk_refs!).toBeGreaterThanOrEqual(4 + 4 * 3 + 3);
+    // Tracking switched on after the nested attach does not reach the nested DTE (HAD stays 0).
+    h.ok('IOMMU_HWPT_SET_DIRTY_TRACKING', { hwpt_id: parent, flags: 1 });
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, iova: GIOVA + 2 * PAGE_SIZE, length: 64, flags: 1 })).toBe('OK');
+    const bm = h.bitmapBuf(PAGE_SIZE);
+    h.ok('IOMMU_HWPT_GET_DIRTY_BITMAP', { hwpt_id: parent, iova: GPA, length: PAGES * PAGE_SIZE, page_size: PAGE_SIZE, data: bm });
+    expect(h.bits(bm, PAGES)).toEqual([]);
+    // Re-attaching the nested domain while tracking is on copies HAD: now writes are seen.
+    expect(h.testRc('IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE', { id: d.stdev, pt_id: s.ioas })).toBe('OK');
+    expect(h.testRc('IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE', { id: d.stdev, pt_id: nested })).toBe('OK');
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, iova: GIOVA + 3 * PAGE_SIZE, length: 64, flags: 1 })).toBe('OK');
+    h.zero(bm, PAGES);
+    h.ok('IOMMU_HWPT_GET_DIRTY_BITMAP', { hwpt_id: parent, iova: GPA, length: PAGES * PAGE_SIZE, page_size: PAGE_SIZE, data: bm });
+    expect(h.bits(bm, PAGES)).toEqual([3]);
+    // No user invalidation path on AMD.
+    const viommu = h.ctx.table.all().find((o) => o.type === 'VIOMMU')!.id;
+    expect(h.rc('IOMMU_HWPT_INVALIDATE', { hwpt_id: nested, entry_num: 0 })).toBe('EOPNOTSUPP');
+    expect(h.rc('IOMMU_HWPT_INVALIDATE', { hwpt_id: viommu, entry_num: 0 })).toBe('EOPNOTSUPP');
+    // A host unmap of guest RAM flushes the nested hDomID.
+    expect(h.unmap(s.ioas, GPA, PAGES * PAGE_SIZE).rc).toBe('OK');
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, iova: GIOVA + PAGE_SIZE, length: 64, flags: 0 })).toBe('EFAULT');
+  });
+
+  it('guest DTE validation (validate_gdte_nested)', () => {
+    const s = nestedSetup('amd', false);
+    const { h, d } = s;
+    const parent = s.parentR.out.out_hwpt_id as number;
+    const viommu = h.ok('IOMMU_VIOMMU_ALLOC', { dev_id: d.idev, hwpt_id: parent, type: s.nest.viommuType! }).out_viommu_id!;
+    const good = s.nest.nestedData(s.gpt.rootPhys);
+    const alloc = (mut: (dv: DataView) => void, o: Record<string, unknown> = {}) => {
+      const b = good.slice();
+      mut(new DataView(b.buffer));
+      const va = h.mmap(64);
+      h.ctx.mm.write(va, b);
+      return h.rc('IOMMU_HWPT_ALLOC', { dev_id: d.idev, pt_id: viommu, data_type: s.nest.dataType, data_len: 32, data_uptr: va, ...o });
+    };
+    const or0 = (v: bigint) => (dv: DataView) => dv.setBigUint64(0, dv.getBigUint64(0, true) | v, true);
+    expect(alloc(() => undefined, { data_type: 1 })).toBe('EOPNOTSUPP');
+    expect(alloc(() => undefined, { data_len: 24 })).toBe('EINVAL');
+    expect(alloc(or0(1n << 9n))).toBe('EINVAL'); // Mode
+    expect(alloc(or0(1n << 12n))).toBe('EINVAL'); // Host TRP
+    expect(alloc(or0(3n << 56n))).toBe('EINVAL'); // GLX 3
+    expect(alloc((dv) => dv.setBigUint64(16, 2n << 54n, true))).toBe('EINVAL'); // guest paging level 2
+    expect(alloc((dv) => dv.setBigUint64(16, 1n << 54n, true))).toBe('EOPNOTSUPP'); // 5-level guest on a 4-level host
+    expect(alloc((dv) => dv.setBigUint64(8, 0n, true))).toBe('EINVAL'); // GCR3 0 with V, GV
+    expect(alloc(() => undefined, { flags: 8 })).toBe('EOPNOTSUPP');
+    expect(alloc(() => undefined)).toBe('OK');
+    // Nested HWPTs come only from the vIOMMU on AMD (no domain_alloc_nested op).
+    expect(alloc(() => undefined, { pt_id: parent })).toBe('EOPNOTSUPP');
+  });
+});
