@@ -242,6 +242,7 @@ export const CATALOGUE = {
   // Invalidation commands, SMMUv3 (QEMU smmuv3_cmdq_*; opcode names SMMU_CMD_*), with the
   // fields core/hw/smmuv3/model.ts decodes.
   smmuv3_cmdq_tlbi_nh_va: ev('invalidation', 'hw.cmdq', Q, ['asid', 'addr', 'num', 'scale', 'tg', 'ttl', 'leaf', 'size'], 'CMD_TLBI_NH_VA (range form when tg != 0; size in bytes)', M),
+  smmuv3_cmdq_tlbi_nh_vaa: ev('invalidation', 'hw.cmdq', S, ['asid', 'addr', 'num', 'scale', 'tg', 'ttl', 'leaf', 'size'], 'CMD_TLBI_NH_VAA (a guest command forwarded by a vIOMMU with the VMID forced; size in bytes)', M),
   smmuv3_cmdq_tlbi_nh_asid: ev('invalidation', 'hw.cmdq', Q, ['asid'], 'CMD_TLBI_NH_ASID', M),
   smmuv3_cmdq_tlbi_nh_all: ev('invalidation', 'hw.cmdq', Q, ['vmid'], 'CMD_TLBI_NH_ALL', M),
   smmuv3_cmdq_tlbi_nsnh_all: ev('invalidation', 'hw.cmdq', Q, ['vmid'], 'CMD_TLBI_NSNH_ALL', M),

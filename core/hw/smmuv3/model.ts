@@ -15,7 +15,7 @@ import { IommuHwModel } from '../engine';
 import type { FaultKind, HwFaultRecord } from '../queue';
 import { FAULT_KIND } from '../queue';
 import type { EventName } from '../../trace/events';
-import { CD, CD_SIZE, CMDQ_OP, EVT, EVT_NAMES, HTTU, IDR0, IDR1, IDR3, IDR5, STE, STE_CFG, STE_SIZE, cmdOp } from './regs';
+import { CD, CD_SIZE, CMDQ_OP, EVT, EVT_NAMES, HTTU, IDR0, IDR1, IDR3, IDR5, STE, STE_CFG, STE_SIZE, cmdOp, STE2, STE3, CMDQ_OP_GUEST } from './regs';
 
 /** Capability switches for what-ifs. */
 export interface SmmuHwCaps {
@@ -37,7 +37,7 @@ export interface SmmuHwCaps {
   stallModel?: number;
 }
 
-const OP_NAMES: Record<number, string> = Object.fromEntries(Object.entries(CMDQ_OP).map(([k, v]) => [v, k.startsWith('CMD_') ? k : `CMD_${k}`]));
+const OP_NAMES: Record<number, string> = Object.fromEntries(Object.entries({ ...CMDQ_OP, ...CMDQ_OP_GUEST }).map(([k, v]) => [v, k.startsWith('CMD_') ? k : `CMD_${k}`]));
 /** Trace event of each opcode: smmuv3_cmdq_<op> as QEMU names them (catalogue, core/trace/events.ts). */
 const OP_EVENT: Record<number, Extract<EventName, `smmuv3_cmdq_${string}`>> = {
   [CMDQ_OP.CFGI_STE]: 'smmuv3_cmdq_cfgi_ste',
@@ -54,6 +54,8 @@ const OP_EVENT: Record<number, Extract<EventName, `smmuv3_cmdq_${string}`>> = {
   [CMDQ_OP.RESUME]: 'smmuv3_cmdq_resume',
   [CMDQ_OP.CMD_SYNC]: 'smmuv3_cmdq_sync',
 } satisfies Record<(typeof CMDQ_OP)[keyof typeof CMDQ_OP], EventName>;
+// A guest's CMD_TLBI_NH_VAA forwarded by a vIOMMU (arm_vsmmu_convert_user_cmd).
+OP_EVENT[CMDQ_OP_GUEST.TLBI_NH_VAA] = 'smmuv3_cmdq_tlbi_nh_vaa';
 
 export class SmmuV3Hw extends IommuHwModel {
   readonly idr: readonly bigint[];
@@ -173,10 +175,14 @@ export class SmmuV3Hw extends IommuHwModel {
         const asid = fget(q0, 63, 48);
         fields.asid = asid;
         this.iotlb.invalidate(asid, 0, Infinity);
+        // A VMID (a vIOMMU's forwarded guest command): the nested entries of that VMID.
+        const vmid = fget(q0, 47, 32);
+        if (vmid) this.iotlb.invalidate(0x10000 + vmid, 0, Infinity);
         this.counters.inv_iotlb++;
         this.notePending('inv_wait_domain');
         break;
       }
+      case CMDQ_OP_GUEST.TLBI_NH_VAA:
       case CMDQ_OP.TLBI_NH_VA: {
         const asid = fget(q0, 63, 48);
         const num = fget(q0, 16, 12);
@@ -187,6 +193,8 @@ export class SmmuV3Hw extends IommuHwModel {
         const size = tg === 0 ? 1 : (num + 1) * 2 ** scale * [0, 4096, 16384, 65536][tg]!;
         Object.assign(fields, { asid, addr, num, scale, tg, ttl: fget(q1, 9, 8), leaf: bit(q1, 0), size });
         this.iotlb.invalidate(asid, addr, addr + size - 1);
+        const vmid = fget(q0, 47, 32);
+        if (vmid) this.iotlb.invalidate(0x10000 + vmid, addr, addr + size - 1);
         this.counters.inv_iotlb++;
         this.notePending('inv_wait_page');
         break;
@@ -232,7 +240,8 @@ export class SmmuV3Hw extends IommuHwModel {
     const cfg = fget(s0, STE.CFG_HI, STE.CFG_LO);
     if (cfg === STE_CFG.ABORT) return { tag: 0, pt: null, bypass: false, setA: false, setD: false, permMask: 3, silentAbort: true };
     if (cfg === STE_CFG.BYPASS) return { tag: 0, pt: null, bypass: true, setA: false, setD: false, permMask: 3 };
-    if (cfg !== STE_CFG.S1_TRANS) return this.fail(EVT.C_BAD_STE, FAULT_KIND.CONTEXT); // stage 2 / nested not modelled
+    if (cfg === STE_CFG.S2_TRANS || cfg === STE_CFG.NESTED) return this.stage2Context(sid, pa, s0, cfg);
+    if (cfg !== STE_CFG.S1_TRANS) return this.fail(EVT.C_BAD_STE, FAULT_KIND.CONTEXT);
     const cdmax = fget(s0, STE.S1CDMAX_HI, STE.S1CDMAX_LO);
     if (pasid >= 2 ** cdmax && pasid !== 0) return this.fail(EVT.C_BAD_SUBSTREAMID, FAULT_KIND.PASID_INVALID);
     const cdpa = fget(s0, STE.S1CTXPTR_HI, STE.S1CTXPTR_LO) * 64 + pasid * CD_SIZE;
@@ -244,6 +253,31 @@ export class SmmuV3Hw extends IommuHwModel {
     if (!pt) return this.fail(EVT.C_BAD_CD, FAULT_KIND.BAD_PASID_ENTRY);
     const httu = this.httu;
     return { tag: fget(c0, CD.ASID_HI, CD.ASID_LO), pt, bypass: false, setA: bit(c0, CD.HA) && httu >= HTTU.ACCESS, setD: bit(c0, CD.HD) && httu >= HTTU.ACCESS_DIRTY, permMask: 3 };
+  }
+
+  /**
+   * STE.Config = S2 only (0b110) or nested (0b111, Arm SMMUv3 §3.3.2): the stage-2 table at
+   * S2TTB with the STE's VMID; for nested the guest's stage-1 table through S1ContextPtr.
+   * Model simplification: S1ContextPtr names the guest stage-1 table root directly (the guest
+   * CD table is not modelled: one CD, SSID 0, no guest HTTU as the kernel tells VMMs). IOTLB
+   * tag 0x10000 + VMID (stage-1-only contexts use their ASID below 0x10000). No S2 HTTU:
+   * Linux never sets STE.S2HA/S2HD, so stage 2 gets no A/D.
+   */
+  private stage2Context(_sid: number, pa: number, s0: bigint, cfg: number): HwContext | FaultKind {
+    if (!bit(this.idr[0]!, IDR0.S2P)) return this.fail(EVT.C_BAD_STE, FAULT_KIND.CONTEXT);
+    const vmid = fget(this.mem.read64(pa + 16), STE2.S2VMID_HI, STE2.S2VMID_LO);
+    const s2 = this.pts.get(fget(this.mem.read64(pa + 24), STE3.S2TTB_HI, STE3.S2TTB_LO) * 16);
+    if (!s2) return this.fail(EVT.C_BAD_STE, FAULT_KIND.CONTEXT);
+    const tag = 0x10000 + vmid;
+    if (cfg === STE_CFG.S2_TRANS) return { tag, pt: s2, bypass: false, setA: false, setD: false, permMask: 3 };
+    const s1 = this.pts.get(fget(s0, STE.S1CTXPTR_HI, STE.S1CTXPTR_LO) * 64);
+    if (!s1) return this.fail(EVT.C_BAD_CD, FAULT_KIND.BAD_PASID_ENTRY);
+    return { tag, pt: s1, bypass: false, setA: false, setD: false, permMask: 3, s2: { pt: s2, setA: false, setD: false } };
+  }
+
+  /** Whether the last recorded fault was a stage-2 fault (EVTQ_1_S2). */
+  get lastFaultWasStage2(): boolean {
+    return this.lastFaultStage2;
   }
 
   private fail(evt: number, kind: FaultKind): FaultKind {
@@ -262,6 +296,9 @@ export class SmmuV3Hw extends IommuHwModel {
     let q1 = 0n;
     if (!write) q1 |= 1n << 35n;
     if (id === EVT.F_TRANSLATION || id === EVT.F_PERMISSION) q1 = fset(q1, 41, 40, 2);
+    // EVTQ_1_S2 (bit 39): the fault was in stage 2 of a nested walk.
+    if (this.lastFaultStage2) q1 |= 1n << 39n;
+    this.lastFaultStage2 = false;
     const flags = Number(q1 >> 32n);
     return { ts: this.clock.now, kind, code: id, name: EVT_NAMES[id] ?? `EVT_0x${id.toString(16)}`, sid, pasid, iova, write, flags, recoverable: false, raw: [hex64(q0), hex64(q1), hex64(BigInt(Math.floor(iova))), '0000000000000000'] };
   }

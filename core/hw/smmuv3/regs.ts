@@ -28,6 +28,19 @@ export const STE = {
   /** qword 1 */
   S1DSS_LO: 0, S1DSS_HI: 1, EATS_LO: 28, EATS_HI: 29,
 } as const;
+/**
+ * STE qword 2 / 3 stage-2 fields (Arm SMMUv3 §5.2): S2VMID[15:0] (qword 2), S2TTB[51:4]
+ * (qword 3). The other S2 fields (S2T0SZ, S2SL0, S2TG, S2PS, S2AA64, S2PTW, S2HA/HD) are
+ * fixed by the model (4K granule, 48-bit IPA, AArch64, no S2 HTTU, as Linux programs them).
+ */
+export const STE2 = { S2VMID_LO: 0, S2VMID_HI: 15 } as const;
+export const STE3 = { S2TTB_LO: 4, S2TTB_HI: 51 } as const;
+/** STE bits a guest may set in a vSTE (STRTAB_STE_0/1_NESTING_ALLOWED, arm-smmu-v3.h). */
+export const STE0_NESTING_ALLOWED = 1n | (7n << 1n) | (3n << 4n) | (((1n << 46n) - 1n) << 6n) | (0x1fn << 59n);
+export const STE1_NESTING_ALLOWED = 3n | (3n << 2n) | (3n << 4n) | (3n << 6n) | (1n << 27n);
+/** Opcodes a guest may issue through the vIOMMU (arm_vsmmu_convert_user_cmd). */
+export const CMDQ_OP_GUEST = { TLBI_NH_VAA: 0x13 } as const;
+
 /** STE.Config values. */
 export const STE_CFG = { ABORT: 0b000, BYPASS: 0b100, S1_TRANS: 0b101, S2_TRANS: 0b110, NESTED: 0b111 } as const;
 export const STE_SIZE = 64;

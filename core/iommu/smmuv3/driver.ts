@@ -37,14 +37,17 @@ import type { VendorDomainHooks } from '../paging-domain';
 import { SMMUV3_COSTS } from '../../hw/smmuv3/cost';
 import { SmmuV3Hw } from '../../hw/smmuv3/model';
 import type { SmmuHwCaps } from '../../hw/smmuv3/model';
-import { CD, HTTU, STE, STE_CFG, cmdAtcInv, cmdCfgiCd, cmdCfgiSte, cmdPriResp, cmdSync, cmdTlbiNhAsid, cmdTlbiNhVa } from '../../hw/smmuv3/regs';
+import { CD, HTTU, STE, STE_CFG, cmdAtcInv, cmdCfgiCd, cmdCfgiSte, cmdPriResp, cmdSync, cmdTlbiNhAsid, cmdTlbiNhVa, cmdTlbiS12Vmall } from '../../hw/smmuv3/regs';
 import { IOMMU_MODEL, validatePasidTableConfig } from '../pasid-table';
 import type { PasidTableConfig } from '../pasid-table';
 import { PT_ATTR, TablePool, createPtIommu, iotlbGatherAddRange, iotlbGatherInit } from '../../pt';
 import type { GenericPt, PtLeaf } from '../../pt';
 import { IOMMU_DIRTY_NO_CLEAR } from '../../pt/types';
 import type { IommuDirtyBitmap, IotlbGather } from '../../pt/types';
-import type { IommuCap, Device, IommuDomain, IommuDevice, IommuHwInfo, IommuSystemOptions } from '../types';
+import type { IommuCap, Device, IommuDomain, IommuDevice, IommuHwInfo, IommuSystemOptions, ViommuCore, ViommuOps } from '../types';
+import type { UserData } from '../user-data';
+import { SmmuNestedDomain, SmmuVsmmu, smmuNestingSupported, smmuViommuSize, writeS2Ste } from './nested';
+import type { SmmuNestHost } from './nested';
 import { IOMMU_HW_CAP_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../../uapi/iommufd';
 
 export const IOMMU_HW_INFO_TYPE_ARM_SMMUV3 = 2;
@@ -146,7 +149,7 @@ export function tlbiRanges(iova: number, size: number): { addr: number; num: num
   return out;
 }
 
-export class SmmuV3Driver implements IommuDevice, VendorDomainHooks {
+export class SmmuV3Driver implements IommuDevice, VendorDomainHooks, SmmuNestHost {
   readonly vendor = 'smmuv3' as const;
   readonly clock: SimClock;
   readonly hw: SmmuV3Hw;
@@ -156,6 +159,9 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks {
   /** What-if: an SMMU that cannot contain guest-table faults exposes no bind op (T-PS-14). */
   private readonly noPasidBind: boolean;
   private readonly freeAsids: number[] = [];
+  /** Stage-2 nesting-parent domains and their VMIDs (core/iommu/smmuv3/nested.ts). */
+  readonly s2Vmid = new WeakMap<PagingDomain, number>();
+  private nextVmid = 1;
   /** Dirty-tracking design (caps.dirtyDesign; default 'v2'). */
   readonly dirtyDesign: SmmuDirtyDesign;
 
@@ -223,7 +229,7 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks {
   domainAllocPagingFlags(_dev: Device, flags: number): IommuDomain | number {
     const supported = IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_PASID;
     if (flags & ~supported) return -ERRNO.EOPNOTSUPP;
-    if (flags & IOMMU_HWPT_ALLOC_NEST_PARENT) return -ERRNO.EOPNOTSUPP;
+    if (flags & IOMMU_HWPT_ALLOC_NEST_PARENT) return this.domainAllocS2(flags);
     const dirty = (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) !== 0;
     if (dirty && !this.dbmCapable) return -ERRNO.EOPNOTSUPP;
     const asid = this.freeAsids.pop() ?? this.nextAsid++;
@@ -248,6 +254,51 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks {
     return new D(this, this.hw, this.pool, pt, asid, this, dirty);
   }
 
+  /**
+   * The NEST_PARENT case of arm_smmu_domain_alloc_paging_flags: exactly NEST_PARENT (with
+   * DIRTY_TRACKING or PASID it is the switch's default: -EOPNOTSUPP; stage 2 has no dirty
+   * tracking in Linux), FEAT_NESTING required; a stage-2 domain with a VMID (tag 0x10000 +
+   * VMID). The table is the core/pt armv8 4K/48-bit layout standing in for the VMSAv8-64
+   * stage-2 format (same levels and granule; S2AP / MemAttr encodings not modelled).
+   */
+  private domainAllocS2(flags: number): IommuDomain | number {
+    if (flags !== IOMMU_HWPT_ALLOC_NEST_PARENT) return -ERRNO.EOPNOTSUPP;
+    if (!smmuNestingSupported(this.hw)) return -ERRNO.EOPNOTSUPP;
+    const vmid = this.nextVmid++;
+    if (vmid > 0xffff) return -ERRNO.ENOSPC;
+    let pt;
+    try {
+      pt = createPtIommu('armv8', { pool: this.pool, dmaIncoherent: !this.hw.coherent, features: this.hw.bbml >= 2 ? {} : { oaTableXchg: false } });
+    } catch {
+      return -ERRNO.ENOMEM;
+    }
+    this.hw.attachPageTable(pt);
+    const d = new PagingDomain(this, this.hw, this.pool, pt, 0x10000 + vmid, this, false);
+    this.s2Vmid.set(d, vmid);
+    return d;
+  }
+
+  /** Leave the current domain (and its vEVENT forwarding); record `domain`. */
+  setCurrentDomain(dev: Device, domain: IommuDomain | null): boolean {
+    const m = this.devices.get(dev.sid);
+    if (!m || m !== dev) return false;
+    const old = m.domain as PagingDomain | SmmuNestedDomain | null;
+    if (old) old.devices.delete(m);
+    this.hw.setFaultHandler(m.sid, null);
+    m.domain = domain;
+    return true;
+  }
+
+  getViommuSize(_dev: Device, type: number): number {
+    return smmuViommuSize(this.hw, type);
+  }
+
+  /** arm_vsmmu_init: the parent must be a stage-2 nesting parent of this SMMU (-EINVAL). */
+  viommuInit(_dev: Device, parent: IommuDomain, _data: UserData | null, core: ViommuCore): ViommuOps | number {
+    if (!(parent instanceof PagingDomain) || parent.driver !== this || !this.s2Vmid.has(parent)) return -ERRNO.EINVAL;
+    return new SmmuVsmmu(this, parent, core).ops();
+  }
+
   /** arm_smmu_make_s1_cd: T0SZ 16, TG0 4K, IPS 48-bit, AA64, R, A, V, ASID, TTB0; HA|HD with the HD quirk. */
   private makeCd(domain: PagingDomain): [bigint, bigint] {
     let q0 = fset(0n, CD.T0SZ_HI, CD.T0SZ_LO, 16);
@@ -265,8 +316,16 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks {
     if (!m || m !== dev) return -ERRNO.ENODEV;
     if (domain.dirtyOps && !this.dbmCapable) return -ERRNO.EINVAL;
     const ts = this.clock.now;
-    const old = m.domain as PagingDomain | null;
-    if (old) old.devices.delete(m);
+    const vmid = this.s2Vmid.get(domain);
+    if (vmid !== undefined) {
+      // arm_smmu_make_s2_domain_ste: Config S2 only.
+      this.setCurrentDomain(m, domain);
+      writeS2Ste(this.hw, m.sid, STE_CFG.S2_TRANS, vmid, domain.pt.rootPhys);
+      domain.devices.add(m);
+      return 0;
+    }
+    const old = m.domain as IommuDomain | null;
+    this.setCurrentDomain(m, null);
     const [q0, q1] = this.makeCd(domain);
     this.hw.writeQword(m.cdTable + 8, q1, 'cd.qw1');
     this.hw.writeQword(m.cdTable, q0, 'cd.qw0');
@@ -283,9 +342,7 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks {
   blockDevice(dev: Device): number {
     const m = this.devices.get(dev.sid);
     if (!m) return -ERRNO.ENODEV;
-    const old = m.domain as PagingDomain | null;
-    if (old) old.devices.delete(m);
-    m.domain = null;
+    this.setCurrentDomain(m, null);
     this.writeSte(m, STE_CFG.ABORT);
     return 0;
   }
@@ -293,6 +350,14 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks {
   /** __arm_smmu_tlb_inv_range + arm_smmu_atc_inv_domain, each batch ended by CMD_SYNC. */
   flushRange(domain: PagingDomain, start: number, size: number, _pgsize: number, leafOnly: boolean): void {
     const ts = this.clock.now;
+    const vmid = this.s2Vmid.get(domain);
+    if (vmid !== undefined) {
+      // Stage 2 (arm_smmu_tlb_inv_context / TLBI_S2_IPA + TLBI_NH_ALL): the model issues
+      // TLBI_S12_VMALL for the VMID, which drops its stage-2 and nested entries.
+      this.hw.submit([cmdTlbiS12Vmall(vmid), cmdSync()]);
+      domain.trace('arm_smmu_tlb_inv_range', ts, { start, size, commands: 2 });
+      return;
+    }
     const cmds: bigint[][] = [];
     if (this.hw.ril) {
       for (const r of tlbiRanges(start, size)) cmds.push(cmdTlbiNhVa(domain.tag, r.addr, leafOnly, { num: r.num, scale: r.scale, tg: 1, ttl: leafOnly ? 3 : 0 }));
@@ -317,7 +382,8 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks {
 
   /** arm_smmu_tlb_inv_context: TLBI_NH_ASID + CMD_SYNC, then ATC. */
   flushAll(domain: PagingDomain): void {
-    this.hw.submit([cmdTlbiNhAsid(domain.tag), cmdSync()]);
+    const vmid = this.s2Vmid.get(domain);
+    this.hw.submit([vmid !== undefined ? cmdTlbiS12Vmall(vmid) : cmdTlbiNhAsid(domain.tag), cmdSync()]);
     this.atcInv(domain, 0, 2 ** 52);
   }
 
@@ -470,7 +536,7 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks {
   release(domain: PagingDomain): void {
     for (const d of [...domain.devices]) this.blockDevice(d);
     this.flushAll(domain);
-    this.freeAsids.push(domain.tag);
+    if (!this.s2Vmid.has(domain)) this.freeAsids.push(domain.tag);
   }
 
   /**

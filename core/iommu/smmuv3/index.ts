@@ -1,6 +1,7 @@
 /** Arm SMMUv3 as a registered vendor (core/iommu/registry.ts). */
 import { hwSystem, type VendorEntry } from '../system';
 import { SMMU_DIRTY_DESIGNS, SmmuV3Driver } from './driver';
+import { smmuv3Nesting } from './nesting-entry';
 
 export const smmuv3Vendor = {
   name: 'smmuv3',
@@ -18,4 +19,5 @@ export const smmuv3Vendor = {
   },
   // SMMU_IDR0.COHACC clear.
   nonCoherentCaps: { coherent: false },
+  nesting: smmuv3Nesting,
 } as const satisfies VendorEntry<'smmuv3'>;

@@ -200,3 +200,89 @@ describe('AMD-Vi nesting (guest v2 over host v1, GV = 1)', () => {
     expect(alloc(() => undefined, { pt_id: parent })).toBe('EOPNOTSUPP');
   });
 });
+
+describe('SMMUv3 nesting (S1 over S2, vSTE)', () => {
+  it('stage-2 parent refuses dirty tracking; vSTE nested domain, 2-D walk, vIOMMU invalidation, S1 faults as vEVENTs', () => {
+    const refused = nestedSetup('smmuv3', true);
+    expect(refused.parentR.ok ? 'OK' : refused.parentR.errno).toBe('EOPNOTSUPP');
+    const s = nestedSetup('smmuv3', false);
+    const { h, d, hw } = s;
+    const parent = s.parentR.out.out_hwpt_id as number;
+    expect(h.rc('IOMMU_HWPT_SET_DIRTY_TRACKING', { hwpt_id: parent, flags: 1 })).toBe('EOPNOTSUPP');
+    const nested = allocNested(s, parent);
+    const viommu = h.ctx.table.all().find((o) => o.type === 'VIOMMU')!.id;
+    const q = h.ok('IOMMU_VEVENTQ_ALLOC', { viommu_id: viommu, type: 1, veventq_depth: 8 });
+    expect(h.testRc('IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE', { id: d.stdev, pt_id: nested })).toBe('OK');
+    const before = hw.stats();
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, iova: GIOVA + PAGE_SIZE, length: 64, flags: 1 })).toBe('OK');
+    const after = hw.stats();
+    expect(after.nested_walks! - before.nested_walks!).toBe(1);
+    expect(after.nested_walk_refs! - before.nested_walk_refs!).toBe(24);
+    // A stage-1 fault reaches the guest as a 32-byte event carrying the vSID 0x10.
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, iova: GIOVA + PAGES * PAGE_SIZE, length: 64, flags: 0 })).toBe('EFAULT');
+    const queue = h.ctx.table.get(q.out_veventq_id!, 'VEVENTQ') as unknown as { deliver: { data: Uint8Array | null }[] };
+    expect(queue.deliver).toHaveLength(1);
+    const ev = new DataView(queue.deliver[0]!.data!.buffer);
+    expect([ev.getUint32(0, true) & 0xff, ev.getUint32(4, true)]).toEqual([0x10, 0x10]);
+    // Guest unmap + CMD_TLBI_NSNH_ALL through the vIOMMU (VMID forced by the host).
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, iova: GIOVA + 4 * PAGE_SIZE, length: 64, flags: 0 })).toBe('OK');
+    s.gpt.unmapPages(GIOVA + 4 * PAGE_SIZE, PAGE_SIZE, iotlbGatherInit());
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, iova: GIOVA + 4 * PAGE_SIZE, length: 64, flags: 0 })).toBe('OK');
+    const inv = s.nest.invalidateAll(0x10n)!;
+    const iva = h.mmap(64);
+    h.ctx.mm.write(iva, inv.entry);
+    const r = h.io('IOMMU_HWPT_INVALIDATE', { hwpt_id: viommu, data_uptr: iva, data_type: inv.type, entry_len: 16, entry_num: 1 });
+    expect([r.ok, r.out.entry_num]).toEqual([true, 1]);
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, iova: GIOVA + 4 * PAGE_SIZE, length: 64, flags: 0 })).toBe('EFAULT');
+    // Commands: CFGI_STE is not accepted (EIO); an ATC_INV with an unknown vSID is EIO after one handled command.
+    const cmds = (words: bigint[]) => {
+      const b = new Uint8Array(words.length * 8);
+      words.forEach((w, i) => new DataView(b.buffer).setBigUint64(i * 8, w, true));
+      const at = h.mmap(b.length);
+      h.ctx.mm.write(at, b);
+      const x = h.io('IOMMU_HWPT_INVALIDATE', { hwpt_id: viommu, data_uptr: at, data_type: inv.type, entry_len: 16, entry_num: words.length / 2 });
+      return [x.ok ? 'OK' : x.errno, x.out.entry_num];
+    };
+    expect(cmds([0x03n, 0n])).toEqual(['EIO', 0]);
+    expect(cmds([0x10n, 0n, 0x40n | (0x99n << 32n), 0n])).toEqual(['EIO', 1]);
+    expect(cmds([0x05n | (0x10n << 32n), 1n, 0x11n, 0n])).toEqual(['OK', 2]);
+    expect(h.rc('IOMMU_HWPT_INVALIDATE', { hwpt_id: nested, entry_num: 0 })).toBe('EOPNOTSUPP');
+  });
+
+  it('vIOMMU and vSTE validation (arm_vsmmu_init, arm_smmu_validate_vste), vDEVICE before attach', () => {
+    const s = nestedSetup('smmuv3', false);
+    const { h, d } = s;
+    const parent = s.parentR.out.out_hwpt_id as number;
+    const plain = h.ok('IOMMU_HWPT_ALLOC', { dev_id: d.idev, pt_id: s.ioas }).out_hwpt_id!;
+    expect(h.rc('IOMMU_VIOMMU_ALLOC', { dev_id: d.idev, hwpt_id: parent, type: 2 })).toBe('EOPNOTSUPP');
+    expect(h.rc('IOMMU_VIOMMU_ALLOC', { dev_id: d.idev, hwpt_id: plain, type: 1 })).toBe('EINVAL');
+    const viommu = h.ok('IOMMU_VIOMMU_ALLOC', { dev_id: d.idev, hwpt_id: parent, type: 1 }).out_viommu_id!;
+    const vste = (s0: bigint, s1 = 0n, o: Record<string, unknown> = {}) => {
+      const b = new Uint8Array(16);
+      new DataView(b.buffer).setBigUint64(0, s0, true);
+      new DataView(b.buffer).setBigUint64(8, s1, true);
+      const at = h.mmap(16);
+      h.ctx.mm.write(at, b);
+      const r = h.io('IOMMU_HWPT_ALLOC', { dev_id: d.idev, pt_id: viommu, data_type: s.nest.dataType, data_len: 16, data_uptr: at, ...o });
+      return r.ok ? 'OK' : r.errno;
+    };
+    const s1cfg = 1n | (5n << 1n);
+    expect(vste(s1cfg, 0n, { flags: 8 })).toBe('EOPNOTSUPP');
+    expect(vste(s1cfg, 0n, { data_type: 1 })).toBe('EINVAL');
+    expect(vste(1n | (6n << 1n))).toBe('EIO'); // Config S2 only
+    expect(vste(s1cfg | (1n << 52n))).toBe('EIO'); // a bit outside the allowed fields
+    expect(vste(s1cfg, 2n << 28n)).toBe('EIO'); // EATS = split
+    expect(vste(0n)).toBe('OK'); // V = 0: abort
+    expect(vste(1n | (4n << 1n))).toBe('OK'); // bypass: translates as the parent
+    expect(vste(s1cfg, 1n << 28n)).toBe('OK');
+    // Attach needs the vDEVICE.
+    const nested = h.ctx.table.all().filter((o) => o.type === 'HWPT_NESTED').at(-1)!.id;
+    expect(h.testRc('IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE', { id: d.stdev, pt_id: nested })).toBe('ENOENT');
+    h.ok('IOMMU_VDEVICE_ALLOC', { viommu_id: viommu, dev_id: d.idev, virt_id: 7 });
+    expect(h.testRc('IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE', { id: d.stdev, pt_id: nested })).toBe('OK');
+    // A bypass vSTE translates IOVA = IPA through the parent alone.
+    const bypass = h.ctx.table.all().filter((o) => o.type === 'HWPT_NESTED').at(-2)!.id;
+    expect(h.testRc('IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE', { id: d.stdev, pt_id: bypass })).toBe('OK');
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, iova: GPA, length: 64, flags: 1 })).toBe('OK');
+  });
+});
