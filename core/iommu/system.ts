@@ -83,6 +83,8 @@ export interface VendorNesting {
   nestedData(root: number): Uint8Array;
   /** enum iommu_viommu_type to allocate a vIOMMU with, or null when nested HWPTs come from the parent HWPT. */
   readonly viommuType: number | null;
+  /** Attaching a vIOMMU-based nested HWPT needs the device's vDEVICE first (-ENOENT otherwise). */
+  readonly attachNeedsVdevice: boolean;
   /**
    * The guest's invalidation of everything as an IOMMU_HWPT_INVALIDATE array (on the nested
    * HWPT, or on the vIOMMU when `onViommu`), or null when the vendor has no user path.

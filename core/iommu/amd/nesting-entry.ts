@@ -17,6 +17,7 @@ export const amdNesting: VendorNesting = {
   dataType: IOMMU_HWPT_DATA_AMD_GUEST,
   nestedData: (root) => amdGuestDte(root),
   viommuType: 3,
+  attachNeedsVdevice: false,
   invalidateAll: () => null,
   dirtyNote: 'AMD-Vi: a NEST_PARENT | DIRTY_TRACKING v1 table; DTE.HAD of a nested device is copied from the parent when the nested domain is attached, and set_dirty_tracking walks only the parent\'s own devices, so tracking switched on after the guest programmed its vIOMMU does not reach nested devices (mainline as read). No guest IOTLB invalidation path (IOMMU_HWPT_INVALIDATE is EOPNOTSUPP).',
 };

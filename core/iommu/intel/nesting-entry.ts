@@ -20,6 +20,7 @@ export const vtdNesting: VendorNesting = {
     return b;
   },
   viommuType: null,
+  attachNeedsVdevice: false,
   invalidateAll(): { type: number; entry: Uint8Array; onViommu: boolean } {
     // struct iommu_hwpt_vtd_s1_invalidate { addr 0, npages U64_MAX, flags 0 }.
     const b = new Uint8Array(24);

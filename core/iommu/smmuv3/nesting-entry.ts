@@ -24,6 +24,7 @@ export const smmuv3Nesting: VendorNesting = {
     return b;
   },
   viommuType: IOMMU_VIOMMU_TYPE_ARM_SMMUV3,
+  attachNeedsVdevice: true,
   invalidateAll(): { type: number; entry: Uint8Array; onViommu: boolean } {
     // CMD_TLBI_NSNH_ALL: the host turns it into TLBI_NH_ALL for the vIOMMU's VMID.
     const b = new Uint8Array(16);

@@ -21,6 +21,10 @@ import {
   IOMMU_VIOMMU_TYPE_SELFTEST,
 } from '../../../core/uapi/iommufd-test';
 import type { H } from './harness';
+import { vendorEntry } from '../../../core/iommu/registry';
+import type { Platform } from '../../../core/iommufd/platform';
+import { TablePool, createPtIommu } from '../../../core/pt';
+import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING } from '../../../core/uapi/iommufd';
 import { PAGE_SIZE } from './harness';
 
 const BASE = 1 << 24;
@@ -39,6 +43,8 @@ export interface StepEnv {
 export interface NestKit {
   /** Run nesting step `k` (0..11); returns the stats key or null when skipped. */
   step(k: number, rng: Rng, env: StepEnv): string | null;
+  /** Whether a DMA write of a device on a nested HWPT sets D where the parent's bitmap reads it. */
+  nestedWriteTracked(idev: Idev): boolean;
 }
 
 /** Per-vendor nested HWPT data and vIOMMU type. */
@@ -49,6 +55,8 @@ interface VendorNest {
   viommuType: number | null;
   /** Nested HWPTs can also be allocated from the parent HWPT. */
   fromParent: boolean;
+  /** Attaching a vIOMMU nested HWPT needs the device's vDEVICE. */
+  needsVdev: boolean;
   /** A valid single-entry invalidation: the data type, entry bytes and where it goes. */
   invalidation: { type: number; entry: number[]; onViommu: boolean } | null;
 }
@@ -57,15 +65,44 @@ const MOCK: VendorNest = {
   nestData: (h) => ({ type: IOMMU_HWPT_DATA_SELFTEST, uptr: h.u32s([IOMMU_TEST_IOTLB_DEFAULT]), len: 4 }),
   viommuType: IOMMU_VIOMMU_TYPE_SELFTEST,
   fromParent: true,
+  needsVdev: true,
   invalidation: { type: IOMMU_HWPT_INVALIDATE_DATA_SELFTEST, entry: [IOMMU_TEST_INVALIDATE_FLAG_ALL, 0], onViommu: false },
 };
 
-const KITS: Record<string, VendorNest> = { mock: MOCK };
+/**
+ * A vendor model's kit from its registry entry (VendorEntry.nesting): the guest's stage-1
+ * table is an identity map of the test's IOVA window (2 MiB leaves), so a nested device
+ * translates exactly like one on the parent.
+ */
+function vendorNest(h: H): VendorNest | null {
+  const nest = vendorEntry(h.vendor).nesting;
+  if (!nest) return null;
+  const pool = new TablePool({ base: 0xe800_0000_0000 });
+  const gpt = createPtIommu(nest.s1Format, { pool, levels: nest.s1Levels });
+  for (let off = 0; off < WINDOW_PAGES * PAGE_SIZE; off += 2 ** 21) expect(gpt.mapPages(BASE + off, BASE + off, 2 ** 21, 3)).toBe(0);
+  (h.ctx.platform as Platform).system.hw!.attachPageTable(gpt);
+  const data = nest.nestedData(gpt.rootPhys);
+  const inv = nest.invalidateAll(0n);
+  return {
+    nestData: () => {
+      const va = h.mmap(data.length);
+      h.ctx.mm.write(va, data);
+      return { type: nest.dataType, uptr: va, len: data.length };
+    },
+    viommuType: nest.viommuType,
+    fromParent: nest.viommuType === null,
+    needsVdev: nest.attachNeedsVdevice,
+    invalidation: inv ? { type: inv.type, entry: [...new Uint32Array(inv.entry.buffer)], onViommu: inv.onViommu } : null,
+  };
+}
 
 /** The kit of h's vendor, or null when the model has no nesting. */
 export function nestKit(h: H): NestKit | null {
-  const v = KITS[h.vendor];
-  if (!v) return null;
+  const found = h.vendor === 'mock' ? MOCK : vendorNest(h);
+  if (!found) return null;
+  const v: VendorNest = found;
+  /** Per device: whether its nested attach left writes tracked (AMD: DTE.HAD copied from the parent at attach). */
+  const trackedAtAttach = new Map<number, boolean>();
   let nextVirt = 1;
   /** virt_id of each device's vDEVICE when it was last attached to a vIOMMU nested HWPT. */
   const attachVirt = new Map<number, bigint>();
@@ -78,11 +115,17 @@ export function nestKit(h: H): NestKit | null {
     const st = pick(rng, env.stdevs);
     if (!st?.idev.hwpt) return null;
     const ioas = hwptPagingOf(st.idev.hwpt).ioas;
-    const flags = IOMMU_HWPT_ALLOC_NEST_PARENT | (rng.int(2) ? IOMMU_HWPT_ALLOC_PASID : 0);
+    // Vendor parents: NEST_PARENT | DIRTY_TRACKING where the driver allows it (refused on SMMUv3).
+    const dirtyParent = h.vendor !== 'mock' && rng.int(2) === 1;
+    const flags = IOMMU_HWPT_ALLOC_NEST_PARENT | (h.vendor === 'mock' && rng.int(2) ? IOMMU_HWPT_ALLOC_PASID : 0) | (dirtyParent ? IOMMU_HWPT_ALLOC_DIRTY_TRACKING : 0);
     const parents = env.objs<HwptPaging>('HWPT_PAGING').filter((p) => p.nestParent);
     let parent = parents.length >= 2 ? pick(rng, parents)! : undefined;
     if (!parent) {
       const r = h.io('IOMMU_HWPT_ALLOC', { dev_id: st.idev.id, pt_id: ioas.id, flags });
+      if (dirtyParent && h.vendor === 'smmuv3') {
+        expect(rc(r)).toBe('EOPNOTSUPP');
+        return 'nest_parent_dirty_refused';
+      }
       expect(rc(r)).toBe('OK');
       parent = h.hwpt(r.out.out_hwpt_id as number);
     }
@@ -97,7 +140,8 @@ export function nestKit(h: H): NestKit | null {
       pt = viommu.id;
     }
     const d = v.nestData(h);
-    const r = h.io('IOMMU_HWPT_ALLOC', { dev_id: st.idev.id, pt_id: pt, flags: rng.int(2) ? IOMMU_HWPT_ALLOC_PASID : 0, data_type: d.type, data_len: d.len, data_uptr: d.uptr });
+    const pasidFlag = h.vendor === 'mock' || h.vendor === 'intel' ? (rng.int(2) ? IOMMU_HWPT_ALLOC_PASID : 0) : 0;
+    const r = h.io('IOMMU_HWPT_ALLOC', { dev_id: st.idev.id, pt_id: pt, flags: pasidFlag, data_type: d.type, data_len: d.len, data_uptr: d.uptr });
     expect(rc(r)).toBe('OK');
     return pt === parent.id ? 'nest_alloc' : 'viommu_alloc';
   }
@@ -115,11 +159,12 @@ export function nestKit(h: H): NestKit | null {
     if (!st || !n) return null;
     // iommufd_hwpt_pasid_compat comes before the driver's attach (which wants a vDEVICE).
     let want = st.idev.igroup.pasidAttach.size && !n.pasidCompat ? 'EINVAL' : 'OK';
-    if (want === 'OK' && n.viommu) want = vdevFor(st.idev, n.viommu);
+    if (want === 'OK' && n.viommu && v.needsVdev) want = vdevFor(st.idev, n.viommu);
     const before = st.idev.hwpt;
     const got = h.testRc('IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE', { id: st.id, pt_id: n.id });
     expect(got).toBe(before === n ? 'OK' : want);
-    if (got === 'OK' && before !== n && n.viommu) attachVirt.set(st.idev.id, st.idev.vdev!.virtId);
+    if (got === 'OK' && before !== n && n.viommu && st.idev.vdev) attachVirt.set(st.idev.id, st.idev.vdev.virtId);
+    if (got === 'OK' && before !== n) trackedAtAttach.set(st.idev.id, n.parent.dirtyTracking && n.parent.domain.dirtyTracking);
     return got === 'OK' ? 'nest_attach' : 'nest_attach_refused';
   }
 
@@ -253,5 +298,10 @@ export function nestKit(h: H): NestKit | null {
   }
 
   const steps = [nestAlloc, nestAlloc, nestAttach, nestAttach, nestInvalidate, vevent, pasidStep, pasidStep, mapFile, cleanup, vdevChurn, nestAttach];
-  return { step: (k, rng, env) => steps[k]!(rng, env) };
+  return {
+    step: (k, rng, env) => (h.vendor !== 'mock' && steps[k] === pasidStep ? mapFile(rng, env) : steps[k]!(rng, env)),
+    // VT-d propagates the parent's tracking to nested PASID entries; AMD copies HAD at attach
+    // only; SMMUv3 parents never track; the mock's nested domain writes through its parent.
+    nestedWriteTracked: (idev) => (h.vendor === 'amd' ? trackedAtAttach.get(idev.id) === true : h.vendor !== 'smmuv3'),
+  };
 }
