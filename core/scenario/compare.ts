@@ -4,7 +4,7 @@
  * for each big difference with its cause (read off the counter breakdown, never off the
  * vendor's name). Counts are exact; simulated times depend on the cost model.
  */
-import { vendorTitle } from '../iommu/registry';
+import { vendorEntry, vendorTitle } from '../iommu/registry';
 import type { VendorName } from '../iommu/registry';
 import type { MigrationReport, RoundReport } from '../workload/migration';
 
@@ -160,6 +160,8 @@ function cause(key: keyof VendorTotals, hi: VendorResult, lo: VendorResult): str
     case 'faults':
       return `${fmt(t.faults, 'count')} fault records`;
     case 'missedPages': {
+      const nested = counterSum(hi, 'missed_nested');
+      if (nested > 0) return `${fmt(nested, 'count')} of them were written by devices on nested (vIOMMU) domains: ${nestingNote(hi.vendor)}`;
       // target.ts counts lost pages whose leaf is writable without its dirty modifier (Arm DBM).
       const untracked = hi.rounds.reduce((s, r) => s + (r.counters.missed_untracked_leaf ?? 0), 0) + (hi.switchoverCounters?.missed_untracked_leaf ?? 0);
       if (untracked > 0) {
@@ -170,16 +172,47 @@ function cause(key: keyof VendorTotals, hi: VendorResult, lo: VendorResult): str
       return `writes that hit an IOTLB entry caching "already dirty" after an unflushed clear never set D again`;
     }
     case 'dirtyPages':
+      if (counterSum(hi, 'dirty_untracked_reads') > 0) return `it has no IOMMU dirty tracking under nesting, so every read reports all guest RAM dirty (QEMU's fallback for devices without dirty tracking): ${nestingNote(hi.vendor)}`;
       // Fewer reported pages because they were lost is not a leaf-size effect.
       if (lo.totals.missedPages > 0) return `${vendorTitle(lo.vendor)} missed ${fmt(lo.totals.missedPages, 'count')} written pages, so it reports fewer`;
       return 'dirty state is recorded per leaf, so larger or replicated leaves report more 4 KiB pages';
     default: {
+      if (counterSum(hi, 'dirty_untracked_reads') > 0) return `without IOMMU dirty tracking under nesting every round resends all guest RAM (${t.rounds} vs ${lo.totals.rounds} rounds, ${fmt(t.bytesSent, 'bytes')} sent)`;
       // Downtime and migration time follow from what is sent and how long the reads take.
       const more = t.bytesSent - lo.totals.bytesSent;
       const sent = more > 0 ? `it sends ${fmt(more, 'bytes')} more (${t.rounds} vs ${lo.totals.rounds} rounds)` : `${t.rounds} vs ${lo.totals.rounds} rounds`;
       return `${sent}; dirty reads ${fmt(t.bitmapReadNs, 'ns')} vs ${fmt(lo.totals.bitmapReadNs, 'ns')}`;
     }
   }
+}
+
+/** A counter summed over a vendor's rounds and switch-over. */
+function counterSum(r: VendorResult, name: string): number {
+  return r.rounds.reduce((s, x) => s + (x.counters[name] ?? 0), 0) + (r.switchoverCounters?.[name] ?? 0);
+}
+
+/** The vendor's own statement of what it can dirty-track under nesting (VendorEntry.nesting). */
+function nestingNote(vendor: VendorName): string {
+  return vendorEntry(vendor).nesting?.dirtyNote ?? 'the model has no nesting';
+}
+
+/**
+ * Lines for runs with a vIOMMU (nested translation): the 2-D walk cost per vendor and what
+ * each vendor can dirty-track under nesting.
+ */
+function nestingLines(results: VendorResult[]): string[] {
+  const out: string[] = [];
+  for (const r of results) {
+    const walks = counterSum(r, 'nested_walks');
+    if (walks === 0) continue;
+    const refs = counterSum(r, 'nested_walk_refs');
+    out.push(`${vendorTitle(r.vendor)}: ${fmt(walks, 'count')} nested (2-D) walks, ${(refs / walks).toFixed(1)} IOPTE reads each (every guest stage-1 table pointer and the final guest-physical address go through the host's stage 2), ${fmt(refs, 'count')} of its ${fmt(r.totals.pteReads, 'count')} PTE reads.`);
+    const lost = r.totals.missedPages;
+    const untracked = counterSum(r, 'dirty_untracked_reads');
+    const outcome = untracked > 0 ? `no IOMMU dirty tracking (${untracked} reads reported all guest RAM)` : lost > 0 ? `${fmt(lost, 'count')} written pages lost` : 'every written page reported';
+    out.push(`${vendorTitle(r.vendor)} under nesting: ${outcome}. ${nestingNote(r.vendor)}`);
+  }
+  return out;
 }
 
 /**
@@ -209,11 +242,18 @@ export function compareVendors(scenario: string, seed: number, results: VendorRe
       const phrase = !Number.isFinite(ratio) && m.zeroPhrase ? m.zeroPhrase : m.phrase;
       // A vendor that lost dirty pages is "cheaper" on every cost only because it read less.
       const lost = min.r.totals.missedPages;
-      const caveat = m.key !== 'missedPages' && m.key !== 'dirtyPages' && lost > 0 ? ` (${vendorTitle(min.r.vendor)} missed ${fmt(lost, 'count')} written pages, so its lower figure is not a saving)` : '';
+      const blind = counterSum(min.r, 'dirty_untracked_reads') > 0;
+      const caveat =
+        m.key !== 'missedPages' && m.key !== 'dirtyPages' && lost > 0
+          ? ` (${vendorTitle(min.r.vendor)} missed ${fmt(lost, 'count')} written pages, so its lower figure is not a saving)`
+          : m.key === 'bitmapReadNs' && blind
+            ? ` (${vendorTitle(min.r.vendor)} reads no bitmap at all: it cannot dirty-track under nesting)`
+            : '';
       explanations.push(
         `${vendorTitle(max.r.vendor)} ${phrase.replace('{r}', r).replace('{o}', vendorTitle(min.r.vendor))} (${fmt(max.v, m.unit)} vs ${fmt(min.v, m.unit)}): ${cause(m.key, max.r, min.r)}${caveat}.`,
       );
     }
   }
+  explanations.push(...nestingLines(results));
   return { scenario, seed, vendors: results, ratios, explanations };
 }

@@ -9,6 +9,7 @@ import hotSetHuge16g from './scenarios/hot-set-huge-16g.json';
 import hugeDemote16g from './scenarios/huge-demote-16g.json';
 import flushElision from './scenarios/flush-elision-what-if.json';
 import smmuv3RfcV1 from './scenarios/smmuv3-rfc-v1-what-if.json';
+import viommuNicRx from './scenarios/viommu-nic-rx.json';
 import { scenarioSchema, type Scenario } from './schema';
 
 const RAW: Record<string, unknown> = {
@@ -19,6 +20,7 @@ const RAW: Record<string, unknown> = {
   'huge-demote-16g': hugeDemote16g,
   'flush-elision-what-if': flushElision,
   'smmuv3-rfc-v1-what-if': smmuv3RfcV1,
+  'viommu-nic-rx': viommuNicRx,
 };
 
 /** The default preset (README's main command). */

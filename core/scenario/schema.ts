@@ -56,6 +56,10 @@ export const scenarioSchema = z
           ctx.addIssue({ code: 'custom', path: ['mappedAfterEnable'], message: `mappedAfterEnable must be a multiple of ${align} bytes and less than memory` });
         }
       }),
+    viommu: z
+      .boolean()
+      .default(false)
+      .describe("true = the guest has a vIOMMU and DMAs through its own stage-1 tables (VT-d first stage, SMMUv3 S1, AMD v2) nested over the host's NEST_PARENT table: the VMM allocates the parent with DIRTY_TRACKING where the vendor allows it (not SMMUv3: then QEMU marks all guest RAM dirty every round), a vIOMMU and vDEVICEs where the vendor uses them, and attaches each device to the nested HWPT; every IOTLB miss is a 2-D walk"),
     devices: z.array(device).min(1).max(16),
     migration: z
       .object({

@@ -49,6 +49,7 @@ export function vmmConfig(scenario: Scenario, vendor: VendorName): VmmConfig {
     hugePages: scenario.guest.pagePolicy !== '4k',
     demoteDirtyHuge: scenario.guest.pagePolicy === 'huge-demote',
     mappedAfterEnable: scenario.guest.mappedAfterEnable,
+    viommu: scenario.viommu,
     flushAfterClear: scenario.migration.flushAfterClear,
     devices: scenario.devices.map((d) => ({ name: d.name, ats: d.ats })),
     costOverrides: scenario.costOverrides,

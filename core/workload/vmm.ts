@@ -24,6 +24,8 @@ import type { Caps, VendorName } from '../iommu/registry';
 import type { Device } from '../iommu/types';
 import { iommufdIoctl, type IommufdCtx } from '../iommufd';
 import { openIommufd, type Platform } from '../iommufd/platform';
+import { vendorEntry } from '../iommu/registry';
+import { setupViommu } from './vmm-viommu';
 import { testHwptCutMapping, testHwptLeafUntracked, testHwptPageTable, testHwptReadDirtyNoFlush, testHwptUnmapReadDirty, testHwptWriteProtectAndClear } from '../iommufd/test-hooks';
 import { VfioDeviceFile, vfioDeviceIoctl } from '../iommufd/vfio-cdev';
 import type { IovaBitmapSink, LeafRef, PtIommu } from '../pt/types';
@@ -60,6 +62,8 @@ export interface VmmConfig {
   costOverrides?: Record<string, number>;
   /** IOTLB capacity in entries (vendor default when absent). */
   iotlbEntries?: number;
+  /** The guest has a vIOMMU and DMAs through its own stage-1 tables nested over the parent (vmm-viommu.ts). */
+  viommu?: boolean;
 }
 
 /** First requester ID given to devices (bus 1, devfn 0), one bus per device. */
@@ -105,6 +109,18 @@ export class Vmm implements MigrationTarget {
   private missedUntracked = 0;
   /** What enabling dirty tracking cost (counters and time of the SET_DIRTY_TRACKING ioctl). */
   readonly enableCost: EnableCost;
+  /**
+   * false when the IOMMU cannot dirty-track this VM (a vIOMMU on a vendor whose nesting
+   * parent refuses DIRTY_TRACKING): every read then reports all guest RAM dirty, as QEMU's
+   * vfio_get_dirty_bitmap does without dirty-page tracking (cpu_physical_memory_set_dirty_range).
+   */
+  readonly iommuDirty: boolean = true;
+  /** With a vIOMMU: the nested HWPT the devices use (0 without). */
+  readonly nestedHwptId: number = 0;
+  /** Pages written by devices on nested domains and not reported (counter `missed_nested`). */
+  private missedNested = 0;
+  /** Dirty reads answered with all of guest RAM for want of IOMMU dirty tracking (counter `dirty_untracked_reads`). */
+  private untrackedReads = 0;
 
   /** @throws Error naming the failing ioctl and errno when set-up fails; RangeError on a bad vendor option. */
   constructor(vendor: VendorName, cfg: VmmConfig, recorder: Recorder) {
@@ -141,7 +157,26 @@ export class Vmm implements MigrationTarget {
     mapGuest(0, this.guestBytes - late);
     let hwptId = 0;
     const iommufdOf = (fd: number): IommufdCtx | undefined => (fd === IOMMUFD_FD ? ctx : undefined);
+    const nest = cfg.viommu ? vendorEntry(vendor).nesting : undefined;
+    if (cfg.viommu && !nest) throw new Error(`${vendor}: the model has no nested translation (viommu)`);
+    const files: VfioDeviceFile[] = [];
+    const devIds: number[] = [];
     for (const d of cfg.devices) {
+      if (!nest) break;
+      const dev = platform.addDevice({ sid: FIRST_SID + this.devices.length * 0x100, name: d.name, ats: d.ats });
+      const df = new VfioDeviceFile(dev);
+      devIds.push(Number(check(vfioDeviceIoctl(df, VFIO_DEVICE_BIND_IOMMUFD, { iommufd: IOMMUFD_FD }, iommufdOf), `VFIO_DEVICE_BIND_IOMMUFD(${d.name})`).out_devid));
+      files.push(df);
+      this.devices.push(dev);
+    }
+    if (nest) {
+      const v = setupViommu(vendor, nest, ctx, platform, ioasId, files, devIds, this.guestBytes - late, iommufdOf);
+      hwptId = v.parentId;
+      this.iommuDirty = v.dirtyTracking;
+      this.nestedHwptId = v.nestedId;
+    }
+    for (const d of cfg.devices) {
+      if (nest) break;
       const dev = platform.addDevice({ sid: FIRST_SID + this.devices.length * 0x100, name: d.name, ats: d.ats });
       const df = new VfioDeviceFile(dev);
       const devId = Number(check(vfioDeviceIoctl(df, VFIO_DEVICE_BIND_IOMMUFD, { iommufd: IOMMUFD_FD }, iommufdOf), `VFIO_DEVICE_BIND_IOMMUFD(${d.name})`).out_devid);
@@ -152,7 +187,7 @@ export class Vmm implements MigrationTarget {
     this.hwptId = hwptId;
     const c0 = platform.stats();
     const t0 = this.clock.now;
-    ioctl('IOMMU_HWPT_SET_DIRTY_TRACKING', { hwpt_id: hwptId, flags: IOMMU_HWPT_DIRTY_TRACKING_ENABLE });
+    if (this.iommuDirty) ioctl('IOMMU_HWPT_SET_DIRTY_TRACKING', { hwpt_id: hwptId, flags: IOMMU_HWPT_DIRTY_TRACKING_ENABLE });
     const c1 = platform.stats();
     const delta: Record<string, number> = {};
     for (const k in c1) if (c1[k] !== (c0[k] ?? 0)) delta[k] = c1[k] - (c0[k] ?? 0);
@@ -181,6 +216,10 @@ export class Vmm implements MigrationTarget {
    * flushes): the named hook testHwptReadDirtyNoFlush reads without the flush.
    */
   readDirty(): DirtyRead {
+    if (!this.iommuDirty) {
+      this.untrackedReads++;
+      return this.account(this.allDirty());
+    }
     if (!this.flushAfterClear) return this.readDirtyNoFlush();
     const r = iommufdIoctl(this.ctx, IOCTL.IOMMU_HWPT_GET_DIRTY_BITMAP, {
       hwpt_id: this.hwptId,
@@ -197,6 +236,15 @@ export class Vmm implements MigrationTarget {
     const res = this.account(bits);
     if (this.demote) this.demoteDirtyLeaves(bits);
     return res;
+  }
+
+  /** Every page of guest RAM (QEMU's answer for a device whose dirty pages nobody tracks). */
+  private allDirty(): Uint8Array {
+    const bits = new Uint8Array(this.bitmapBytes);
+    const pages = Math.ceil(this.guestBytes / BITMAP_PAGE);
+    bits.fill(0xff, 0, pages >> 3);
+    for (let p = pages & ~7; p < pages; p++) bits[p >> 3] |= 1 << (p & 7);
+    return bits;
   }
 
   private readDirtyNoFlush(): DirtyRead {
@@ -224,6 +272,7 @@ export class Vmm implements MigrationTarget {
         w[i] = 0;
       }
     }
+    if (this.nestedHwptId) this.missedNested += missed;
     return { dirty, missed };
   }
 
@@ -254,7 +303,7 @@ export class Vmm implements MigrationTarget {
   }
 
   switchover(method: SwitchoverMethod): DirtyRead {
-    if (method === 'get-dirty-bitmap') return this.readDirty();
+    if (method === 'get-dirty-bitmap' || !this.iommuDirty) return this.readDirty();
     const bits = new Uint8Array(this.bitmapBytes);
     const sink = new ByteBitmap(bits);
     if (method === 'unmap-read-dirty') testHwptUnmapReadDirty(this.ctx, this.hwptId, 0, this.guestBytes, sink);
@@ -265,6 +314,8 @@ export class Vmm implements MigrationTarget {
   counters(): Record<string, number> {
     const c = { ...this.platform.stats() };
     if (this.missedUntracked) c.missed_untracked_leaf = this.missedUntracked;
+    if (this.missedNested) c.missed_nested = this.missedNested;
+    if (this.untrackedReads) c.dirty_untracked_reads = this.untrackedReads;
     return c;
   }
 
