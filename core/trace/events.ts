@@ -397,6 +397,8 @@ type InvalidationEvent = EventOfCategory<'invalidation'>;
 const COUNTER_LIST = [
   counter('dirty_pages', 'pages', 'pages reported dirty by the dirty bitmap reads'),
   counter('missed_pages', 'pages', 'pages written but not reported dirty (lost dirtying)'),
+  counter('missed_nested', 'pages', 'of those, pages written by devices on nested (vIOMMU) domains (core/workload/vmm.ts)'),
+  counter('dirty_untracked_reads', 'count', 'dirty reads answered with all guest RAM: no IOMMU dirty tracking under nesting (QEMU fallback)'),
   counter('migration_bytes', 'bytes', 'bytes sent by live migration'),
   counter('bitmap_read_ns', 'ns', 'simulated time spent reading dirty bitmaps'),
   counter('dma_read', 'count', 'device DMA reads'),

@@ -11,6 +11,10 @@ import type { VendorName } from '../../../core/iommu/registry';
 import { IOMMU_HW_QUEUE_TYPE_SELFTEST, IOMMU_HWPT_DATA_SELFTEST, IOMMU_TEST_IOTLB_DEFAULT, IOMMU_VEVENTQ_TYPE_SELFTEST, IOMMU_VIOMMU_TYPE_SELFTEST } from '../../../core/uapi/iommufd-test';
 import { MOCK_FLAGS_DEVICE_PASID } from '../../../core/iommu/mock';
 import { H, MOCK_APERTURE_START, PAGE_SIZE } from './harness';
+import { vendorEntry } from '../../../core/iommu/registry';
+import type { VendorNesting } from '../../../core/iommu/system';
+import type { Platform } from '../../../core/iommufd/platform';
+import { TablePool, createPtIommu } from '../../../core/pt';
 
 const IOVA = MOCK_APERTURE_START;
 const K = 1024;
@@ -23,6 +27,31 @@ interface Path {
   errno?: string;
   /** Uses the selftest's mock-only data types (IOMMU_HWPT_DATA_SELFTEST, the mock vIOMMU). */
   mockOnly?: boolean;
+  /** Runs only on vendor models whose registry entry has nesting (VendorEntry.nesting), with this predicate. */
+  vendorNest?: (nest: VendorNesting) => boolean;
+}
+
+/**
+ * A vendor's nesting set-up through the uAPI: device, mapped IOAS, NEST_PARENT HWPT, the
+ * guest's stage-1 table (VendorEntry.nesting), the vIOMMU and vDEVICE where the vendor uses them.
+ */
+function vendorNestSetup(h: H, withViommu: boolean): Record<string, number> {
+  const nest = vendorEntry(h.vendor).nesting!;
+  const ioas = h.ioasAlloc();
+  const d = h.mockDomain(ioas);
+  h.map(ioas, h.mmap(32 * K), 32 * K, IOVA);
+  const parent = h.ok('IOMMU_HWPT_ALLOC', { dev_id: d.idev, pt_id: ioas, flags: 1 }).out_hwpt_id!;
+  const gpt = createPtIommu(nest.s1Format, { pool: new TablePool({ base: 0xe800_0000_0000 }), levels: nest.s1Levels });
+  (h.ctx.platform as Platform).system.hw!.attachPageTable(gpt);
+  const bytes = nest.nestedData(gpt.rootPhys);
+  const data = h.mmap(64);
+  h.ctx.mm.write(data, bytes);
+  const s: Record<string, number> = { ioas, idev: d.idev, stdev: d.stdev, parent, data, len: bytes.length, type: nest.dataType, pt: parent };
+  if (withViommu && nest.viommuType !== null) {
+    s.pt = h.ok('IOMMU_VIOMMU_ALLOC', { dev_id: d.idev, hwpt_id: parent, type: nest.viommuType }).out_viommu_id!;
+    h.ok('IOMMU_VDEVICE_ALLOC', { viommu_id: s.pt, dev_id: d.idev, virt_id: 1 });
+  }
+  return s;
 }
 
 /** A mock device on an IOAS with 32 KiB mapped, a NEST_PARENT HWPT and the selftest nested data. */
@@ -229,6 +258,24 @@ const PATHS: Path[] = [
     run: (h, s) => h.testRc('IOMMU_TEST_OP_PASID_ATTACH', { id: s.stdev, pasid: 100, pt_id: s.nested }),
   },
   {
+    name: 'vendor nested HWPT_ALLOC (VTD_S1 / ARM_SMMUV3 / AMD_GUEST)',
+    vendorNest: () => true,
+    setup: (h) => vendorNestSetup(h, true),
+    run: (h, s) => h.rc('IOMMU_HWPT_ALLOC', { dev_id: s.idev, pt_id: s.pt, data_type: s.type, data_len: s.len, data_uptr: s.data }),
+  },
+  {
+    name: 'vendor VIOMMU_ALLOC + VDEVICE_ALLOC',
+    vendorNest: (n) => n.viommuType !== null,
+    setup: (h) => ({ ...vendorNestSetup(h, false), vtype: vendorEntry(h.vendor).nesting!.viommuType! }),
+    run: (h, s) => {
+      const r = h.io('IOMMU_VIOMMU_ALLOC', { dev_id: s.idev, hwpt_id: s.parent, type: s.vtype });
+      if (!r.ok) return r.errno;
+      const v = h.io('IOMMU_VDEVICE_ALLOC', { viommu_id: r.out.out_viommu_id, dev_id: s.idev, virt_id: 1 });
+      if (!v.ok) h.rc('IOMMU_DESTROY', { id: r.out.out_viommu_id });
+      return v.ok ? 'OK' : v.errno;
+    },
+  },
+  {
     name: 'IOAS_MAP_FILE into a domain (map_file_domain)',
     setup: (h) => {
       const ioas = h.ioasAlloc();
@@ -265,6 +312,10 @@ for (const vendor of ['mock', 'amd', 'intel', 'smmuv3'] as const) {
   describe(`fail_nth on ${vendor}`, () => {
     for (const path of PATHS) {
       if (vendor !== 'mock' && (path.name.startsWith('VFIO') || path.mockOnly)) continue;
+      if (path.vendorNest) {
+        const nest = vendorEntry(vendor).nesting;
+        if (!nest || !path.vendorNest(nest)) continue;
+      }
       it(path.name, () => {
         const r = walk(vendor, path);
         expect(r.failures).toBeGreaterThan(0);
