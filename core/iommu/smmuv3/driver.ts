@@ -46,8 +46,8 @@ import { IOMMU_DIRTY_NO_CLEAR } from '../../pt/types';
 import type { IommuDirtyBitmap, IotlbGather } from '../../pt/types';
 import type { IommuCap, Device, IommuDomain, IommuDevice, IommuHwInfo, IommuSystemOptions, ViommuCore, ViommuOps } from '../types';
 import type { UserData } from '../user-data';
-import { SmmuNestedDomain, SmmuVsmmu, smmuNestingSupported, smmuViommuSize, writeS2Ste } from './nested';
-import type { SmmuNestHost } from './nested';
+import { SmmuVsmmu, smmuNestingSupported, smmuViommuSize, writeS2Ste } from './nested';
+import type { SmmuNestHost , SmmuNestedDomain} from './nested';
 import { IOMMU_HW_CAP_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../../uapi/iommufd';
 
 export const IOMMU_HW_INFO_TYPE_ARM_SMMUV3 = 2;
