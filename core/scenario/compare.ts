@@ -193,7 +193,7 @@ function counterSum(r: VendorResult, name: string): number {
 
 /** The vendor's own statement of what it can dirty-track under nesting (VendorEntry.nesting). */
 function nestingNote(vendor: VendorName): string {
-  return vendorEntry(vendor).nesting?.dirtyNote ?? 'the model has no nesting';
+  return (vendorEntry(vendor).nesting?.dirtyNote ?? 'the model has no nesting').replace(/\.$/, '');
 }
 
 /**
@@ -210,7 +210,7 @@ function nestingLines(results: VendorResult[]): string[] {
     const lost = r.totals.missedPages;
     const untracked = counterSum(r, 'dirty_untracked_reads');
     const outcome = untracked > 0 ? `no IOMMU dirty tracking (${untracked} reads reported all guest RAM)` : lost > 0 ? `${fmt(lost, 'count')} written pages lost` : 'every written page reported';
-    out.push(`${vendorTitle(r.vendor)} under nesting: ${outcome}. ${nestingNote(r.vendor)}`);
+    out.push(`${vendorTitle(r.vendor)} under nesting: ${outcome}. ${nestingNote(r.vendor)}.`);
   }
   return out;
 }
