@@ -19,7 +19,9 @@ import { faultRead, faultRespond } from './fault';
 import type { IoctlResult } from './ioctl';
 import { iommufdIoctl, toU } from './ioctl';
 import { PAGE_SIZE } from './mm';
-import type { Fault } from './objects';
+import type { Fault, Veventq } from './objects';
+import { veventqRead } from './eventq';
+import { errnoName } from '../base/errno';
 import { openIommufd } from './platform';
 import { IOCTL, STRUCTS } from '../uapi/iommufd';
 import { TEST_OP } from '../uapi/iommufd-test';
@@ -163,6 +165,30 @@ function execCall(ctx: IommufdCtx, call: ScriptCall, vars: Map<string, bigint>):
     case 'MUNMAP':
       ctx.mm.munmap(n('user_va'), n('length'));
       return { r: ok({}) };
+    case 'MEMFD_CREATE': {
+      // memfd_create + ftruncate + mmap(MAP_SHARED): the selftests' memfd_mmap.
+      const m = ctx.mm.memfdCreate(n('length'), { hugepages: !!args.hugepages });
+      return { r: ok({ fd: m.fd, user_va: m.va, length: n('length') }) };
+    }
+    case 'FTRUNCATE': {
+      const rc = ctx.mm.ftruncate(n('fd'), n('length'));
+      return { r: rc ? bad(errnoName(rc), 'ftruncate failed') : ok({}) };
+    }
+    case 'WRITE_U32': {
+      // Little-endian u32 words into user memory (driver data structs, invalidation arrays).
+      const words = (call.args.words as number[] | undefined) ?? [];
+      const b = new Uint8Array(words.length * 4);
+      words.forEach((w, i) => new DataView(b.buffer).setUint32(i * 4, w >>> 0, true));
+      const rc = ctx.mm.write(n('user_va'), b);
+      return { r: rc ? bad('EFAULT', 'unmapped user memory') : ok({ length: b.length }) };
+    }
+    case 'VEVENTQ_READ': {
+      const q = ctx.getObj<Veventq>(n('veventq_id'), 'VEVENTQ');
+      if (typeof q === 'number') return { r: bad('EBADF', 'no such vEVENTQ') };
+      const { records, bytes } = veventqRead(q, args.count === undefined ? 4096 : n('count'));
+      const last = records[records.length - 1];
+      return { r: ok({ count: records.length, bytes, sequence: last?.sequence ?? 0, flags: last?.flags ?? 0 }, { records }) };
+    }
     case 'FAULT_READ':
     case 'FAULT_RESPOND': {
       const f = ctx.getObj<Fault>(n('fault_id'), 'FAULT');

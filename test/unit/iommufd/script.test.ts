@@ -67,4 +67,27 @@ describe('runIoctlScript', () => {
     const s = [{ ioctl: 'IOMMU_IOAS_ALLOC', as: 'a' }, { ioctl: 'MMAP', args: { length: 4096 }, as: 'b' }, { ioctl: 'IOMMU_IOAS_MAP', args: { ioas_id: '$a', flags: 6, user_va: '$b', length: 4096 } }];
     expect(JSON.stringify(runIoctlScript(s, { vendor: 'intel' }))).toBe(JSON.stringify(runIoctlScript(s, { vendor: 'intel' })));
   });
+
+  it('nesting on the mock through a script: WRITE_U32 data, vIOMMU, vDEVICE, vEVENTQ and VEVENTQ_READ', () => {
+    const calls = [
+      { ioctl: 'IOMMU_IOAS_ALLOC', as: 'ioas' },
+      { ioctl: 'IOMMU_TEST_CMD', op: 'IOMMU_TEST_OP_MOCK_DOMAIN', args: { id: '$ioas' }, as: 'dev' },
+      { ioctl: 'IOMMU_HWPT_ALLOC', args: { dev_id: '$dev.out_idev_id', pt_id: '$ioas', flags: 1 }, as: 'parent' },
+      { ioctl: 'IOMMU_VIOMMU_ALLOC', args: { dev_id: '$dev.out_idev_id', hwpt_id: '$parent.out_hwpt_id', type: 0xdeadbeef }, as: 'viommu' },
+      { ioctl: 'MMAP', args: { length: 4096 }, as: 'data' },
+      { ioctl: 'WRITE_U32', args: { user_va: '$data', words: [0xbadbeef] } },
+      { ioctl: 'IOMMU_HWPT_ALLOC', args: { dev_id: '$dev.out_idev_id', pt_id: '$viommu.out_viommu_id', data_type: 0xdead, data_len: 4, data_uptr: '$data' }, as: 'nested' },
+      { ioctl: 'IOMMU_VEVENTQ_ALLOC', args: { viommu_id: '$viommu.out_viommu_id', type: 0xbeefbeef, veventq_depth: 2 }, as: 'q' },
+      { ioctl: 'IOMMU_TEST_CMD', op: 'IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE', args: { id: '$dev.out_stdev_id', pt_id: '$nested.out_hwpt_id' }, expect: 'ENOENT' },
+      { ioctl: 'IOMMU_VDEVICE_ALLOC', args: { viommu_id: '$viommu.out_viommu_id', dev_id: '$dev.out_idev_id', virt_id: 0x99 } },
+      { ioctl: 'IOMMU_TEST_CMD', op: 'IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE', args: { id: '$dev.out_stdev_id', pt_id: '$nested.out_hwpt_id' } },
+      { ioctl: 'IOMMU_TEST_CMD', op: 'IOMMU_TEST_OP_TRIGGER_VEVENT', args: { dev_id: '$dev.out_idev_id' } },
+      { ioctl: 'IOMMU_TEST_CMD', op: 'IOMMU_TEST_OP_TRIGGER_VEVENT', args: { dev_id: '$dev.out_idev_id' } },
+      { ioctl: 'IOMMU_TEST_CMD', op: 'IOMMU_TEST_OP_TRIGGER_VEVENT', args: { dev_id: '$dev.out_idev_id' } },
+      { ioctl: 'VEVENTQ_READ', args: { veventq_id: '$q.out_veventq_id' }, expect_out: { count: 3, bytes: 32, sequence: 2, flags: 1 } },
+    ];
+    const r = ok(runIoctlScript(calls));
+    expect(r.results.filter((c) => c.failures.length).map((c) => `${c.index}: ${c.failures.join('; ')}`)).toEqual([]);
+    expect(r.passed).toBe(true);
+  });
 });
