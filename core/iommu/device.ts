@@ -15,6 +15,8 @@ export interface DeviceSpec {
   pri?: boolean;
   /** iommu_group id; default = sid. */
   groupId?: number;
+  /** PCI PASID capability width (dev->iommu->max_pasids = 1 << it); 0 / absent = no PASID. */
+  maxPasidLog2?: number;
 }
 
 /** A device behind one of the hardware-backed IOMMUs. */
@@ -24,6 +26,7 @@ export class SimDevice implements Device {
   readonly groupId: number;
   readonly ats: boolean;
   readonly pri: boolean;
+  readonly maxPasidLog2: number;
   /** The paging domain the device is attached to, or null (blocked). */
   domain: unknown = null;
 
@@ -34,5 +37,6 @@ export class SimDevice implements Device {
     this.groupId = spec.groupId ?? spec.sid;
     this.ats = spec.ats ?? false;
     this.pri = spec.pri ?? false;
+    this.maxPasidLog2 = spec.maxPasidLog2 ?? 0;
   }
 }

@@ -182,6 +182,11 @@ export interface IommuDevice {
    * `data` is the optional user data (copied back to user space by the driver).
    */
   viommuInit?(dev: Device, parent: IommuDomain, data: UserData | null, core: ViommuCore): ViommuOps | number;
+  /**
+   * PASID width the IOMMU supports for a PASID-capable device (VT-d ECAP.PSS + 1, SMMUv3
+   * IDR1.SSIDSIZE); absent or 0 = the model does not translate PASID requests.
+   */
+  pasidWidth?(): number;
   /** get_viommu_size (v6.16): 0 when this IOMMU cannot host a vIOMMU of `type` (-EOPNOTSUPP). */
   getViommuSize?(dev: Device, type: number): number;
   /** remove_dev_pasid / the blocked domain's set_dev_pasid: `pasid` of dev stops translating. */

@@ -8,7 +8,7 @@
 import type { SimClock } from '../base/clock';
 import { ERRNO } from '../base/errno';
 import type { AllocFailInjector } from '../base/fail-nth';
-import { MOCK_FLAGS_DEVICE_NO_DIRTY, MockDriver } from '../iommu/mock';
+import { MOCK_FLAGS_DEVICE_NO_DIRTY, MOCK_FLAGS_DEVICE_PASID, MockDriver } from '../iommu/mock';
 import { vendorEntry, type Caps, type DeviceSpec, type IommuSystem, type VendorName } from '../iommu/registry';
 import type { Device } from '../iommu/types';
 import type { TablePool } from '../pt/pool';
@@ -102,7 +102,9 @@ export function createPlatform(vendor: VendorName, opts: PlatformOptions): Platf
         sys = noDirty;
       }
       const sid = nextSid++;
-      return sys.addDevice({ sid, groupId: groupId ?? sid });
+      // MOCK_FLAGS_DEVICE_PASID: a PCI PASID capability as wide as the IOMMU translates.
+      const pasid = flags & MOCK_FLAGS_DEVICE_PASID ? (sys.driver.pasidWidth?.() ?? 0) : 0;
+      return sys.addDevice({ sid, groupId: groupId ?? sid, ...(pasid ? { maxPasidLog2: pasid } : {}) });
     },
     addDevice: (spec) => system.addDevice(spec),
     dma: (dev, pasid, iova, length, write) => dev.iommu.dma(dev, pasid, iova, length, write),

@@ -5,7 +5,8 @@
  * platform - the mock IOMMU, or a vendor model - binds it and attaches it to pt_id.
  * IOMMU_TEST_OP_DIRTY marks entries dirty directly on a mock domain (as the kernel does)
  * and, on a vendor model, performs a real device DMA write of page_size bytes per set bit.
- * IOMMU_TEST_OP_SIM_DMA (0x100) is a simulator extension: device DMA through the model.
+ * IOMMU_TEST_OP_SIM_DMA (0x100) is a simulator extension: device DMA through the model
+ * (`pasid` 0 = a request without PASID).
  */
 import { ERRNO } from '../base/errno';
 import type { Device, IommuDomain } from '../iommu/types';
@@ -244,7 +245,7 @@ export function iommufdTest(ctx: IommufdCtx, cmd: Cmd): number {
     case TEST_OP.IOMMU_TEST_OP_SIM_DMA: {
       const st = stdevOf(ctx, id);
       if (typeof st === 'number') return st;
-      return st.idev.driver.dma(st.idev.dev, 0, num(cmd.iova), num(cmd.length), (cmd.flags & 1n) === 1n);
+      return st.idev.driver.dma(st.idev.dev, Number(cmd.pasid), num(cmd.iova), num(cmd.length), (cmd.flags & 1n) === 1n);
     }
     default:
       return -ERRNO.EOPNOTSUPP;

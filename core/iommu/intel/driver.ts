@@ -233,6 +233,11 @@ export class VtdIommuDriver implements IommuDevice, VendorDomainHooks, VtdNestHo
     return this.freeDids.pop() ?? this.nextDid++;
   }
 
+  /** ECAP.PSS + 1. */
+  pasidWidth(): number {
+    return this.hw.pasidBits;
+  }
+
   allocDidFor(): number {
     return this.allocDid();
   }

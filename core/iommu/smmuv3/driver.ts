@@ -289,6 +289,11 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks, SmmuNestHos
     return true;
   }
 
+  /** IDR1.SSIDSIZE (GET_HW_INFO out_max_pasid_log2; PASID attach itself is not modelled on SMMUv3). */
+  pasidWidth(): number {
+    return this.hw.ssidBits;
+  }
+
   getViommuSize(_dev: Device, type: number): number {
     return smmuViommuSize(this.hw, type);
   }

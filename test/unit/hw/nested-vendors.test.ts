@@ -286,3 +286,36 @@ describe('SMMUv3 nesting (S1 over S2, vSTE)', () => {
     expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, iova: GPA, length: 64, flags: 1 })).toBe('OK');
   });
 });
+
+describe('PASID on the vendor models', () => {
+  it('VT-d: GET_HW_INFO PASID width; a PASID-compatible nested HWPT attached at a PASID translates that PASID\'s DMA (PGTT=3 at the PASID)', () => {
+    const nest = vendorEntry('intel').nesting!;
+    const h = new H('intel');
+    const ioas = h.ioasAlloc();
+    const d = h.mockDomain(ioas, 4); // MOCK_FLAGS_DEVICE_PASID
+    expect(h.ok('IOMMU_GET_HW_INFO', { dev_id: d.idev }).out_max_pasid_log2).toBe(20);
+    h.map(ioas, h.mmap(PAGES * PAGE_SIZE), PAGES * PAGE_SIZE, GPA);
+    const parent = h.ok('IOMMU_HWPT_ALLOC', { dev_id: d.idev, pt_id: ioas, flags: IOMMU_HWPT_ALLOC_NEST_PARENT | 8 }).out_hwpt_id!;
+    const gpt = createPtIommu(nest.s1Format, { pool: new TablePool({ base: 0xe800_0000_0000 }), levels: nest.s1Levels });
+    for (let i = 0; i < PAGES; i++) gpt.mapPages(GIOVA + i * PAGE_SIZE, GPA + i * PAGE_SIZE, PAGE_SIZE, 3);
+    (h.ctx.platform as Platform).system.hw!.attachPageTable(gpt);
+    const data = nest.nestedData(gpt.rootPhys);
+    const va = h.mmap(64);
+    h.ctx.mm.write(va, data);
+    const nested = h.ok('IOMMU_HWPT_ALLOC', { dev_id: d.idev, pt_id: parent, flags: 8, data_type: nest.dataType, data_len: 24, data_uptr: va }).out_hwpt_id!;
+    const attach = () => h.testRc('IOMMU_TEST_OP_PASID_ATTACH', { id: d.stdev, pasid: 100, pt_id: nested });
+    // The RID sits on an auto domain (not PASID-compatible).
+    expect(attach()).toBe('EINVAL');
+    expect(h.testRc('IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE', { id: d.stdev, pt_id: parent })).toBe('OK');
+    expect(attach()).toBe('OK');
+    expect(h.testRc('IOMMU_TEST_OP_PASID_CHECK_HWPT', { id: d.stdev, pasid: 100, hwpt_id: nested })).toBe('OK');
+    // PASID 100 translates GIOVA through the guest table; the RID (the parent) translates GPA.
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, pasid: 100, iova: GIOVA + PAGE_SIZE, length: 64, flags: 1 })).toBe('OK');
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, pasid: 100, iova: GPA, length: 64, flags: 0 })).toBe('EFAULT');
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, iova: GPA, length: 64, flags: 0 })).toBe('OK');
+    expect(h.testRc('IOMMU_TEST_OP_PASID_DETACH', { id: d.stdev, pasid: 100 })).toBe('OK');
+    expect(h.testRc('IOMMU_TEST_OP_SIM_DMA', { id: d.stdev, pasid: 100, iova: GIOVA + PAGE_SIZE, length: 64, flags: 0 })).toBe('EFAULT');
+    // A paging HWPT has no set_dev_pasid on the vendor models.
+    expect(h.testRc('IOMMU_TEST_OP_PASID_ATTACH', { id: d.stdev, pasid: 100, pt_id: parent })).toBe('EOPNOTSUPP');
+  });
+});
