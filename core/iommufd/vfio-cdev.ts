@@ -6,7 +6,9 @@
  * iommufd_device_replace when already attached, as vfio_iommufd_physical_attach_ioas does)
  * and writes back the HWPT used; VFIO_DEVICE_DETACH_IOMMUFD_PT detaches it.
  *
- * Validation order as the kernel: argsz < minsz or flags != 0 or iommufd < 0 -> EINVAL;
+ * VFIO_DEVICE_ATTACH_PASID / VFIO_DEVICE_DETACH_PASID (v6.15) attach, replace or detach one PASID
+ * (argsz must cover `pasid`, else EINVAL; iommufd_device_attach/replace/detach with the pasid).
+ * Validation order as the kernel: argsz < minsz or unknown flags or iommufd < 0 -> EINVAL;
  * a second bind -> EINVAL; an unknown iommufd -> EBADF; any ioctl but BIND before a bind ->
  * EINVAL (vfio_device_fops_unl_ioctl's access_granted check); unknown numbers -> ENOTTY.
  * Each call is recorded as a slice on track 'vfio' with its fields and errno. Errors are
@@ -22,7 +24,12 @@ import {
   VFIO_DEVICE_BIND_IOMMUFD_MINSZ,
   VFIO_DEVICE_DETACH_IOMMUFD_PT,
   VFIO_DEVICE_DETACH_IOMMUFD_PT_MINSZ,
+  VFIO_DEVICE_ATTACH_PASID,
+  VFIO_DEVICE_ATTACH_IOMMUFD_PT_PASID_SZ,
+  VFIO_DEVICE_DETACH_PASID,
+  VFIO_DEVICE_DETACH_IOMMUFD_PT_PASID_SZ,
 } from '../uapi/vfio';
+import { devicePasidAttach, devicePasidDetach, devicePasidReplace, pasidHwpt } from './device-pasid';
 import type { IommufdCtx } from './ctx';
 import { deviceAttach, deviceBind, deviceDetach, deviceReplace } from './device';
 import type { IoctlResult } from './ioctl';
@@ -85,16 +92,32 @@ export function vfioDeviceIoctl(df: VfioDeviceFile, cmd: number, arg: Record<str
   // vfio_device_fops_unl_ioctl: nothing but BIND before access is granted.
   if (!df.idev || !df.ctx) return done(-ERRNO.EINVAL, 'device not bound to an iommufd');
   if (cmd === VFIO_DEVICE_ATTACH_IOMMUFD_PT) {
-    const argsz = (out.argsz = arg.argsz ?? VFIO_DEVICE_ATTACH_IOMMUFD_PT_MINSZ);
-    if (argsz < VFIO_DEVICE_ATTACH_IOMMUFD_PT_MINSZ || flags !== 0) return done(-ERRNO.EINVAL, 'argsz or flags invalid');
+    const withPasid = (flags & VFIO_DEVICE_ATTACH_PASID) !== 0;
+    const argsz = (out.argsz = arg.argsz ?? (withPasid ? VFIO_DEVICE_ATTACH_IOMMUFD_PT_PASID_SZ : VFIO_DEVICE_ATTACH_IOMMUFD_PT_MINSZ));
+    if (argsz < VFIO_DEVICE_ATTACH_IOMMUFD_PT_MINSZ || flags & ~VFIO_DEVICE_ATTACH_PASID) return done(-ERRNO.EINVAL, 'argsz or flags invalid');
+    if (withPasid) {
+      // vfio_df_ioctl_attach_pt: the pasid field must be inside argsz; attaching an attached PASID replaces.
+      if (argsz < VFIO_DEVICE_ATTACH_IOMMUFD_PT_PASID_SZ) return done(-ERRNO.EINVAL, 'argsz does not cover pasid');
+      const pasid = arg.pasid ?? 0;
+      const r = pasidHwpt(df.idev, pasid) ? devicePasidReplace(df.ctx, df.idev, pasid, arg.pt_id ?? 0) : devicePasidAttach(df.ctx, df.idev, pasid, arg.pt_id ?? 0);
+      if (r.rc) return done(r.rc, 'iommufd PASID attach failed');
+      out.pt_id = r.ptId;
+      return done(0);
+    }
     const r = df.attached ? deviceReplace(df.ctx, df.idev, arg.pt_id ?? 0) : deviceAttach(df.ctx, df.idev, arg.pt_id ?? 0);
     if (r.rc) return done(r.rc, df.attached ? 'iommufd_device_replace failed' : 'iommufd_device_attach failed');
     df.attached = true;
     out.pt_id = r.ptId;
     return done(0);
   }
-  const argsz = (out.argsz = arg.argsz ?? VFIO_DEVICE_DETACH_IOMMUFD_PT_MINSZ);
-  if (argsz < VFIO_DEVICE_DETACH_IOMMUFD_PT_MINSZ || flags !== 0) return done(-ERRNO.EINVAL, 'argsz or flags invalid');
+  const withPasid = (flags & VFIO_DEVICE_DETACH_PASID) !== 0;
+  const argsz = (out.argsz = arg.argsz ?? (withPasid ? VFIO_DEVICE_DETACH_IOMMUFD_PT_PASID_SZ : VFIO_DEVICE_DETACH_IOMMUFD_PT_MINSZ));
+  if (argsz < VFIO_DEVICE_DETACH_IOMMUFD_PT_MINSZ || flags & ~VFIO_DEVICE_DETACH_PASID) return done(-ERRNO.EINVAL, 'argsz or flags invalid');
+  if (withPasid) {
+    if (argsz < VFIO_DEVICE_DETACH_IOMMUFD_PT_PASID_SZ) return done(-ERRNO.EINVAL, 'argsz does not cover pasid');
+    devicePasidDetach(df.ctx, df.idev, arg.pasid ?? 0);
+    return done(0);
+  }
   if (df.attached) deviceDetach(df.ctx, df.idev);
   df.attached = false;
   return done(0);

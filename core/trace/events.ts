@@ -154,8 +154,8 @@ const IOMMUFD_IOCTLS = ioctls('iommufd', {
  */
 const VFIO_DEVICE_IOCTLS = ioctls('vfio', {
   VFIO_DEVICE_BIND_IOMMUFD: ['device', 'argsz', 'flags', 'iommufd', 'out_devid'],
-  VFIO_DEVICE_ATTACH_IOMMUFD_PT: ['device', 'argsz', 'flags', 'pt_id'],
-  VFIO_DEVICE_DETACH_IOMMUFD_PT: ['device', 'argsz', 'flags'],
+  VFIO_DEVICE_ATTACH_IOMMUFD_PT: ['device', 'argsz', 'flags', 'pt_id', 'pasid'],
+  VFIO_DEVICE_DETACH_IOMMUFD_PT: ['device', 'argsz', 'flags', 'pasid'],
   /** A number the VFIO device fd does not know (-ENOTTY); `cmd` is the number in hex. */
   vfio_unknown_ioctl: ['device', 'cmd'],
 });

@@ -33,3 +33,9 @@ export const VFIO_DEVICE_BIND_IOMMUFD_MINSZ = 16;
 export const VFIO_DEVICE_ATTACH_IOMMUFD_PT_MINSZ = 12;
 /** sizeof(struct vfio_device_detach_iommufd_pt): argsz, flags. */
 export const VFIO_DEVICE_DETACH_IOMMUFD_PT_MINSZ = 8;
+/** VFIO_DEVICE_ATTACH_PASID / VFIO_DEVICE_DETACH_PASID (v6.15): the `pasid` field is valid. */
+export const VFIO_DEVICE_ATTACH_PASID = 1 << 0;
+export const VFIO_DEVICE_DETACH_PASID = 1 << 0;
+/** offsetofend(struct vfio_device_attach_iommufd_pt, pasid) and of the detach struct's pasid. */
+export const VFIO_DEVICE_ATTACH_IOMMUFD_PT_PASID_SZ = 16;
+export const VFIO_DEVICE_DETACH_IOMMUFD_PT_PASID_SZ = 12;
