@@ -8,6 +8,9 @@ import { resolveScenario } from './scenario-arg';
 import { compareProgress } from './progress';
 import { formatSummary } from './format';
 import { parallelExecutor } from '../run/parallel';
+import { machineLimits } from '../run/machine-limits';
+import { checkScenarioLimits } from '../scenario/limits';
+import { availableParallelism } from 'node:os';
 
 interface CompareFlags {
   db?: string;
@@ -15,12 +18,14 @@ interface CompareFlags {
   vendors?: string;
   seed?: string;
   threads?: string;
+  ignoreLimits?: boolean;
 }
 
 async function runAndPrint(scenario: Scenario, o: CompareFlags): Promise<number> {
   const sinkR = o.db ? await openRunSink(o.db) : null;
   if (sinkR && !sinkR.ok) {
-    console.error(`error: ${o.db}: ${sinkR.error.code}: ${sinkR.error.message}`);
+    // The message names the file ("x.sqlite: ...").
+    console.error(`error: ${sinkR.error.code}: ${sinkR.error.message}`);
     return 2;
   }
   const sink = sinkR?.ok ? sinkR.sink : null;
@@ -75,6 +80,16 @@ export function registerCompare(program: Command): void {
       process.exitCode = 2;
       return;
     }
+    // Before any file is touched: refuse what this machine cannot finish (estimate).
+    if (!o.ignoreLimits) {
+      const threads = o.threads ? Number(o.threads) : availableParallelism();
+      const over = checkScenarioLimits(s, machineLimits(threads));
+      if (over) {
+        console.error(`error: ${r.source}: ${over.message}`);
+        process.exitCode = 2;
+        return;
+      }
+    }
     process.exitCode = await runAndPrint(s, o);
   };
   program
@@ -86,6 +101,7 @@ export function registerCompare(program: Command): void {
     .option('--vendors <list>', 'override the vendors, e.g. amd,smmuv3')
     .option('--seed <n>', 'override the seed')
     .option('--threads <n>', 'vendors run in parallel worker threads (default: cores; 1 = in this thread)')
+    .option('--ignore-limits', "run even when the estimate exceeds 80 % of this machine's memory or 30 minutes")
     .action(action(false));
   program
     .command('run')
@@ -95,5 +111,6 @@ export function registerCompare(program: Command): void {
     .option('--db <file>', 'record the run into this SQLite trace database')
     .option('--json', 'print a machine-readable summary')
     .option('--seed <n>', 'override the seed')
+    .option('--ignore-limits', "run even when the estimate exceeds 80 % of this machine's memory or 30 minutes")
     .action(action(true));
 }

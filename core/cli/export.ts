@@ -10,9 +10,10 @@ export function registerExport(program: Command): void {
     .description('export a trace database: SQLite copy, Chrome/Perfetto JSON, CSV or ftrace text')
     .argument('<db>', 'trace database written by compare, run or replay')
     .requiredOption('--format <f>', FORMATS.join(' | '))
-    .requiredOption('--out <path>', 'output file')
+    .requiredOption('--out <path>', 'output file (never the input database; an existing file only with --force)')
     .option('--runs <ids>', 'comma-separated run ids (default: all)')
-    .action(async (db: string, o: { format: string; out: string; runs?: string }) => {
+    .option('--force', 'replace an existing output file (it is replaced only when the export succeeded)')
+    .action(async (db: string, o: { format: string; out: string; runs?: string; force?: boolean }) => {
       if (!FORMATS.includes(o.format as ExportFormat)) {
         console.error(`error: bad --format ${o.format} (${FORMATS.join(' | ')})`);
         process.exitCode = 2;
@@ -24,10 +25,12 @@ export function registerExport(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      const r = await exportTrace(db, { format: o.format as ExportFormat, out: o.out, runIds });
+      const r = await exportTrace(db, { format: o.format as ExportFormat, out: o.out, runIds, overwrite: o.force === true });
       if (!r.ok) {
-        console.error(`error: ${db}: ${r.error.code}: ${r.error.message}`);
-        process.exitCode = 2;
+        // Every message starts with the file it is about (the database or the output).
+        const hint = r.error.code === 'EEXIST' ? ' (add --force to replace it)' : '';
+        console.error(`error: ${r.error.code}: ${r.error.message}${hint}`);
+        process.exitCode = r.error.code === 'EXPORT' ? 1 : 2;
         return;
       }
       console.log(`wrote ${o.out} (${r.rows} rows)`);

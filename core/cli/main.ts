@@ -35,7 +35,9 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
-    console.error(`error: ${(e as Error).stack ?? e}`);
+    // One line for the user; the stack only on request (a bug report).
+    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+    if (process.env.WB_DEBUG === '1' && e instanceof Error) console.error(e.stack);
     return EXIT_RUN_FAILED;
   }
 }

@@ -2,7 +2,6 @@
  * `replay <trace>`: import a kernel ftrace of iommu:* events and replay its map/unmap
  * sequence (and DMA) through each vendor model, recording one run per vendor.
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { VendorName } from '../iommu/registry';
 import { VENDORS } from '../scenario/schema';
@@ -10,7 +9,10 @@ import { parseFtrace } from '../trace/ftrace';
 import { parseQemuXlate } from '../trace/qemu';
 import { NULL_RECORDER } from '../trace/types';
 import type { FlushPolicy, ReplayDma } from '../workload/replay';
-import { replayOnVendor, type ReplayResult } from '../scenario/replay';
+import { replayInputProblem, replayOnVendor, type ReplayResult } from '../scenario/replay';
+import { readInputFile } from './input-file';
+import { checkReplayLimits } from '../scenario/limits';
+import { machineLimits } from '../run/machine-limits';
 import { openWriter, type TraceWriter } from '../store/writer';
 import { ENGINE_VERSION } from '../base/version';
 
@@ -22,6 +24,7 @@ interface ReplayFlags {
   xlate?: string;
   nonCoherent?: boolean;
   json?: boolean;
+  ignoreLimits?: boolean;
 }
 
 export function registerReplay(program: Command): void {
@@ -36,6 +39,7 @@ export function registerReplay(program: Command): void {
     .option('--xlate <file>', 'QEMU *.qemu-xlate.txt: IOVAs the device touched, in order')
     .option('--non-coherent', 'table walks do not snoop CPU caches (VT-d ECAP.SMPWC=0, SMMUv3 COHACC=0): IOPTE writes are written back')
     .option('--json', 'machine-readable output')
+    .option('--ignore-limits', "replay even when the estimate exceeds 80 % of this machine's memory or 30 minutes")
     .action(async (trace: string, o: ReplayFlags) => {
       process.exitCode = await replayCommand(trace, o);
     });
@@ -48,33 +52,54 @@ async function replayCommand(trace: string, o: ReplayFlags): Promise<number> {
   if (!['strict', 'lazy', 'caching'].includes(o.flush)) return fail(`bad --flush ${o.flush} (strict | lazy | caching)`);
   if (!['none', 'mapped', 'xlate'].includes(o.dma)) return fail(`bad --dma ${o.dma} (none | mapped | xlate)`);
   if (o.dma === 'xlate' && !o.xlate) return fail('--dma xlate needs --xlate <file>');
-  let text: string;
-  try {
-    text = readFileSync(trace, 'utf8');
-  } catch (e) {
-    return fail(`cannot read ${trace}: ${(e as Error).message}`);
+  const text = readInputFile(trace, 'trace', MAX_TRACE_FILE_BYTES);
+  if (!text.ok) return fail(text.message);
+  let xlateText: string | undefined;
+  if (o.xlate) {
+    const x = readInputFile(o.xlate, '--xlate', MAX_TRACE_FILE_BYTES);
+    if (!x.ok) return fail(x.message);
+    xlateText = x.text;
   }
-  const imp = parseFtrace(text);
-  for (const e of imp.errors.slice(0, 20)) console.error(`${trace}:${e.line}: ${e.message}`);
+  const imp = parseFtrace(text.text);
+  for (const e of imp.errors.slice(0, 20)) console.error(`${trace}:${e.line}: ${e.message.slice(0, 200)}`);
   if (imp.errors.length > 20) console.error(`... ${imp.errors.length - 20} more malformed lines`);
   let xlate: ReturnType<typeof parseQemuXlate>['translations'] | undefined;
-  if (o.xlate) {
-    const x = parseQemuXlate(readFileSync(o.xlate, 'utf8'));
-    for (const e of x.errors.slice(0, 20)) console.error(`${o.xlate}:${e.line}: ${e.message}`);
+  let xlateErrors: ReturnType<typeof parseQemuXlate>['errors'] | undefined;
+  if (o.xlate && xlateText !== undefined) {
+    const x = parseQemuXlate(xlateText);
+    for (const e of x.errors.slice(0, 20)) console.error(`${o.xlate}:${e.line}: ${e.message.slice(0, 200)}`);
     xlate = x.translations;
+    xlateErrors = x.errors;
+  }
+  // The same ENODATA as the UI's replay: nothing to replay is bad input, not a success.
+  const problem = replayInputProblem(trace, imp, o.dma as ReplayDma, o.xlate ? { name: o.xlate, translations: xlate?.length ?? 0, errors: xlateErrors ?? [] } : undefined);
+  if (problem) return fail(`${problem.code}: ${problem.message}`);
+  // Before the database is touched: a replay this machine cannot finish (e.g. one 16 TiB map with --dma mapped).
+  if (!o.ignoreLimits) {
+    const over = checkReplayLimits(trace, imp.events, o.dma as ReplayDma, xlate?.length ?? 0, vendors.length, machineLimits(1));
+    if (over) return fail(over.message);
   }
   let writer: TraceWriter | null = null;
   if (o.db) {
     const w = await openWriter(o.db);
-    if (!w.ok) return fail(`${o.db}: ${w.error.code}: ${w.error.message}`);
+    if (!w.ok) return fail(`${w.error.code}: ${w.error.message}`);
     writer = w.writer;
   }
   const results: ReplayResult[] = [];
+  const failed: string[] = [];
   try {
     for (const v of vendors as VendorName[]) {
       const nonCoherent = o.nonCoherent === true;
       const run = writer ? await writer.startRun({ scenario: { kind: 'replay', trace, flush: o.flush, dma: o.dma, xlate: o.xlate ?? null, nonCoherent }, vendor: v, seed: 0, versions: { engine: ENGINE_VERSION } }) : null;
-      const r = replayOnVendor(v, imp.events, { flush: o.flush as FlushPolicy, dma: o.dma as ReplayDma, xlate, recorder: run?.recorder ?? NULL_RECORDER, nonCoherent });
+      let r: Omit<ReplayResult, 'runId'>;
+      try {
+        r = replayOnVendor(v, imp.events, { flush: o.flush as FlushPolicy, dma: o.dma as ReplayDma, xlate, recorder: run?.recorder ?? NULL_RECORDER, nonCoherent });
+      } catch (e) {
+        // The model could not set up the domain: that vendor's run is failed, not left 'running'.
+        await run?.finish(null, 'failed');
+        failed.push(`${v}: ${(e as Error).message}`);
+        continue;
+      }
       await run?.finish(r.stats.endNs, 'complete');
       results.push({ ...r, runId: run?.runId ?? null });
     }
@@ -92,8 +117,12 @@ async function replayCommand(trace: string, o: ReplayFlags): Promise<number> {
       console.log(`${r.vendor.padEnd(7)} maps ${r.stats.maps} unmaps ${r.stats.unmaps} errors ${errs} DMA ${r.stats.dmaAccesses} (faults ${r.stats.dmaFaults}) | ${cmds.join(' ')}${wb}`);
     }
   }
-  return results.some((r) => Object.keys(r.stats.errors).length > 0) ? 1 : 0;
+  for (const f of failed) console.error(`error: ${f}`);
+  return failed.length > 0 || results.some((r) => Object.keys(r.stats.errors).length > 0) ? 1 : 0;
 }
+
+/** Largest trace or xlate file `replay` reads (bytes): about the longest string Node holds (2^29 characters). */
+export const MAX_TRACE_FILE_BYTES = 512 * 1024 * 1024;
 
 function fail(message: string): number {
   console.error(`error: ${message}`);

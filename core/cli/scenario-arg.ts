@@ -2,10 +2,11 @@
  * Resolve a scenario argument: a preset name (`nic-rx-16g`) or a path to a scenario JSON
  * file. Bad files yield "file:line:col field: message" errors (exit code 2 in the CLI).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { formatScenarioErrors, parseScenario } from '../scenario/load';
+import { existsSync } from 'node:fs';
+import { formatScenarioErrors, MAX_SCENARIO_CHARS, parseScenario } from '../scenario/load';
 import { loadPreset, presetNames } from '../scenario/presets';
 import type { Scenario } from '../scenario/schema';
+import { readInputFile } from './input-file';
 
 export type ScenarioArg = { ok: true; scenario: Scenario; source: string } | { ok: false; message: string };
 
@@ -15,12 +16,9 @@ export function resolveScenario(arg: string): ScenarioArg {
   if (!existsSync(arg)) {
     return { ok: false, message: `no preset or file named '${arg}' (presets: ${presetNames().join(', ')})` };
   }
-  let text: string;
-  try {
-    text = readFileSync(arg, 'utf8');
-  } catch (e) {
-    return { ok: false, message: `cannot read ${arg}: ${(e as Error).message}` };
-  }
-  const r = parseScenario(text);
+  // UTF-8 bytes ≥ characters: a file within the byte limit is within the parser's.
+  const text = readInputFile(arg, 'scenario', MAX_SCENARIO_CHARS);
+  if (!text.ok) return { ok: false, message: text.message };
+  const r = parseScenario(text.text);
   return r.ok ? { ok: true, scenario: r.scenario, source: arg } : { ok: false, message: formatScenarioErrors(arg, r.errors) };
 }

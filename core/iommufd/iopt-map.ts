@@ -148,6 +148,13 @@ export function ioptMapUserPages(iopt: IoPagetable, dst: { iova: number }, uptr:
   if (!length) return -ERRNO.EINVAL;
   if (uptr + length > IOVA_MAX) return -ERRNO.EOVERFLOW;
   if (iopt.env.fail.shouldFail('iopt_pages')) return -ERRNO.ENOMEM;
+  // A range larger than RLIMIT_MEMLOCK can never be pinned: refuse before the per-page arrays
+  // of iopt_pages are allocated (the kernel fails the same map with -ENOMEM when it pins).
+  const npages = Math.ceil((uptr + length) / PAGE_SIZE) - Math.floor(uptr / PAGE_SIZE);
+  if (npages > iopt.env.mm.memlockPages) {
+    iopt.env.mm.memlockRefusals++;
+    return -ERRNO.ENOMEM;
+  }
   const pages = new IoptPages(iopt.env.mm, uptr, length, (prot & 2) !== 0);
   const rc = ioptMapPages(iopt, [{ pages, startByte: uptr - pages.uptr, length }], length, dst, prot, allocIova);
   // iopt_map_pages took its own kref per slice; drop the allocation reference.

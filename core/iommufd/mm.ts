@@ -50,6 +50,22 @@ export class Mm {
   private readonly pinChunks = new Map<number, Uint16Array>();
   /** Total pinned pages (the kernel's locked_vm / VmPin). */
   pinnedPages = 0;
+  /**
+   * RLIMIT_MEMLOCK of the process, in pages (default: unlimited). Pinning beyond it fails
+   * with -ENOMEM, as incr_user_locked_vm (drivers/iommu/iommufd/pages.c) refuses when
+   * locked_vm would exceed rlimit(RLIMIT_MEMLOCK) without CAP_IPC_LOCK. The CLI sets it from
+   * this machine's memory, so a script cannot pin more than the simulator can hold.
+   */
+  memlockPages = Infinity;
+  /** Pins refused by {@link memlockPages} so far. */
+  memlockRefusals = 0;
+
+  /** Whether `npages` more pages may be pinned under {@link memlockPages}; counts a refusal. */
+  memlockAllows(npages: number): boolean {
+    if (this.pinnedPages + npages <= this.memlockPages) return true;
+    this.memlockRefusals++;
+    return false;
+  }
 
   constructor(private readonly fail: AllocFailInjector = NO_FAIL) {}
 
@@ -149,10 +165,11 @@ export class Mm {
   /**
    * pin_user_pages_fast for `npages` pages from page-aligned `va`: writes physical addresses
    * into out[outIdx...]. Returns 0, -EFAULT (a page is not mapped; nothing left pinned) or
-   * -ENOMEM (injected allocation failure).
+   * -ENOMEM (injected allocation failure, or {@link memlockPages} reached).
    */
   pin(va: number, npages: number, out: Float64Array, outIdx: number): number {
     if (this.fail.shouldFail('pin_user_pages')) return -ERRNO.ENOMEM;
+    if (!this.memlockAllows(npages)) return -ERRNO.ENOMEM;
     let i = 0;
     while (i < npages) {
       // One region lookup per run of pages inside a region.

@@ -63,6 +63,8 @@ export interface CallResult {
   message?: string;
   out: Record<string, number | string>;
   extra?: Record<string, unknown>;
+  /** Present when the call failed because the simulated RLIMIT_MEMLOCK ({@link RunScriptOptions.memlockBytes}) was reached. */
+  memlock?: true;
   /** Set bits of the bitmap this call produced (dirty-bitmap calls), capped at 65536 listed. */
   bits?: number[];
   popcount?: number;
@@ -87,6 +89,11 @@ export interface RunScriptOptions {
   options?: Partial<IommufdOptions>;
   /** Stop at the first failed expectation. */
   stopOnFailure?: boolean;
+  /**
+   * RLIMIT_MEMLOCK of the simulated process, bytes (default unlimited): pins beyond it fail
+   * with ENOMEM (core/iommufd/mm.ts memlockPages). The CLI sets it from this machine's memory.
+   */
+  memlockBytes?: number;
 }
 
 /** Parse JSON, a JSON array or JSON lines into a validated script, or an error value. */
@@ -109,6 +116,9 @@ export function parseScript(input: string | unknown): Script | { errno: 'EINVAL'
   if (!r.success) return { errno: 'EINVAL', message: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
   return r.data;
 }
+
+/** Largest MMAP length, bytes: the x86-64 user address space with 4-level paging (TASK_SIZE, 2^47). */
+const MMAP_MAX_BYTES = 2 ** 47;
 
 /** Primary output saved under `as`. */
 const PRIMARY: Record<string, string> = {
@@ -160,8 +170,14 @@ function execCall(ctx: IommufdCtx, call: ScriptCall, vars: Map<string, bigint>):
   const ok = (out: Record<string, number | string>, extra: Record<string, unknown> = {}): IoctlResult => ({ ok: true, name: call.ioctl, ret: 0, out, extra });
   const bad = (errno: Errno, message: string): IoctlResult => ({ ok: false, name: call.ioctl, errno, message, out: {}, extra: {} });
   switch (call.ioctl) {
-    case 'MMAP':
-      return { r: ok({ user_va: ctx.mm.mmap(n('length'), { hugepages: !!args.hugepages }), length: n('length') }) };
+    case 'MMAP': {
+      // mmap(2): EINVAL for length 0, ENOMEM beyond the user address space (x86-64 TASK_SIZE,
+      // 128 TiB with 4-level paging; mm/mmap.c get_unmapped_area).
+      const length = n('length');
+      if (!(length > 0)) return { r: bad('EINVAL', 'mmap: length must be greater than 0') };
+      if (!(length <= MMAP_MAX_BYTES)) return { r: bad('ENOMEM', 'mmap: length exceeds the 128 TiB user address space (TASK_SIZE)') };
+      return { r: ok({ user_va: ctx.mm.mmap(length, { hugepages: !!args.hugepages }), length }) };
+    }
     case 'MUNMAP':
       ctx.mm.munmap(n('user_va'), n('length'));
       return { r: ok({}) };
@@ -279,12 +295,14 @@ export function runIoctlScript(script: string | unknown, opts: RunScriptOptions 
   const fail = new FailNth();
   const pool = new TablePool({ failNth: fail });
   const { ctx } = openIommufd(vendor, { clock, recorder: opts.recorder, fail, pool, options: { ...parsed.options, ...opts.options } });
+  if (opts.memlockBytes !== undefined) ctx.mm.memlockPages = Math.floor(opts.memlockBytes / PAGE_SIZE);
   const vars = new Map<string, bigint>();
   const results: CallResult[] = [];
   let failed = 0;
   for (let i = 0; i < parsed.calls.length; i++) {
     const call = parsed.calls[i]!;
     let exec: { r: IoctlResult; bits?: number[] };
+    const refusals = ctx.mm.memlockRefusals;
     try {
       exec = execCall(ctx, call, vars);
     } catch (e) {
@@ -295,6 +313,7 @@ export function runIoctlScript(script: string | unknown, opts: RunScriptOptions 
       index: i, ioctl: call.ioctl, op: call.op, ok: r.ok, errno: r.ok ? null : r.errno, message: r.ok ? undefined : r.message,
       out: r.out, extra: Object.keys(r.extra).length ? r.extra : undefined, expectation: 'none', failures: [],
     };
+    if (!r.ok && ctx.mm.memlockRefusals > refusals) res.memlock = true;
     if (bits) {
       res.popcount = bits.length;
       res.bits = bits.slice(0, 65536);

@@ -10,12 +10,12 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { RunSink, VendorExecutor, VendorTask } from '../scenario/runner';
+import type { RunSink, VendorExecutor, VendorOutcome, VendorTask } from '../scenario/runner';
 import type { MigrationReport } from '../workload/migration';
 import { poolStart } from '../rpc/worker-entry';
 import type { VendorTaskInput, VendorTaskMessage } from './vendor-task';
 
-type Outcome = { ok: true; report: MigrationReport } | { ok: false; message: string };
+type Outcome = VendorOutcome;
 
 /** Failure message of a vendor stopped by its comparison's signal (as the sequential executor's). */
 export const CANCELLED = 'cancelled';
@@ -49,11 +49,20 @@ function runTask(pool: Piscina, t: VendorTask, sink: RunSink | null): Promise<Ou
 
 /** An executor running up to `threads` vendors at once (default: available cores) on a piscina pool. */
 export function parallelExecutor(sink: RunSink | null, threads = availableParallelism()): VendorExecutor {
-  return async (tasks) => {
+  return async (tasks, onSettled) => {
     const n = Math.max(1, Math.min(threads, tasks.length));
     const pool = new Piscina({ ...poolStart('vendor-task'), minThreads: 0, maxThreads: n, idleTimeout: 1000 });
     try {
-      return await Promise.all(tasks.map((t) => runTask(pool, t, sink)));
+      // Each vendor's outcome is reported as soon as it (and every batch it posted) is in, so
+      // its run is finished then, not when the slowest vendor ends.
+      return await Promise.all(
+        tasks.map((t, i) =>
+          runTask(pool, t, sink).then((o) => {
+            onSettled?.(i, o);
+            return o;
+          }),
+        ),
+      );
     } finally {
       await pool.destroy();
     }

@@ -11,7 +11,9 @@ import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { serve } from '../rpc/comlink-port';
 import type { LineError, ReplayDmaMode, ReplayFlushPolicy, ReplayImportSummary, ReplayVendorResult } from './replay-types';
-import { replayOnVendor } from '../scenario/replay';
+import { replayInputProblem, replayOnVendor } from '../scenario/replay';
+import { checkReplayLimits } from '../scenario/limits';
+import { machineLimits } from './machine-limits';
 import type { VendorName } from '../iommu/registry';
 import { vendorTitle } from '../iommu/registry';
 import { openWriter } from '../store/writer';
@@ -54,13 +56,6 @@ if (!port) throw new Error('replay-worker must run in a worker_thread');
 const post = (m: ReplayProgressMessage): void => port.postMessage(m);
 const firstErrors = (errors: LineError[]): LineError[] => errors.slice(0, FIRST_ERRORS).map((e) => ({ line: e.line, message: e.message.slice(0, 200) }));
 
-/** "line 3: …; line 9: …" for an error message. */
-function errorList(errors: LineError[]): string {
-  return firstErrors(errors)
-    .map((e) => `line ${e.line}: ${e.message}`)
-    .join('; ');
-}
-
 /**
  * Import and replay `data` (see the file comment). The cancel flag is read synchronously
  * every 4096 events and between vendors: the replay loop never yields, so a message could
@@ -76,9 +71,11 @@ async function run(data: ReplayWorkerData): Promise<ReplayJobResult> {
   const count = (k: string): number => imp.events.reduce((n, e) => n + (e.event === k ? 1 : 0), 0);
   let xlate: QemuTranslation[] | undefined;
   let xlateSummary: ReplayImportSummary['xlate'] = null;
+  let xlateErrors: LineError[] | undefined;
   if (data.xlateText !== undefined) {
     const x = parseQemuXlate(data.xlateText);
     xlate = x.translations;
+    xlateErrors = x.errors;
     xlateSummary = { lines: x.lines, translations: x.translations.length, malformed: x.errors.length, firstErrors: firstErrors(x.errors) };
   }
   const summary: ReplayImportSummary = {
@@ -93,14 +90,12 @@ async function run(data: ReplayWorkerData): Promise<ReplayJobResult> {
     firstErrors: firstErrors(imp.errors),
     xlate: xlateSummary,
   };
-  if (summary.maps + summary.unmaps === 0) {
-    const why = imp.errors.length ? `; ${imp.errors.length} malformed line(s): ${errorList(imp.errors)}` : '';
-    return { ok: false, code: 'ENODATA', message: `${data.traceName}: no iommu:map or iommu:unmap events in ${imp.lines} lines${why}`, summary };
-  }
-  if (data.dma === 'xlate' && (xlate?.length ?? 0) === 0) {
-    const why = xlateSummary?.malformed ? `; ${xlateSummary.malformed} malformed line(s): ${errorList(xlateSummary.firstErrors)}` : '';
-    return { ok: false, code: 'ENODATA', message: `${data.xlateName ?? 'xlate file'}: no QEMU translations for DMA mode 'xlate'${why}`, summary };
-  }
+  // The same check and message as the CLI's `replay` (ENODATA).
+  const problem = replayInputProblem(data.traceName, imp, data.dma, xlateErrors && { name: data.xlateName ?? 'xlate file', translations: xlate?.length ?? 0, errors: xlateErrors });
+  if (problem) return { ok: false, ...problem, summary };
+  // The CLI's check: refuse what this machine cannot finish before the database is touched.
+  const over = checkReplayLimits(data.traceName, imp.events, data.dma, xlate?.length ?? 0, data.vendors.length, machineLimits(1), 'replay it from the command line with --ignore-limits');
+  if (over) return { ok: false, code: 'E2BIG', message: over.message, summary };
   // Which trace a run replayed: its name (for people) and a digest (the same file under another name).
   const sha256 = createHash('sha256').update(data.traceText).digest('hex');
   const w = await openWriter(data.dbPath);

@@ -29,8 +29,46 @@ function lineCol(text: string, offset: number): { line: number; column: number }
   return { line, column: offset - last };
 }
 
+/**
+ * Largest scenario text accepted, characters (the presets are about 1 KiB; the UI's
+ * runComparison request allows the same 1 MiB). Checked before parsing, so a 200 MB file
+ * cannot exhaust the heap.
+ */
+export const MAX_SCENARIO_CHARS = 1 << 20;
+
+/**
+ * Deepest nesting of arrays and objects accepted (a scenario needs 5: scenario → devices →
+ * device → workload → value). Checked before parsing: the parsers recurse, and about 10,000
+ * levels overflow the stack.
+ */
+export const MAX_SCENARIO_DEPTH = 32;
+
+/** The first place `text` nests deeper than `max` (outside strings), or -1. */
+function tooDeepAt(text: string, max: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > max) return i;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return -1;
+}
+
 /** Parse scenario JSON text and validate it against {@link scenarioSchema}. */
 export function parseScenario(text: string): ScenarioParse {
+  if (text.length > MAX_SCENARIO_CHARS) {
+    return { ok: false, errors: [{ line: 1, column: 1, field: '', message: `${text.length} characters is more than the ${MAX_SCENARIO_CHARS} (1 MiB) a scenario may have` }] };
+  }
+  const deep = tooDeepAt(text, MAX_SCENARIO_DEPTH);
+  if (deep >= 0) {
+    return { ok: false, errors: [{ ...lineCol(text, deep), field: '', message: `nested more than ${MAX_SCENARIO_DEPTH} levels deep (a scenario needs 5)` }] };
+  }
   const parseErrors: ParseError[] = [];
   const tree = parseTree(text, parseErrors, { allowTrailingComma: false, disallowComments: true });
   if (parseErrors.length > 0 || !tree) {

@@ -51,3 +51,43 @@ export function replayOnVendor(
   const stats = replayTrace(system.driver, dev, events, { flushPolicy: o.flush, dma: o.dma, xlate: o.xlate, recorder: o.recorder, onProgress: o.onProgress, signal: o.signal });
   return { vendor, stats, counters: system.stats(), costNs: system.hw?.cost.nsByAction() ?? {} };
 }
+
+/** A malformed input line (1-based). */
+interface InputLineError {
+  line: number;
+  message: string;
+}
+
+/** Malformed lines an ENODATA message lists (all are counted). */
+export const REPLAY_FIRST_ERRORS = 5;
+
+/** "line 3: …; line 9: …" for an error message (the first {@link REPLAY_FIRST_ERRORS}, 200 characters each). */
+function errorList(errors: readonly InputLineError[]): string {
+  return errors
+    .slice(0, REPLAY_FIRST_ERRORS)
+    .map((e) => `line ${e.line}: ${e.message.slice(0, 200)}`)
+    .join('; ');
+}
+
+/**
+ * Why imported replay input cannot be replayed, as the ENODATA error both the CLI (`replay`,
+ * exit 2) and the UI's replay job give, or null when it can: a trace without any iommu:map or
+ * iommu:unmap event (an empty, comments-only, garbage or binary file), or DMA mode 'xlate'
+ * without a single QEMU translation. `traceName`/`xlateName` name the files in the message.
+ */
+export function replayInputProblem(
+  traceName: string,
+  trace: { lines: number; events: readonly { event: string }[]; errors: readonly InputLineError[] },
+  dma: ReplayDma,
+  xlate?: { name: string; translations: number; errors: readonly InputLineError[] },
+): { code: 'ENODATA'; message: string } | null {
+  if (!trace.events.some((e) => e.event === 'map' || e.event === 'unmap')) {
+    const why = trace.errors.length ? `; ${trace.errors.length} malformed line(s): ${errorList(trace.errors)}` : '';
+    return { code: 'ENODATA', message: `${traceName}: no iommu:map or iommu:unmap events in ${trace.lines} lines${why}` };
+  }
+  if (dma === 'xlate' && (xlate?.translations ?? 0) === 0) {
+    const why = xlate?.errors.length ? `; ${xlate.errors.length} malformed line(s): ${errorList(xlate.errors)}` : '';
+    return { code: 'ENODATA', message: `${xlate?.name ?? 'xlate file'}: no QEMU translations for DMA mode 'xlate'${why}` };
+  }
+  return null;
+}

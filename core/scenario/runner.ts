@@ -64,21 +64,32 @@ export interface VendorTask {
   signal?: AbortSignal;
 }
 
+/** How one vendor task ended. */
+export type VendorOutcome = { ok: true; report: MigrationReport } | { ok: false; message: string };
+
 /**
  * Runs vendor tasks. The default runs them one after another in this thread; the CLI
- * supplies one that runs them in parallel worker threads (core/cli/parallel.ts).
+ * supplies one that runs them in parallel worker threads (core/run/parallel.ts). An executor
+ * calls `onSettled(i, outcome)` as soon as task i ends - after every batch of its events was
+ * handed to the sink - so that vendor's run is marked complete at once, not when the slowest
+ * vendor ends (a kill then leaves finished vendors complete).
  */
-export type VendorExecutor = (tasks: VendorTask[]) => Promise<({ ok: true; report: MigrationReport } | { ok: false; message: string })[]>;
+export type VendorExecutor = (tasks: VendorTask[], onSettled?: (index: number, outcome: VendorOutcome) => void) => Promise<VendorOutcome[]>;
 
 /** The default executor: sequential, in this thread. */
-export const sequentialExecutor: VendorExecutor = async (tasks) =>
-  tasks.map((t) => {
-    if (t.signal?.aborted) return { ok: false as const, message: 'cancelled' };
-    try {
-      return { ok: true as const, report: runVendor(t.scenario, t.vendor, t.recorder, { onProgress: t.onProgress, signal: t.signal, vendorIndex: t.vendorIndex }) };
-    } catch (e) {
-      return { ok: false as const, message: (e as Error).message };
+export const sequentialExecutor: VendorExecutor = async (tasks, onSettled) =>
+  tasks.map((t, i) => {
+    let o: VendorOutcome;
+    if (t.signal?.aborted) o = { ok: false, message: 'cancelled' };
+    else {
+      try {
+        o = { ok: true, report: runVendor(t.scenario, t.vendor, t.recorder, { onProgress: t.onProgress, signal: t.signal, vendorIndex: t.vendorIndex }) };
+      } catch (e) {
+        o = { ok: false, message: (e as Error).message };
+      }
     }
+    onSettled?.(i, o);
+    return o;
   });
 
 /**
@@ -95,7 +106,16 @@ export async function runComparison(
     const run = opts.sink ? await opts.sink.startRun({ scenario, vendor, seed: scenario.seed, versions: { engine: ENGINE_VERSION } }) : null;
     tasks.push({ scenario, vendor, vendorIndex: i, runId: run?.runId ?? null, recorder: run?.recorder ?? NULL_RECORDER, onProgress: opts.onProgress, signal: opts.signal });
   }
-  const outcomes = await (opts.executor ?? sequentialExecutor)(tasks);
+  // Each vendor's run is finished as soon as that vendor ends (see VendorExecutor).
+  const finishing: Promise<void>[] = [];
+  const onSettled = (i: number, o: VendorOutcome): void => {
+    const t = tasks[i];
+    if (!opts.sink || t.runId === null) return;
+    const status = o.ok && !opts.signal?.aborted ? 'complete' : 'failed';
+    finishing.push(opts.sink.finishRun(t.runId, o.ok ? o.report.totalNs : 0, status));
+  };
+  const outcomes = await (opts.executor ?? sequentialExecutor)(tasks, onSettled);
+  await Promise.all(finishing);
   const results: VendorResult[] = [];
   const failed: { vendor: VendorName; message: string }[] = [];
   for (let i = 0; i < tasks.length; i++) {
@@ -103,10 +123,6 @@ export async function runComparison(
     const o = outcomes[i];
     if (o.ok) results.push(vendorResult(t.vendor, t.runId, o.report));
     else failed.push({ vendor: t.vendor, message: o.message });
-    if (opts.sink && t.runId !== null) {
-      const status = o.ok && !opts.signal?.aborted ? 'complete' : 'failed';
-      await opts.sink.finishRun(t.runId, o.ok ? o.report.totalNs : 0, status);
-    }
   }
   return { summary: compareVendors(scenario.name, scenario.seed, results), failed };
 }

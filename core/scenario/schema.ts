@@ -5,10 +5,14 @@
  * Sizes accept bytes (number) or strings with binary units ("16GiB", "2MiB", "4KiB").
  * Rates are per simulated second. Migration defaults follow QEMU (downtime-limit 300 ms)
  * (migration/options.c) and docs/cost-model-sources.md row 38 (25 Gb/s link).
+ *
+ * Bounds come from physics (a 1.6 Tb/s link at most, guest RAM within a 52-bit physical
+ * address space, device rates of core/workload/schema.ts LIMITS); whether a valid scenario
+ * fits this machine is estimated before it runs (./estimate.ts, checked by ./limits.ts).
  */
 import { z } from 'zod';
 import { SCENARIO_VENDORS } from '../iommu/registry';
-import { size, workloadSchema } from '../workload/schema';
+import { boundedSize, workloadSchema } from '../workload/schema';
 
 export { parseSize, workloadSchema } from '../workload/schema';
 
@@ -40,18 +44,20 @@ export const scenarioSchema = z
     vendors: z.array(z.enum(VENDORS)).min(1).max(4).default([...VENDORS]),
     guest: z
       .object({
-        memory: size.describe('guest RAM mapped into the IOAS'),
+        memory: boundedSize(4096, 2 ** 52, 'a 52-bit physical address space, x86-64 and Arm LPA2').describe('guest RAM mapped into the IOAS: 4 KiB to 4 PiB, a multiple of 4 KiB (2 MiB with the huge page policies)'),
         pagePolicy: z
           .enum(['4k', 'huge', 'huge-demote'])
           .default('4k')
           .describe("'4k': 4 KiB IOPTEs only; 'huge': largest pages the format allows; 'huge-demote': huge pages cut (cut_mapping) to 4 KiB when first found dirty"),
-        mappedAfterEnable: size
+        mappedAfterEnable: boundedSize(0, 2 ** 52, 'a 52-bit physical address space')
           .default(0)
           .describe('bytes at the top of guest RAM mapped into the IOAS (a second IOMMU_IOAS_MAP) only after IOMMU_HWPT_SET_DIRTY_TRACKING, e.g. memory hot-plugged during migration; multiple of 4 KiB (2 MiB with the huge page policies), less than memory'),
       })
       .strict()
       .superRefine((g, ctx) => {
+        if (!(g.memory >= 4096)) return; // memory itself is reported
         const align = g.pagePolicy === '4k' ? 4096 : 2 ** 21;
+        if (g.memory % align !== 0) ctx.addIssue({ code: 'custom', path: ['memory'], message: `memory must be a multiple of ${align === 4096 ? '4 KiB' : "2 MiB with pagePolicy '" + g.pagePolicy + "'"}` });
         if (g.mappedAfterEnable >= g.memory || g.mappedAfterEnable % align !== 0) {
           ctx.addIssue({ code: 'custom', path: ['mappedAfterEnable'], message: `mappedAfterEnable must be a multiple of ${align} bytes and less than memory` });
         }
@@ -64,8 +70,18 @@ export const scenarioSchema = z
     migration: z
       .object({
         maxRounds: z.number().int().min(1).max(1000).default(20).describe('pre-copy rounds after round 0 before forcing switch-over'),
-        linkGbps: z.number().positive().default(25).describe('migration link, Gb/s'),
-        downtimeMs: z.number().positive().default(300).describe('switch-over when remaining dirty data fits this budget (QEMU downtime-limit)'),
+        linkGbps: z
+          .number()
+          .min(0.01, 'must be at least 0.01 Gb/s')
+          .max(1600, 'must be at most 1600 Gb/s (1.6 Tb/s Ethernet, IEEE 802.3dj, the fastest link)')
+          .default(25)
+          .describe('migration link, Gb/s: 0.01 to 1600 (1.6 Tb/s)'),
+        downtimeMs: z
+          .number()
+          .positive('must be greater than 0')
+          .max(2_000_000, "must be at most 2,000,000 ms (QEMU's downtime-limit maximum, 2000 s)")
+          .default(300)
+          .describe('switch-over when remaining dirty data fits this budget (QEMU downtime-limit), ms, at most 2,000,000'),
         switchover: z
           .enum(['get-dirty-bitmap', 'unmap-read-dirty', 'write-protect-clear'])
           .default('get-dirty-bitmap')
@@ -88,12 +104,26 @@ export const scenarioSchema = z
       .strict()
       .prefault({})
       .describe('what-if hardware/driver switches per vendor'),
-    costOverrides: z.record(z.string(), z.number().nonnegative()).default({}).describe('cost-model entries to override, simulated ns'),
+    costOverrides: z
+      .record(z.string().max(128), z.number().nonnegative().max(1e9, 'must be at most 1e9 ns (1 s for one operation)'))
+      .default({})
+      .describe('cost-model entries to override, simulated ns, 0 to 1e9 each'),
     iotlbEntries: z.number().int().min(1).max(1 << 20).optional(),
     recording: z.enum(['ops', 'dma']).default('ops').describe("'ops': every operation, DMA counted per bucket; 'dma': also every DMA access"),
-    flushPolicy: z.enum(['strict', 'lazy', 'caching']).default('strict').describe('DMA-layer flush policy for trace replay'),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    // Device regions must fit the guest (the generators place them inside guest RAM).
+    s.devices.forEach((d, i) => {
+      const w = d.workload;
+      const fits = (field: string, bytes: number): void => {
+        if (bytes > s.guest.memory) ctx.addIssue({ code: 'custom', path: ['devices', i, 'workload', field], message: `${field} (${bytes} bytes) must be at most guest.memory (${s.guest.memory} bytes)` });
+      };
+      if (w.kind === 'gpu-bulk') fits('regionBytes', w.regionBytes);
+      if (w.kind === 'hot-set') fits('hotSetBytes', w.hotSetBytes);
+      if (w.kind === 'nvme-read') fits('blockBytes', w.blockBytes);
+    });
+  });
 
 /** A validated scenario (sizes in bytes, defaults applied). */
 export type Scenario = z.output<typeof scenarioSchema>;

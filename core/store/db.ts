@@ -1,17 +1,19 @@
 /**
- * Opening trace databases safely. Untrusted input (docs/trace-store.md, issue 6 item 7): a file that
- * is not SQLite, not ours, of an older or newer schema, truncated or corrupt gives an error
- * value and is left unchanged (validation opens it read-only; nothing is written until it
- * has passed). Only a writable open of one of our current-schema files changes anything:
- * it marks runs whose writer died as 'incomplete', rebuilds their statistics, and creates
- * missing indexes.
+ * Opening trace databases safely. Untrusted input (docs/trace-store.md): a file that is not
+ * SQLite, not ours, of an older or newer schema, truncated or corrupt gives an error value and
+ * is left unchanged: validation opens it read-only, nothing is written until it has passed,
+ * and the `-wal`/`-shm` files a read-only open of a WAL database creates are removed again
+ * when the file is refused. Only a writable open of one of our current-schema files changes
+ * anything: it claims the database for this process (one writer at a time: meta 'writer'; a
+ * second live process gets BUSY), marks runs whose writer died as 'incomplete', rebuilds
+ * their statistics, and creates missing indexes.
  */
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { APP_ID, INDEXES, MIGRATIONS, PAGE_SIZE, REBUILD_STATS_SQL, SCHEMA_VERSION, WRITER_PRAGMAS } from './schema';
 
 /** Why a database could not be opened. */
-export type StoreErrorCode = 'ENOENT' | 'NOT_SQLITE' | 'CORRUPT' | 'FOREIGN' | 'SCHEMA_TOO_OLD' | 'SCHEMA_TOO_NEW' | 'IO';
+export type StoreErrorCode = 'ENOENT' | 'NOT_SQLITE' | 'CORRUPT' | 'FOREIGN' | 'SCHEMA_TOO_OLD' | 'SCHEMA_TOO_NEW' | 'BUSY' | 'READONLY' | 'IO';
 
 /** An open failure, as a value. */
 export interface StoreError {
@@ -43,7 +45,9 @@ function fail(code: StoreErrorCode, message: string, version?: number): { ok: fa
 
 /** Check the 100-byte SQLite header and that the file is not shorter than its page count says. */
 function checkHeader(path: string): StoreError | null {
-  const size = statSync(path).size;
+  const st = statSync(path);
+  if (!st.isFile()) return { code: 'NOT_SQLITE', message: `${path}: not a regular file${st.isDirectory() ? ' (a directory)' : ''}` };
+  const size = st.size;
   if (size < 100) return { code: 'NOT_SQLITE', message: `${path}: ${size} bytes, too short for an SQLite database` };
   const buf = Buffer.alloc(100);
   const fd = openSync(path, 'r');
@@ -87,13 +91,91 @@ function validate(path: string, check: 'quick' | 'full' | 'none'): { version: nu
     }
     return { version };
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const code: StoreErrorCode = /not a database/i.test(msg) ? 'NOT_SQLITE' : /malformed|corrupt/i.test(msg) ? 'CORRUPT' : 'IO';
-    return { code, message: `${path}: ${msg}` };
+    return sqliteError(path, e);
   } finally {
     db?.close();
   }
 }
+
+/** An SQLite exception as a StoreError naming the file, with what to do for the common ones. */
+function sqliteError(path: string, e: unknown): StoreError {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/not a database/i.test(msg)) return { code: 'NOT_SQLITE', message: `${path}: ${msg}` };
+  if (/malformed|corrupt/i.test(msg)) return { code: 'CORRUPT', message: `${path}: ${msg}` };
+  if (/locked|busy/i.test(msg)) return { code: 'BUSY', message: `${path}: ${msg} (another program holds a lock on it; wait for it to finish, or use another file)` };
+  if (/readonly|read-only|permission|access/i.test(msg)) return { code: 'READONLY', message: `${path}: cannot write (${msg}); check the permissions of the file and its directory, or use another file` };
+  return { code: 'IO', message: `${path}: ${msg}` };
+}
+
+/** Which of a database's `-wal`/`-shm` files exist now. */
+function sidecars(path: string): { wal: boolean; shm: boolean } {
+  return { wal: existsSync(`${path}-wal`), shm: existsSync(`${path}-shm`) };
+}
+
+/**
+ * After refusing `path`: remove the empty `-wal` and the `-shm` that our read-only validation
+ * created (they did not exist before), so a refused file's directory is as it was.
+ */
+function removeOurSidecars(path: string, before: { wal: boolean; shm: boolean }): void {
+  try {
+    if (!before.wal && existsSync(`${path}-wal`) && statSync(`${path}-wal`).size === 0) unlinkSync(`${path}-wal`);
+    if (!before.shm && !existsSync(`${path}-wal`) && existsSync(`${path}-shm`)) unlinkSync(`${path}-shm`);
+  } catch {
+    // best effort: never turn a refusal into a crash
+  }
+}
+
+/** meta key naming the process that has the database open for recording. */
+const WRITER_KEY = 'writer';
+
+/** Who holds a database for writing (meta 'writer'). */
+export interface WriterClaim {
+  pid: number;
+  /** ISO time the claim was made. */
+  since: string;
+}
+
+/**
+ * Claim `db` (open for writing) for this process, atomically (BEGIN IMMEDIATE). Refused with
+ * BUSY when another live process holds it; a claim of a dead process (crash, kill -9) or of
+ * this process (a job thread of the same engine host, which itself allows one job per
+ * database) is taken over.
+ */
+export function claimWriter(db: Database.Database, path: string): StoreError | null {
+  return db
+    .transaction((): StoreError | null => {
+      const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(WRITER_KEY) as { value: string } | undefined;
+      let claim: Partial<WriterClaim> = {};
+      try {
+        claim = row ? (JSON.parse(row.value) as Partial<WriterClaim>) : {};
+      } catch {
+        claim = {};
+      }
+      if (typeof claim.pid === 'number' && claim.pid !== process.pid && alive(claim.pid)) {
+        return {
+          code: 'BUSY',
+          message: `${path}: being recorded by another process (pid ${claim.pid}, since ${claim.since ?? '?'}); one writer at a time: wait for it to finish, or record into another file`,
+        };
+      }
+      const mine: WriterClaim = { pid: process.pid, since: new Date().toISOString() };
+      db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(WRITER_KEY, JSON.stringify(mine));
+      return null;
+    })
+    .immediate();
+}
+
+/** Drop this process's writer claim on `db` (its writer closes). Claims of others stay. */
+export function releaseWriter(db: Database.Database): void {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(WRITER_KEY) as { value: string } | undefined;
+  if (!row) return;
+  try {
+    if ((JSON.parse(row.value) as Partial<WriterClaim>).pid !== process.pid) return;
+  } catch {
+    // unreadable: ours to clear
+  }
+  db.prepare('DELETE FROM meta WHERE key = ?').run(WRITER_KEY);
+}
+
 
 /** Apply migrations from `from` (0 = empty file) up to SCHEMA_VERSION, one transaction each. */
 export function migrate(db: Database.Database, from: number, to: number = SCHEMA_VERSION): void {
@@ -147,14 +229,27 @@ export function createIndexes(db: Database.Database): void {
  */
 export function openStore(path: string, opts: OpenOptions = {}): OpenResult {
   const mode = opts.mode ?? 'read';
+  const before = sidecars(path);
+  const r = openStoreUnchecked(path, mode, opts);
+  if (!r.ok) removeOurSidecars(path, before);
+  return r;
+}
+
+function openStoreUnchecked(path: string, mode: 'read' | 'write', opts: OpenOptions): OpenResult {
+  let db: Database.Database | undefined;
   try {
     if (!existsSync(path)) {
       if (mode !== 'write' || opts.create === false) return fail('ENOENT', `${path}: no such file`);
-      const db = new Database(path);
+      db = new Database(path);
       // Must precede WAL mode and the first table: afterwards the page size is fixed.
       db.pragma(`page_size = ${PAGE_SIZE}`);
       for (const p of WRITER_PRAGMAS) db.pragma(p);
       migrate(db, 0);
+      const busy = claimWriter(db, path);
+      if (busy) {
+        db.close();
+        return { ok: false, error: busy };
+      }
       return { ok: true, db, version: SCHEMA_VERSION, readOnly: false };
     }
     const h = checkHeader(path);
@@ -165,13 +260,21 @@ export function openStore(path: string, opts: OpenOptions = {}): OpenResult {
       return fail('SCHEMA_TOO_OLD', `${path}: schema version ${v.version} is older than ${SCHEMA_VERSION}; open for writing with migrate to upgrade it`, v.version);
     }
     if (mode === 'read') return { ok: true, db: new Database(path, { readonly: true, fileMustExist: true }), version: v.version, readOnly: true };
-    const db = new Database(path, { fileMustExist: true });
+    db = new Database(path, { fileMustExist: true });
+    // The claim comes first: nothing (WAL switch, migration, repairs) is written while another
+    // live process records into this file.
+    const busy = claimWriter(db, path);
+    if (busy) {
+      db.close();
+      return { ok: false, error: busy };
+    }
     for (const p of WRITER_PRAGMAS) db.pragma(p);
     migrate(db, v.version);
     if (markDeadRuns(db).length > 0) createIndexes(db);
     return { ok: true, db, version: SCHEMA_VERSION, readOnly: false };
   } catch (e) {
-    return fail('IO', `${path}: ${e instanceof Error ? e.message : String(e)}`);
+    if (db?.open) db.close();
+    return { ok: false, error: sqliteError(path, e) };
   }
 }
 

@@ -16,8 +16,8 @@
  */
 import type { Database } from 'better-sqlite3';
 import { stringify } from 'csv-stringify/sync';
-import { resolve } from 'node:path';
 import { openStore, type StoreError } from './db';
+import { checkExportTarget, writeViaTemp, type ExportTargetError } from './export-target';
 import { counterBuckets, eventPage, type SliceFilter } from './queries/slices';
 import { eventSpec } from '../trace/events';
 import { formatFtraceLine, ftraceHeader } from '../trace/ftrace-format';
@@ -37,9 +37,16 @@ export interface ExportOptions {
   /** Runs to export (chrome-json, csv default query, ftrace). Default: all. */
   runIds?: number[];
   csv?: CsvQuery;
+  /** Replace an existing output file (default false: EEXIST). */
+  overwrite?: boolean;
 }
 
-export type ExportResult = { ok: true; rows: number } | { ok: false; error: StoreError | { code: 'EXPORT'; message: string } };
+/**
+ * Rows written, or why not: the input's StoreError (not a trace database, ...), the output's
+ * ExportTargetError (EEXIST, EINVAL same file, ENOENT directory), or EXPORT (writing failed;
+ * nothing was left behind).
+ */
+export type ExportResult = { ok: true; rows: number } | { ok: false; error: StoreError | ExportTargetError | { code: 'EXPORT'; message: string } };
 
 /** Run ids to export (all when not given). */
 function runsOf(db: Database, ids?: number[]): { id: number; vendor: string }[] {
@@ -95,24 +102,27 @@ export function writeChromeJson(db: Database, out: string, runIds?: number[]): n
     first = false;
     n++;
   };
-  f.write('{"displayTimeUnit":"ns","traceEvents":[');
-  for (const run of runsOf(db, runIds)) {
-    emit({ ph: 'M', name: 'process_name', pid: run.id, tid: 0, args: { name: `${run.vendor} run ${run.id}` } });
-    const tracks = db.prepare('SELECT id, name, type FROM track WHERE run_id = ?').all(run.id) as { id: number; name: string; type: string }[];
-    for (const t of tracks) if (t.type === 'slice') emit({ ph: 'M', name: 'thread_name', pid: run.id, tid: t.id, args: { name: t.name } });
-    eachSlice(db, run.id, (_id, ts, dur, track, nameId, args) => {
-      const name = names[nameId];
-      emit({ ph: 'X', name, cat: eventSpec(name)?.category ?? 'other', pid: run.id, tid: track, ts: ts / 1000, dur: dur / 1000, args });
-    });
-    for (const t of tracks) {
-      if (t.type !== 'counter') continue;
-      for (const [ts, value] of db.prepare('SELECT ts, value FROM counter WHERE track_id = ? ORDER BY ts').raw().iterate(t.id) as IterableIterator<[number, number]>) {
-        emit({ ph: 'C', name: t.name, pid: run.id, ts: ts / 1000, args: { value } });
+  try {
+    f.write('{"displayTimeUnit":"ns","traceEvents":[');
+    for (const run of runsOf(db, runIds)) {
+      emit({ ph: 'M', name: 'process_name', pid: run.id, tid: 0, args: { name: `${run.vendor} run ${run.id}` } });
+      const tracks = db.prepare('SELECT id, name, type FROM track WHERE run_id = ?').all(run.id) as { id: number; name: string; type: string }[];
+      for (const t of tracks) if (t.type === 'slice') emit({ ph: 'M', name: 'thread_name', pid: run.id, tid: t.id, args: { name: t.name } });
+      eachSlice(db, run.id, (_id, ts, dur, track, nameId, args) => {
+        const name = names[nameId];
+        emit({ ph: 'X', name, cat: eventSpec(name)?.category ?? 'other', pid: run.id, tid: track, ts: ts / 1000, dur: dur / 1000, args });
+      });
+      for (const t of tracks) {
+        if (t.type !== 'counter') continue;
+        for (const [ts, value] of db.prepare('SELECT ts, value FROM counter WHERE track_id = ? ORDER BY ts').raw().iterate(t.id) as IterableIterator<[number, number]>) {
+          emit({ ph: 'C', name: t.name, pid: run.id, ts: ts / 1000, args: { value } });
+        }
       }
     }
+    f.write('\n]}\n');
+  } finally {
+    f.close();
   }
-  f.write('\n]}\n');
-  f.close();
   return n;
 }
 
@@ -135,9 +145,12 @@ export function writeFtrace(db: Database, out: string, runIds?: number[]): numbe
   }
   const count = lines.filter((l) => !l.startsWith('#')).length;
   const f = new OutFile(out);
-  f.write(`${ftraceHeader(count)}\n`);
-  for (const l of lines) f.write(`${l}\n`);
-  f.close();
+  try {
+    f.write(`${ftraceHeader(count)}\n`);
+    for (const l of lines) f.write(`${l}\n`);
+  } finally {
+    f.close();
+  }
   return count;
 }
 
@@ -145,63 +158,76 @@ export function writeFtrace(db: Database, out: string, runIds?: number[]): numbe
 export function writeCsv(db: Database, out: string, q: CsvQuery | undefined, runIds?: number[]): number {
   const f = new OutFile(out);
   let n = 0;
-  if (q?.kind === 'counter') {
-    f.write(stringify([['bucket_ts', 'min', 'max', 'avg', 'sum', 'count']]));
-    if (q.buckets !== undefined) {
-      const t0 = q.t0 ?? 0;
-      const t1 = q.t1 ?? ((db.prepare('SELECT max(ts) + 1 AS t FROM counter').get() as { t: number | null }).t ?? 1);
-      const b = counterBuckets(db, { runId: q.runId, counter: q.counter, t0, t1, buckets: q.buckets });
-      const rows = Array.from(b.ts, (ts, i) => [ts, b.min[i], b.max[i], b.avg[i], b.sum[i], b.count[i]].map((v) => (Number.isNaN(v) ? '' : v)));
-      f.write(stringify(rows));
-      n = rows.length;
+  try {
+    if (q?.kind === 'counter') {
+      f.write(stringify([['bucket_ts', 'min', 'max', 'avg', 'sum', 'count']]));
+      if (q.buckets !== undefined) {
+        const t0 = q.t0 ?? 0;
+        const t1 = q.t1 ?? ((db.prepare('SELECT max(ts) + 1 AS t FROM counter').get() as { t: number | null }).t ?? 1);
+        const b = counterBuckets(db, { runId: q.runId, counter: q.counter, t0, t1, buckets: q.buckets });
+        const rows = Array.from(b.ts, (ts, i) => [ts, b.min[i], b.max[i], b.avg[i], b.sum[i], b.count[i]].map((v) => (Number.isNaN(v) ? '' : v)));
+        f.write(stringify(rows));
+        n = rows.length;
+      } else {
+        const rows = db
+          .prepare(`SELECT c.ts, c.value, c.value, c.value, c.value, 1 FROM counter c JOIN track t ON t.id = c.track_id WHERE t.run_id = ? AND t.type = 'counter' AND t.name = ? AND c.ts >= ? AND c.ts < ? ORDER BY c.ts`)
+          .raw()
+          .all(q.runId, q.counter, q.t0 ?? 0, q.t1 ?? Number.MAX_SAFE_INTEGER) as unknown[][];
+        f.write(stringify(rows));
+        n = rows.length;
+      }
     } else {
-      const rows = db
-        .prepare(`SELECT c.ts, c.value, c.value, c.value, c.value, 1 FROM counter c JOIN track t ON t.id = c.track_id WHERE t.run_id = ? AND t.type = 'counter' AND t.name = ? AND c.ts >= ? AND c.ts < ? ORDER BY c.ts`)
-        .raw()
-        .all(q.runId, q.counter, q.t0 ?? 0, q.t1 ?? Number.MAX_SAFE_INTEGER) as unknown[][];
-      f.write(stringify(rows));
-      n = rows.length;
+      f.write(stringify([['run_id', 'id', 'ts', 'dur', 'track_id', 'name', 'iova', 'length', 'errno']]));
+      const filters = q?.kind === 'events' ? [q.filter] : runsOf(db, runIds).map((r) => ({ runId: r.id }));
+      for (const filter of filters) {
+        let cursor = null;
+        do {
+          const page = eventPage(db, filter, cursor, 10_000);
+          f.write(stringify(page.rows.map((r) => [filter.runId, r.id, r.ts, r.dur, r.trackId, r.name, r.iova, r.length, r.errno])));
+          n += page.rows.length;
+          cursor = page.next;
+        } while (cursor);
+      }
     }
-  } else {
-    f.write(stringify([['run_id', 'id', 'ts', 'dur', 'track_id', 'name', 'iova', 'length', 'errno']]));
-    const filters = q?.kind === 'events' ? [q.filter] : runsOf(db, runIds).map((r) => ({ runId: r.id }));
-    for (const filter of filters) {
-      let cursor = null;
-      do {
-        const page = eventPage(db, filter, cursor, 10_000);
-        f.write(stringify(page.rows.map((r) => [filter.runId, r.id, r.ts, r.dur, r.trackId, r.name, r.iova, r.length, r.errno])));
-        n += page.rows.length;
-        cursor = page.next;
-      } while (cursor);
-    }
+  } finally {
+    f.close();
   }
-  f.close();
   return n;
 }
 
-/** Export `dbPath` (opened read-only and validated) in one of the formats. */
+const FORMATS: readonly ExportFormat[] = ['sqlite', 'chrome-json', 'csv', 'ftrace'];
+
+/**
+ * Export `dbPath` (opened read-only and validated) in one of the formats to `opts.out`.
+ * The output is checked first (./export-target.ts: never the input database or its WAL, by
+ * any name or link; an existing file only with `overwrite`), written to a temporary file and
+ * renamed into place on success, so a failed export changes nothing.
+ */
 export async function exportTrace(dbPath: string, opts: ExportOptions): Promise<ExportResult> {
-  if (resolve(opts.out) === resolve(dbPath)) return { ok: false, error: { code: 'EXPORT', message: 'output path is the input database' } };
+  if (!FORMATS.includes(opts.format)) return { ok: false, error: { code: 'EXPORT', message: `unknown format ${String(opts.format)} (${FORMATS.join(', ')})` } };
+  const target = checkExportTarget(dbPath, opts.out, opts.overwrite === true);
+  if (!target.ok) return target;
   const r = openStore(dbPath, { mode: 'read' });
   if (!r.ok) return r;
+  const db = r.db;
   try {
-    switch (opts.format) {
-      case 'sqlite': {
-        await r.db.backup(opts.out);
-        return { ok: true, rows: (r.db.prepare('SELECT count(*) AS n FROM slice_data').get() as { n: number }).n };
+    const rows = await writeViaTemp(target.out, async (tmp) => {
+      switch (opts.format) {
+        case 'sqlite':
+          await db.backup(tmp);
+          return (db.prepare('SELECT count(*) AS n FROM slice_data').get() as { n: number }).n;
+        case 'chrome-json':
+          return writeChromeJson(db, tmp, opts.runIds);
+        case 'csv':
+          return writeCsv(db, tmp, opts.csv, opts.runIds);
+        case 'ftrace':
+          return writeFtrace(db, tmp, opts.runIds);
       }
-      case 'chrome-json':
-        return { ok: true, rows: writeChromeJson(r.db, opts.out, opts.runIds) };
-      case 'csv':
-        return { ok: true, rows: writeCsv(r.db, opts.out, opts.csv, opts.runIds) };
-      case 'ftrace':
-        return { ok: true, rows: writeFtrace(r.db, opts.out, opts.runIds) };
-      default:
-        return { ok: false, error: { code: 'EXPORT', message: `unknown format ${String(opts.format)} (sqlite, chrome-json, csv, ftrace)` } };
-    }
+    });
+    return { ok: true, rows };
   } catch (e) {
-    return { ok: false, error: { code: 'EXPORT', message: e instanceof Error ? e.message : String(e) } };
+    return { ok: false, error: { code: 'EXPORT', message: `${opts.out}: ${e instanceof Error ? e.message : String(e)}` } };
   } finally {
-    r.db.close();
+    db.close();
   }
 }

@@ -1,19 +1,19 @@
 /**
  * A small buffered, synchronous file writer for exports (avoids building one huge string
- * for multi-million-event files). Writes go to `<path>.partial` and are renamed into place
- * by close(), so a failed export never leaves a truncated file under the requested name.
+ * for multi-million-event files). The file is created exclusively (O_EXCL: never an existing
+ * file or a symlink's target); exportTrace writes into a temporary name and renames it into
+ * place when done (./export-target.ts writeViaTemp).
  */
-import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 
 export class OutFile {
   private readonly fd: number;
   private parts: string[] = [];
   private size = 0;
-  private readonly path: string;
+  private closed = false;
 
   constructor(path: string) {
-    this.path = path;
-    this.fd = openSync(`${path}.partial`, 'w');
+    this.fd = openSync(path, 'wx');
   }
 
   /** Append text (UTF-8). */
@@ -23,11 +23,15 @@ export class OutFile {
     if (this.size >= 1 << 20) this.drain();
   }
 
-  /** Flush, close and move the file into place. */
+  /** Flush and close. */
   close(): void {
-    this.drain();
-    closeSync(this.fd);
-    renameSync(`${this.path}.partial`, this.path);
+    if (this.closed) return;
+    try {
+      this.drain();
+    } finally {
+      this.closed = true;
+      closeSync(this.fd);
+    }
   }
 
   private drain(): void {

@@ -12,7 +12,7 @@ import { serve } from '../rpc/comlink-port';
 import type { EventBatch } from '../trace/batch';
 import { BatchInserter, type RunInfo } from './insert';
 import { WRITER_PRAGMAS } from './schema';
-import { createIndexes } from './db';
+import { createIndexes, releaseWriter } from './db';
 
 const { path, shared } = workerData as { path: string; shared: SharedArrayBuffer };
 const i32 = new Int32Array(shared, 0, 2);
@@ -63,6 +63,7 @@ const service = {
   close: (): void =>
     ok(() => {
       createIndexes(db);
+      releaseWriter(db);
       db.close();
     }),
 };

@@ -20,7 +20,7 @@ import { Worker } from 'node:worker_threads';
 import { BufferedRecorder, type RecorderOptions } from '../trace/recorder';
 import { batchTransferList, type BatchSink, type EventBatch } from '../trace/batch';
 import { BatchInserter, type RunInfo } from './insert';
-import { createIndexes, openStore, type OpenOptions, type StoreError } from './db';
+import { createIndexes, openStore, releaseWriter, type OpenOptions, type StoreError } from './db';
 import { WRITER_PRAGMAS } from './schema';
 import { connect, transfer } from '../rpc/comlink-port';
 import { workerStart } from '../rpc/worker-entry';
@@ -62,6 +62,7 @@ function inProcessBackend(path: string): Backend {
     end: async (runId, status, simEndNs) => ins.endRun(runId, status, simEndNs),
     close: async () => {
       createIndexes(db);
+      releaseWriter(db);
       db.close();
     },
     post: (runId, batch) => ins.insert(runId, batch),

@@ -49,9 +49,9 @@ function regionBase(rng: Rng, guestBytes: number, bytes: number): number {
 }
 
 /**
- * Build the generator for one device's workload. `trace-replay` is not a DMA generator (it
- * drives map/unmap too) and is handled by core/workload/replay.
- * @throws Error for 'trace-replay' or a region larger than the guest.
+ * Build the generator for one device's workload (kernel traces are replayed by
+ * core/workload/replay, not generated).
+ * @throws Error for a region larger than the guest (the scenario schema refuses those first).
  */
 export function createGenerator(w: Workload, guestBytes: number, seed: number): WorkloadGenerator {
   const rng = new Rng(seed);
@@ -116,7 +116,5 @@ export function createGenerator(w: Workload, guestBytes: number, seed: number): 
           }),
       };
     }
-    case 'trace-replay':
-      throw new Error('trace-replay is driven by core/workload/replay, not a DMA generator');
   }
 }

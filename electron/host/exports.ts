@@ -1,25 +1,24 @@
 /**
  * API method `exportDatabase`: writes the open database as an SQLite copy, Chrome/Perfetto
  * trace JSON, CSV of events, or ftrace text, through core/store exportTrace (which reopens
- * the file read-only and validates it). Refuses to overwrite an existing file unless asked.
+ * the file read-only and validates it, refuses the database itself by any name or link, and
+ * writes a temporary file renamed into place on success). Refuses to overwrite an existing
+ * file unless asked; a failed export leaves an existing file as it was.
  */
-import { existsSync, statSync, unlinkSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { ApiResult, ExportRequest } from '../api';
 import { exportTrace } from '../../core/store/export';
 
-/** Export `dbPath` as requested. Errors: ENOENT (no directory), EEXIST, EINVAL (same file), EIO. */
+/** Export `dbPath` as requested. Errors: ENOENT (no directory), EEXIST, EINVAL (same file, not a file), EIO. */
 export async function exportDatabase(dbPath: string, req: ExportRequest): Promise<ApiResult<{ path: string; bytes: number }>> {
   const out = resolve(req.path);
-  if (out === resolve(dbPath)) return { ok: false, error: { code: 'EINVAL', message: 'the export path is the open database itself' } };
-  if (!existsSync(dirname(out))) return { ok: false, error: { code: 'ENOENT', message: `no such directory: ${dirname(out)}` } };
-  if (existsSync(out)) {
-    if (!req.overwrite) return { ok: false, error: { code: 'EEXIST', message: `file exists: ${out} (tick "overwrite" to replace it)` } };
-    if (!statSync(out).isFile()) return { ok: false, error: { code: 'EINVAL', message: `not a regular file: ${out}` } };
-    // SQLite's backup API writes into an existing file; start from an empty one.
-    unlinkSync(out);
+  const r = await exportTrace(dbPath, { format: req.format, out, overwrite: req.overwrite === true, ...(req.runIds ? { runIds: req.runIds } : {}) });
+  if (!r.ok) {
+    const { code, message } = r.error;
+    if (code === 'EEXIST') return { ok: false, error: { code, message: `${message} (tick "overwrite" to replace it)` } };
+    if (code === 'EINVAL' || code === 'ENOENT') return { ok: false, error: { code, message } };
+    return { ok: false, error: { code: 'EIO', message: `${code}: ${message}` } };
   }
-  const r = await exportTrace(dbPath, { format: req.format, out, ...(req.runIds ? { runIds: req.runIds } : {}) });
-  if (!r.ok) return { ok: false, error: { code: 'EIO', message: `${r.error.code}: ${r.error.message}` } };
   return { ok: true, value: { path: out, bytes: statSync(out).size } };
 }

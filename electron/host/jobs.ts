@@ -20,6 +20,9 @@ import type { ReplayProgressMessage, ReplayService, ReplayWorkerData } from '../
 import { connect, type Peer } from '../../core/rpc/comlink-port';
 import { workerStart } from '../../core/rpc/worker-entry';
 import { REPLAY_MAX_TRACE_BYTES, REPLAY_MAX_XLATE_BYTES, REPLAY_VENDORS } from './schemas';
+import { availableParallelism } from 'node:os';
+import { checkScenarioLimits } from '../../core/scenario/limits';
+import { machineLimits } from '../../core/run/machine-limits';
 
 /** Presets shipped with the engine, with their description and vendors. */
 export function listPresets(): PresetInfo[] {
@@ -33,7 +36,16 @@ interface Job {
   worker: Worker;
   /** Ask the job to stop (it then resolves as cancelled). */
   cancel(): void;
+  /** The database file the job records into (absolute). */
+  dbPath: string;
 }
+
+/**
+ * Jobs that may run at once in one engine host. Each job's vendors run in their own threads,
+ * so two jobs already fill our 2-core machine; more would only slow every job down and
+ * multiply their memory. A further request is answered EBUSY.
+ */
+export const MAX_CONCURRENT_JOBS = 2;
 
 /** Grace period after a cancel before the worker is terminated (a replay checks every 4096 events). */
 const CANCEL_GRACE_MS = 30_000;
@@ -80,9 +92,21 @@ export class Jobs {
     return { worker, peer };
   }
 
-  /** The database file a job writes: absolute; its directory must exist; an empty file is replaced by a new database. */
-  private static target(p: string): ApiResult<string> {
+  /**
+   * The database file a job writes: absolute; its directory must exist; an empty file is
+   * replaced by a new database. EBUSY when the job cap is reached or another job of this host
+   * records into the same file (one writer per database; other processes are refused by the
+   * store's writer claim, core/store/db.ts).
+   */
+  private target(p: string, jobId: string): ApiResult<string> {
+    if (this.running.has(jobId)) return { ok: false, error: { code: 'EBUSY', message: `job ${jobId} is already running` } };
+    if (this.running.size >= MAX_CONCURRENT_JOBS) {
+      return { ok: false, error: { code: 'EBUSY', message: `${this.running.size} jobs are running (at most ${MAX_CONCURRENT_JOBS} at once); wait for one to finish or cancel it` } };
+    }
     const dbPath = resolve(p);
+    for (const [id, job] of this.running) {
+      if (job.dbPath === dbPath) return { ok: false, error: { code: 'EBUSY', message: `${dbPath}: job ${id} is recording into it (one writer per database); wait for it, or choose another database` } };
+    }
     if (!existsSync(dirname(dbPath))) return { ok: false, error: { code: 'ENOENT', message: `no such directory: ${dirname(dbPath)}` } };
     // An empty file (made by "create if missing") holds nothing: let the writer create the schema.
     if (existsSync(dbPath) && statSync(dbPath).isFile() && statSync(dbPath).size === 0) unlinkSync(dbPath);
@@ -105,10 +129,12 @@ export class Jobs {
    * rounds (total = maxRounds, and = rounds run once that vendor is done). Resolves when the runs are recorded (or cancelled).
    */
   async runComparison(req: RunComparisonRequest): Promise<ApiResult<ComparisonResult>> {
-    if (this.running.has(req.jobId)) return { ok: false, error: { code: 'EBUSY', message: `job ${req.jobId} is already running` } };
     const sc = this.scenario(req);
     if (!sc.ok) return sc;
-    const target = Jobs.target(req.dbPath);
+    // Refuse what this machine cannot finish before any file is touched (the CLI's check).
+    const over = checkScenarioLimits(sc.value, machineLimits(Math.min(availableParallelism(), sc.value.vendors.length)), 'run it from the command line with --ignore-limits');
+    if (over) return { ok: false, error: { code: 'E2BIG', message: `scenario: ${over.message}` } };
+    const target = this.target(req.dbPath, req.jobId);
     if (!target.ok) return target;
     const dbPath = target.value;
     const { worker, peer } = Jobs.start<ComparisonService>('comparison-worker', (m) => {
@@ -120,6 +146,7 @@ export class Jobs {
     let cancelled = false;
     this.running.set(req.jobId, {
       worker,
+      dbPath,
       cancel: () => {
         cancelled = true;
         peer.call((w) => w.cancel()).catch(() => {});
@@ -148,8 +175,7 @@ export class Jobs {
    * (listing the first malformed lines). Resolves when the runs are recorded (or cancelled).
    */
   async replayTrace(req: ReplayTraceRequest): Promise<ApiResult<ReplayTraceResult>> {
-    if (this.running.has(req.jobId)) return { ok: false, error: { code: 'EBUSY', message: `job ${req.jobId} is already running` } };
-    const target = Jobs.target(req.dbPath);
+    const target = this.target(req.dbPath, req.jobId);
     if (!target.ok) return target;
     const dbPath = target.value;
     const cancel = new Int32Array(new SharedArrayBuffer(4));
@@ -170,7 +196,7 @@ export class Jobs {
       this.progress({ callId: req.jobId, label: vendorTitle(p.vendor), done: p.done, total: p.total });
     });
     // The replay loop never yields to its event loop, so the cancel is a flag it reads.
-    this.running.set(req.jobId, { worker, cancel: () => Atomics.store(cancel, 0, 1) });
+    this.running.set(req.jobId, { worker, dbPath, cancel: () => Atomics.store(cancel, 0, 1) });
     const empty = (summary: ReplayImportSummary | null): ReplayTraceResult => ({
       import: summary ?? { lines: 0, events: 0, maps: 0, unmaps: 0, faults: 0, markers: 0, skipped: 0, malformed: 0, firstErrors: [], xlate: null },
       results: [],
@@ -181,7 +207,7 @@ export class Jobs {
     });
     try {
       const r = await peer.call((w) => w.run(data));
-      if (!r.ok) return r.code === 'ENODATA' ? { ok: false, error: { code: 'ENODATA', message: r.message } } : jobError(r.code, r.message, ['ENOENT']);
+      if (!r.ok) return ['ENODATA', 'E2BIG'].includes(r.code) ? { ok: false, error: { code: r.code, message: r.message } } : jobError(r.code, r.message, ['ENOENT']);
       const failed = r.failed.map((f) => `${vendorTitle(f.vendor)}: ${f.message}`);
       const runIds = r.results.map((x) => x.runId).filter((id): id is number => id !== null);
       return { ok: true, value: { ...empty(r.summary), results: r.results, runIds, cancelled: r.cancelled, failed } };

@@ -3,9 +3,10 @@
  * traversal refused and the CSP header on every response.
  */
 import { net, protocol } from 'electron';
-import { resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CSP } from '../web/csp';
+import { resolveStaticPath } from '../web/static-path';
 
 export const APP_ORIGIN = 'app://workbench';
 
@@ -18,11 +19,13 @@ export function registerAppProtocol(rendererDir: string): void {
   const root = resolve(rendererDir);
   protocol.handle('app', async (request) => {
     const url = new URL(request.url);
-    const file = resolve(root, decodeURIComponent(url.pathname).replace(/^\/+/, '') || 'index.html');
-    if (url.host !== 'workbench' || !(file === root || file.startsWith(root + sep))) {
+    // A malformed escape (app://workbench/%) is a 400, not an exception in the main process.
+    const target = resolveStaticPath(root, url.pathname);
+    if (!target.ok && target.reason === 'malformed') return new Response(`bad request: ${target.message}`, { status: 400 });
+    if (url.host !== 'workbench' || !target.ok) {
       return new Response('forbidden', { status: 403 });
     }
-    const res = await net.fetch(pathToFileURL(file).href);
+    const res = await net.fetch(pathToFileURL(target.file).href);
     const headers = new Headers(res.headers);
     headers.set('Content-Security-Policy', CSP);
     headers.set('X-Content-Type-Options', 'nosniff');

@@ -10,7 +10,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Command } from 'commander';
@@ -19,6 +19,8 @@ import { isHostEvent, type HostService } from '../host/engine-host';
 import type { ApiResult } from '../api';
 import { connect, serve, type Peer } from '../../core/rpc/comlink-port';
 import { CSP } from './csp';
+import { hostHeaderAllowed } from './host-header';
+import { resolveStaticPath } from './static-path';
 import { nodeVersionProblem } from '../../core/base/node-version';
 import { isApiCallMessage, wsEndpoint } from './ws-endpoint';
 import { REPLAY_MAX_TRACE_BYTES, REPLAY_MAX_XLATE_BYTES } from '../host/schemas';
@@ -120,7 +122,23 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     'Cross-Origin-Opener-Policy': 'same-origin',
   };
 
+  let port = opts.port;
   const serveFile = (req: IncomingMessage, res: ServerResponse): void => {
+    try {
+      serveFileUnchecked(req, res);
+    } catch (e) {
+      // Never let one request stop the host.
+      console.error(`web host: ${req.method} ${String(req.url).slice(0, 200)}: ${(e as Error).message}`);
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end('500: internal error\n');
+    }
+  };
+  const serveFileUnchecked = (req: IncomingMessage, res: ServerResponse): void => {
+    // DNS rebinding: a page of another site may reach 127.0.0.1 under its own host name.
+    if (!hostHeaderAllowed(req.headers.host, port)) {
+      res.writeHead(421, { 'Content-Type': 'text/plain' }).end(`421: Host ${JSON.stringify(String(req.headers.host ?? '').slice(0, 100))} is not this web host; open http://127.0.0.1:${port}/\n`);
+      return;
+    }
     if (!sameToken(tokenFrom(req), token)) {
       res.writeHead(401, { 'Content-Type': 'text/plain' }).end('401: missing or wrong token (see the URL printed by `npm run web`)\n');
       return;
@@ -130,9 +148,14 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       return;
     }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
-    const file = resolve(root, rel === '' ? 'index.html' : rel);
-    if (!(file === root || file.startsWith(root + sep)) || !existsSync(file) || !statSync(file).isFile()) {
+    // A malformed escape (`/%`) is a 400 (an uncaught URIError here used to stop the host).
+    const target = resolveStaticPath(root, url.pathname);
+    if (!target.ok && target.reason === 'malformed') {
+      res.writeHead(400, { ...headers, 'Content-Type': 'text/plain' }).end(`400: ${target.message}\n`);
+      return;
+    }
+    const file = target.ok ? target.file : '';
+    if (!target.ok || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404, headers).end('404\n');
       return;
     }
@@ -147,7 +170,17 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   server.on('upgrade', (req, socket, head) => {
     const origin = req.headers.origin ?? '';
     const host = req.headers.host ?? '';
-    if (!sameToken(tokenFrom(req), token) || new URL(req.url ?? '/', 'http://x').pathname !== '/api' || origin !== `http://${host}`) {
+    if (!hostHeaderAllowed(host, port)) {
+      socket.end('HTTP/1.1 421 Misdirected Request\r\n\r\n');
+      return;
+    }
+    let path = '';
+    try {
+      path = new URL(req.url ?? '/', 'http://x').pathname;
+    } catch {
+      path = '';
+    }
+    if (!sameToken(tokenFrom(req), token) || path !== '/api' || origin !== `http://${host}`) {
       socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
       return;
     }
@@ -159,7 +192,23 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       // connection only; without a listener it would be an uncaught error that stops the host.
       ws.on('error', (e) => console.error(`web host: connection ${conn}: ${e.message}`));
       // Each connection is served over comlink; only calls of `call(method, req)` get through.
-      serve({ call } satisfies HostService, wsEndpoint(ws, { accept: isApiCallMessage }));
+      // Anything else is answered, never ignored (a client must not wait forever): with a
+      // comlink reply carrying an EINVAL result when it has a usable id, else an `error` event.
+      const refuse = (m: unknown, why: string): void => {
+        const id = typeof m === 'object' && m !== null && typeof (m as { id?: unknown }).id === 'string' ? (m as { id: string }).id : null;
+        const error = { code: 'EINVAL', message: `malformed request: ${why}` };
+        if (ws.readyState !== ws.OPEN) return;
+        if (id !== null && id.length >= 1 && id.length <= 64) ws.send(JSON.stringify({ id, type: 'RAW', value: { ok: false, error } }));
+        else ws.send(JSON.stringify({ type: 'error', error }));
+      };
+      serve(
+        { call } satisfies HostService,
+        wsEndpoint(ws, {
+          accept: isApiCallMessage,
+          onOther: (m) => refuse(m, 'not a call of call(method, req) with an id of 1 to 64 characters and a method name of at most 64'),
+          onUnparsable: () => refuse(null, 'not JSON'),
+        }),
+      );
     });
   });
 
@@ -168,7 +217,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     server.listen(opts.port, '127.0.0.1', () => ok());
   });
   const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  port = typeof addr === 'object' && addr ? addr.port : opts.port;
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     token,

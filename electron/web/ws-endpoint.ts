@@ -6,7 +6,8 @@
  * Only messages `accept` returns true for reach comlink: the web host accepts exactly the
  * call of its one method (see {@link isApiCallMessage}), so a client cannot walk or set
  * properties of the served object (comlink's GET/SET/CONSTRUCT messages) or send comlink
- * handler values. Other JSON (progress and status events) goes to `onOther`.
+ * handler values. Other JSON (progress and status events) goes to `onOther`, text that is not
+ * JSON to `onUnparsable`.
  */
 import { z } from 'zod';
 import type { WebSocket } from 'ws';
@@ -37,7 +38,7 @@ export function isApiCallMessage(m: unknown): boolean {
  * An Endpoint over `ws`. Replies to a closed socket are dropped. `accept` filters incoming
  * comlink messages (default: every message with an `id`); anything else goes to `onOther`.
  */
-export function wsEndpoint(ws: WebSocket, opts: { accept?: (m: unknown) => boolean; onOther?: (m: unknown) => void } = {}): Endpoint {
+export function wsEndpoint(ws: WebSocket, opts: { accept?: (m: unknown) => boolean; onOther?: (m: unknown) => void; onUnparsable?: (text: string) => void } = {}): Endpoint {
   const accept = opts.accept ?? ((m: unknown) => typeof m === 'object' && m !== null && 'id' in m);
   const wrapped = new WeakMap<object, (data: unknown) => void>();
   return {
@@ -50,7 +51,7 @@ export function wsEndpoint(ws: WebSocket, opts: { accept?: (m: unknown) => boole
         try {
           m = JSON.parse(String(data));
         } catch {
-          return;
+          return opts.onUnparsable?.(String(data).slice(0, 200));
         }
         if (!accept(m)) return opts.onOther?.(m);
         const ev = { data: m } as MessageEvent;

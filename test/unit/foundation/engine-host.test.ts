@@ -2,9 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import Database from 'better-sqlite3';
 import { EngineHost } from '../../../electron/host/engine-host';
 import { API_METHODS } from '../../../electron/host/api-table';
+import { openStore, releaseWriter } from '../../../core/store/db';
+import { SCHEMA_VERSION } from '../../../core/store/schema';
 
 const host = new EngineHost({ shell: 'web', electronVersion: null, post: () => {} });
 const dir = mkdtempSync(join(tmpdir(), 'wb-host-'));
@@ -40,8 +41,10 @@ describe('EngineHost (the API contract served by both transports)', () => {
   it('opens, creates and closes databases with better-sqlite3', async () => {
     const path = join(dir, 'new.sqlite');
     expect(await host.handle('6', 'openDatabase', { path })).toMatchObject({ ok: false, error: { code: 'ENOENT' } });
+    // A created file is a new, empty workbench database, opened read-only like every other
+    // (issue 13: the UI only reads; jobs record through their own writer).
     const r = await host.handle('7', 'openDatabase', { path, create: true });
-    expect(r).toMatchObject({ ok: true, value: { path, ours: false, runs: 0, readOnly: false } });
+    expect(r).toMatchObject({ ok: true, value: { path, ours: true, schemaVersion: SCHEMA_VERSION, runs: 0, readOnly: true } });
     expect(await host.handle('8', 'databaseInfo', {})).toMatchObject({ ok: true, value: { path } });
     await host.handle('9', 'closeDatabase', {});
     expect(await host.handle('10', 'databaseInfo', {})).toEqual({ ok: true, value: null });
@@ -49,10 +52,15 @@ describe('EngineHost (the API contract served by both transports)', () => {
 
   it('reads the schema version and run count of a workbench database', async () => {
     const path = join(dir, 'ours.sqlite');
-    const db = new Database(path);
-    db.exec("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT); INSERT INTO meta VALUES('schema_version','3'); CREATE TABLE run(id INTEGER PRIMARY KEY); INSERT INTO run DEFAULT VALUES; INSERT INTO run DEFAULT VALUES;");
-    db.close();
-    expect(await host.handle('11', 'openDatabase', { path, readOnly: true })).toMatchObject({ ok: true, value: { ours: true, schemaVersion: 3, runs: 2, readOnly: true } });
+    // A real workbench database (the store's validation refuses hand-made look-alikes).
+    const w = openStore(path, { mode: 'write' });
+    if (!w.ok) throw new Error(w.error.message);
+    const add = w.db.prepare("INSERT INTO run(scenario, vendor, seed, versions, started_at, status) VALUES ('{}', 'amd', 1, '{}', '2026-01-01', 'complete')");
+    add.run();
+    add.run();
+    releaseWriter(w.db);
+    w.db.close();
+    expect(await host.handle('11', 'openDatabase', { path, readOnly: true })).toMatchObject({ ok: true, value: { ours: true, schemaVersion: SCHEMA_VERSION, runs: 2, readOnly: true } });
   });
 
   it('refuses a file that is not SQLite without changing it', async () => {

@@ -42,7 +42,7 @@ describe('scenario files', () => {
     const bad = parseScenario('{\n  "name": "x",,\n}');
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.errors[0]).toMatchObject({ line: 2 });
-    const extra = parseScenario('{"name":"x","guest":{"memory":1},"devices":[{"name":"d","workload":{"kind":"nvme-read"}}],"colour":"red"}');
+    const extra = parseScenario('{"name":"x","guest":{"memory":4096},"devices":[{"name":"d","workload":{"kind":"nvme-read"}}],"colour":"red"}');
     expect(extra.ok).toBe(false);
     if (!extra.ok) expect(extra.errors[0].message).toContain('colour');
   });
