@@ -69,7 +69,8 @@ export function checkScenarioLimits(s: Scenario, m: MachineLimits, override = 'p
   }
   const seconds = ESTIMATE_PRICES.processStartNs / 1e9 + (e.secondsPerVendor * s.vendors.length) / vendors;
   if (seconds <= m.maxSeconds) return null;
-  const dmaSeconds = (e.dmaAccesses * ESTIMATE_PRICES.dmaNs) / 1e9;
+  const dmaNs = s.guest.pagePolicy === 'huge' ? ESTIMATE_PRICES.dmaNsHugeLeaf : ESTIMATE_PRICES.dmaNsSmallLeaf;
+  const dmaSeconds = (e.dmaAccesses * dmaNs) / 1e9;
   let busiest: { index: number; field: string; value: number; perSec: number } | null = null;
   s.devices.forEach((d, index) => {
     const r = rateField(d.workload);
@@ -138,13 +139,14 @@ export function checkReplayLimits(
   }
   const dmaAccesses = dma === 'mapped' ? pages : dma === 'xlate' ? xlateTranslations : 0;
   const mem = ESTIMATE_MEMORY.baseBytes + peak * (ESTIMATE_MEMORY.bytesPerLeaf + ESTIMATE_MEMORY.bytesPerPage);
-  const seconds = ESTIMATE_PRICES.processStartNs / 1e9 + (vendors * (leaves * ESTIMATE_PRICES.mapNsPerPage + dmaAccesses * ESTIMATE_PRICES.dmaNs)) / 1e9;
+  // Leaves written like pages pinned and mapped; 'mapped' DMA walks 4 KiB pages (IOTLB misses).
+  const seconds = ESTIMATE_PRICES.processStartNs / 1e9 + (vendors * (leaves * ESTIMATE_PRICES.pinNsPerPage + dmaAccesses * ESTIMATE_PRICES.dmaNsSmallLeaf)) / 1e9;
   const at = largest ? `${trace}:${largest.line}: map of ${formatBytes(largest.size ?? 0)} at iova 0x${(largest.iova ?? 0).toString(16)}` : trace;
   if (mem > m.memoryBytes) {
     return { field: 'trace', message: `${at}: replaying needs ~${formatCount(peak)} page-table leaves mapped at once, ~${formatBytes(mem)} of memory; this machine has ${formatBytes(m.totalMemoryBytes)} (limit ${formatBytes(m.memoryBytes)}). Use a smaller trace, or ${override}` };
   }
   if (seconds > m.maxSeconds) {
-    const what = dma === 'mapped' && dmaAccesses * ESTIMATE_PRICES.dmaNs > leaves * ESTIMATE_PRICES.mapNsPerPage ? `~${formatCount(dmaAccesses)} DMA accesses with --dma mapped (one per mapped 4 KiB page)` : `~${formatCount(leaves)} page-table leaves to write`;
+    const what = dma === 'mapped' && dmaAccesses * ESTIMATE_PRICES.dmaNsSmallLeaf > leaves * ESTIMATE_PRICES.pinNsPerPage ? `~${formatCount(dmaAccesses)} DMA accesses with --dma mapped (one per mapped 4 KiB page)` : `~${formatCount(leaves)} page-table leaves to write`;
     return { field: 'trace', message: `${at}: replaying on ${vendors} vendor(s) means ${what}, about ${formatDuration(seconds)} on this machine (estimate), more than the ${formatDuration(m.maxSeconds)} limit. Use --dma none, a smaller trace, or ${override}` };
   }
   return null;
