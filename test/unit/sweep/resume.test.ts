@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mergeSweep } from '../../../core/sweep/merge';
@@ -11,6 +11,18 @@ let tmp: ReturnType<typeof tempDir>;
 afterEach(() => tmp?.cleanup());
 
 const partials = (dir: string): string[] => (existsSync(pointsDir(dir)) ? readdirSync(pointsDir(dir)).filter((n) => n.includes('.partial')) : []);
+
+/** PIDs of the processes recording the partial files in `dir` (the name ends `.HOST.PID.partial`). */
+const partialWriters = (dir: string): number[] => partials(dir).flatMap((n) => /\.(\d+)\.partial$/.exec(n)?.[1] ?? []).map(Number);
+
+/** True while `pid` runs (a zombie waiting for a reaper counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 describe('sweep run resumes after SIGKILL', () => {
   it('killing `sweep run` mid-sweep and running it again gives every point exactly once', async () => {
@@ -28,6 +40,9 @@ describe('sweep run resumes after SIGKILL', () => {
     const before = completePoints(out);
     expect(before.length).toBeGreaterThanOrEqual(2);
     expect(before.length).toBeLessThan(N);
+    // The killed run's worker for the point in progress is orphaned; it stops at its next round
+    // boundary (or finishes the point) and must leave nothing behind either way.
+    const orphans = partialWriters(out);
     const inodes = new Map(before.map((i) => [i, statSync(pointPath(out, i)).ino]));
 
     const again = await runToEnd(CLI[0], [...CLI.slice(1), 'sweep', 'run', file, '--out', out, '--jobs', '2', '--json']);
@@ -39,6 +54,7 @@ describe('sweep run resumes after SIGKILL', () => {
     expect(r.skipped).toBeGreaterThanOrEqual(before.length);
     expect(r.done + r.skipped).toBe(N);
 
+    await waitFor(() => !orphans.some(alive), 120_000, `orphaned point workers ${orphans.join(', ')} to stop`);
     // Every point once, named by its index, recorded for its own parameters; nothing partial.
     expect(completePoints(out)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(partials(out)).toEqual([]);
