@@ -48,7 +48,7 @@ export interface LocalRunOptions {
 }
 
 function runChild(file: string, index: number, dir: string, opts: LocalRunOptions): Promise<{ ok: true; outcome: PointOutcome } | { ok: false; error: PointError }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, String(index), dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, String(index), dir, String(process.pid)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const onAbort = (): void => void child.kill('SIGTERM');
   opts.signal?.addEventListener('abort', onAbort);
   let result: { ok: true; outcome: PointOutcome } | { ok: false; error: PointError } | null = null;

@@ -3,7 +3,10 @@
  * reports on stdout as JSON lines ({@link PointChildMessage}). It watches its parent: if the
  * parent is killed, the point stops at the next round boundary and leaves nothing behind.
  *
- *   node --import tsx core/sweep/point-child.ts <sweep file> <index> <out dir>
+ *   node --import tsx core/sweep/point-child.ts <sweep file> <index> <out dir> [<parent pid>]
+ *
+ * The parent passes its pid: a child that read process.ppid itself could start after its
+ * parent was killed, take the reaper for its parent and run the whole point orphaned.
  *
  * Exit codes: 0 point done or already complete, 1 failed, 2 bad input.
  */
@@ -17,8 +20,8 @@ export type PointChildMessage = { type: 'progress'; p: CompareProgress } | { typ
 const send = (m: PointChildMessage): void => void process.stdout.write(`${JSON.stringify(m)}\n`);
 
 async function main(argv: string[]): Promise<number> {
-  const [file, indexText, dir] = argv;
-  const parent = process.ppid;
+  const [file, indexText, dir, parentText] = argv;
+  const parent = parentText ? Number(parentText) : process.ppid;
   const r = resolveSweep(file ?? '');
   if (!r.ok) {
     send({ type: 'error', error: { code: 'EINVAL', message: r.message } });

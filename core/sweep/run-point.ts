@@ -82,6 +82,7 @@ export async function runPoint(plan: SweepPlan, index: number, dir: string, opts
   if (!p.ok) return { ok: false, error: { code: 'EINVAL', message: p.errors.join('\n') } };
   removeStalePartials(dir, index);
   const signal = cancelSignal(opts);
+  if (signal?.aborted) return { ok: false, error: { code: 'ECANCELED', message: `point ${index}: cancelled before it started` } };
   const started = performance.now();
   const partial = partialPath(dir, index);
   const sinkR = await openRunSink(partial);

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mergeSweep } from '../../../core/sweep/merge';
@@ -6,6 +7,8 @@ import { completePoints, pointPath, pointsDir } from '../../../core/sweep/point-
 import { readPointMeta, runPoint } from '../../../core/sweep/run-point';
 import { exited, runToEnd, CLI, startCli, waitFor } from './cli-child';
 import { SMALL_BASE, tempDir, writeSweep } from './helpers';
+
+const POINT_CHILD = fileURLToPath(new URL('../../../core/sweep/point-child.ts', import.meta.url));
 
 let tmp: ReturnType<typeof tempDir>;
 afterEach(() => tmp?.cleanup());
@@ -40,9 +43,6 @@ describe('sweep run resumes after SIGKILL', () => {
     const before = completePoints(out);
     expect(before.length).toBeGreaterThanOrEqual(2);
     expect(before.length).toBeLessThan(N);
-    // The killed run's worker for the point in progress is orphaned; it stops at its next round
-    // boundary (or finishes the point) and must leave nothing behind either way.
-    const orphans = partialWriters(out);
     const inodes = new Map(before.map((i) => [i, statSync(pointPath(out, i)).ino]));
 
     const again = await runToEnd(CLI[0], [...CLI.slice(1), 'sweep', 'run', file, '--out', out, '--jobs', '2', '--json']);
@@ -54,7 +54,10 @@ describe('sweep run resumes after SIGKILL', () => {
     expect(r.skipped).toBeGreaterThanOrEqual(before.length);
     expect(r.done + r.skipped).toBe(N);
 
-    await waitFor(() => !orphans.some(alive), 120_000, `orphaned point workers ${orphans.join(', ')} to stop`);
+    // The killed run's worker for the point in progress is orphaned (it may not even have
+    // created its partial at the kill); it stops at its next round boundary and must leave
+    // nothing behind, so wait for the writers of any partial still there to end.
+    await waitFor(() => !partialWriters(out).some(alive), 120_000, `orphaned point workers ${partialWriters(out).join(', ')} to stop`);
     // Every point once, named by its index, recorded for its own parameters; nothing partial.
     expect(completePoints(out)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(partials(out)).toEqual([]);
@@ -96,4 +99,20 @@ describe('sweep run resumes after SIGKILL', () => {
     expect((db.prepare('SELECT count(*) AS n FROM run').get() as { n: number }).n).toBe(2);
     db.close();
   }, 240_000);
+});
+
+describe('a point worker whose parent is already gone', () => {
+  it('does not run the point when the pid it was given is not its parent (parent killed before the worker started)', async () => {
+    tmp = tempDir();
+    const { file } = writeSweep(tmp.dir, { name: 'orphan', base: SMALL_BASE, axes: [{ path: 'seed', values: [1] }] });
+    const out = tmp.path('out');
+    mkdirSync(pointsDir(out), { recursive: true });
+    // pid 1 stands for a parent that died before the worker started (the worker's ppid differs).
+    const child = await runToEnd(process.execPath, ['--import', 'tsx', POINT_CHILD, file, '0', out, '1']);
+    expect(child.code).toBe(1);
+    const lines = child.out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; error?: { code: string } });
+    expect(lines.at(-1)).toMatchObject({ type: 'error', error: { code: 'ECANCELED' } });
+    expect(completePoints(out)).toEqual([]);
+    expect(partials(out)).toEqual([]);
+  }, 60_000);
 });
