@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { presetNames, presetText, loadPreset } from '../scenario/presets';
 import { scenarioJsonSchema } from '../scenario/schema';
 import { registerCompare } from './compare';
+import { registerCosts } from './costs';
+import { registerSensitivity } from './sensitivity';
 import { registerExport } from './export';
 import { registerIoctl } from './ioctl';
 import { registerReplay } from './replay';
@@ -34,6 +36,8 @@ export function registerCommands(program: Command): void {
     });
 
   registerCompare(program);
+  registerCosts(program);
+  registerSensitivity(program);
   registerReplay(program);
   registerExport(program);
   registerIoctl(program);

@@ -8,7 +8,7 @@ import { VENDORS } from '../scenario/schema';
 import { parseFtrace } from '../trace/ftrace';
 import { parseQemuXlate } from '../trace/qemu';
 import { NULL_RECORDER } from '../trace/types';
-import type { FlushPolicy, ReplayDma } from '../workload/replay';
+import { HZ_VALUES, type FlushPolicy, type Hz, type ReplayDma } from '../workload/replay';
 import { replayInputProblem, replayOnVendor, type ReplayResult } from '../scenario/replay';
 import { readInputFile } from './input-file';
 import { checkReplayLimits } from '../scenario/limits';
@@ -23,6 +23,7 @@ interface ReplayFlags {
   dma: string;
   xlate?: string;
   nonCoherent?: boolean;
+  hz?: string;
   json?: boolean;
   ignoreLimits?: boolean;
 }
@@ -38,6 +39,7 @@ export function registerReplay(program: Command): void {
     .option('--dma <mode>', "device DMA: none | mapped | xlate (needs --xlate)", 'mapped')
     .option('--xlate <file>', 'QEMU *.qemu-xlate.txt: IOVAs the device touched, in order')
     .option('--non-coherent', 'table walks do not snoop CPU caches (VT-d ECAP.SMPWC=0, SMMUv3 COHACC=0): IOPTE writes are written back')
+    .option('--hz <hz>', 'CONFIG_HZ of the traced kernel: the lazy flush queue\'s 10 ms timer fires on its jiffies (100 | 250 | 1000)', '250')
     .option('--json', 'machine-readable output')
     .option('--ignore-limits', "replay even when the estimate exceeds 80 % of this machine's memory or 30 minutes")
     .action(async (trace: string, o: ReplayFlags) => {
@@ -52,6 +54,8 @@ async function replayCommand(trace: string, o: ReplayFlags): Promise<number> {
   if (!['strict', 'lazy', 'caching'].includes(o.flush)) return fail(`bad --flush ${o.flush} (strict | lazy | caching)`);
   if (!['none', 'mapped', 'xlate'].includes(o.dma)) return fail(`bad --dma ${o.dma} (none | mapped | xlate)`);
   if (o.dma === 'xlate' && !o.xlate) return fail('--dma xlate needs --xlate <file>');
+  const hz = Number(o.hz ?? 250);
+  if (!(HZ_VALUES as readonly number[]).includes(hz)) return fail(`bad --hz ${o.hz} (${HZ_VALUES.join(' | ')})`);
   const text = readInputFile(trace, 'trace', MAX_TRACE_FILE_BYTES);
   if (!text.ok) return fail(text.message);
   let xlateText: string | undefined;
@@ -93,7 +97,7 @@ async function replayCommand(trace: string, o: ReplayFlags): Promise<number> {
       const run = writer ? await writer.startRun({ scenario: { kind: 'replay', trace, flush: o.flush, dma: o.dma, xlate: o.xlate ?? null, nonCoherent }, vendor: v, seed: 0, versions: { engine: ENGINE_VERSION } }) : null;
       let r: Omit<ReplayResult, 'runId'>;
       try {
-        r = replayOnVendor(v, imp.events, { flush: o.flush as FlushPolicy, dma: o.dma as ReplayDma, xlate, recorder: run?.recorder ?? NULL_RECORDER, nonCoherent });
+        r = replayOnVendor(v, imp.events, { flush: o.flush as FlushPolicy, dma: o.dma as ReplayDma, xlate, recorder: run?.recorder ?? NULL_RECORDER, nonCoherent, hz: hz as Hz });
       } catch (e) {
         // The model could not set up the domain: that vendor's run is failed, not left 'running'.
         await run?.finish(null, 'failed');
@@ -114,7 +118,9 @@ async function replayCommand(trace: string, o: ReplayFlags): Promise<number> {
       const errs = Object.values(r.stats.errors).reduce((a, b) => a + b, 0);
       const wbNs = (r.costNs.cache_flush_call ?? 0) + (r.costNs.cache_flush_line ?? 0);
       const wb = r.counters.pt_cache_flush ? ` | write-backs ${r.counters.pt_cache_flush} (${r.counters.pt_cache_flush_lines} lines, ${(wbNs / 1e6).toFixed(2)} ms CPU)` : '';
-      console.log(`${r.vendor.padEnd(7)} maps ${r.stats.maps} unmaps ${r.stats.unmaps} errors ${errs} DMA ${r.stats.dmaAccesses} (faults ${r.stats.dmaFaults}) | ${cmds.join(' ')}${wb}`);
+      const setupCmds = cmds.length ? Object.entries(r.counters).filter(([k]) => k.startsWith('cmd:')).reduce((a, [k, n]) => a + n - (r.windowCounters[k] ?? 0), 0) : 0;
+      const fq = o.flush === 'lazy' ? ` | flush queue: ${r.stats.fqTimerFlushes} timer (HZ ${hz}), ${r.stats.fqFullFlushes} full-ring flushes` : '';
+      console.log(`${r.vendor.padEnd(7)} maps ${r.stats.maps} unmaps ${r.stats.unmaps} errors ${errs} DMA ${r.stats.dmaAccesses} (faults ${r.stats.dmaFaults}) | ${cmds.join(' ')} (${setupCmds} at set-up)${fq}${wb}`);
     }
   }
   for (const f of failed) console.error(`error: ${f}`);

@@ -15,20 +15,34 @@
  */
 import { ERRNO } from '../base/errno';
 import type { LeafRef, PtIommu } from '../pt/types';
-import { HW_ACCESS, IOMMU_READ, IOMMU_WRITE } from '../pt/types';
+import { HW_ACCESS as HW_ACCESS_IMPORT, IOMMU_READ as IOMMU_READ_IMPORT, IOMMU_WRITE as IOMMU_WRITE_IMPORT } from '../pt/types';
 import type { EventOfCategory, EventOnTrack } from '../trace/events';
 import type { Recorder } from '../trace/types';
 import type { SimClock } from '../base/clock';
-import { POW2 } from '../base/bits';
+import { POW2 as POW2_IMPORT } from '../base/bits';
 import { HwCounters } from './counters';
 import { CI, CostModel } from './cost/model';
 import type { CostAction, CostTable } from './cost/model';
 import { Iotlb } from './iotlb';
+import { WalkCache } from './walk-cache';
 import { SimMemory } from './memory';
 import type { FaultKind, HwCommand, HwFaultRecord } from './queue';
 import { FAULT_KIND, Ring } from './queue';
 import type { NestedStage2 } from './nested-walk';
 import { nestedDma } from './nested-walk';
+
+// Local copies of imported constants: imported bindings may compile to getter calls
+// (tsx/vite transforms), and the DMA path below runs millions of times per run.
+const POW2 = POW2_IMPORT;
+const IOMMU_READ: number = IOMMU_READ_IMPORT;
+const IOMMU_WRITE: number = IOMMU_WRITE_IMPORT;
+const HW_PERM_FAULT: number = HW_ACCESS_IMPORT.PERM_FAULT;
+const HW_UPDATED: number = HW_ACCESS_IMPORT.UPDATED;
+const CI_DMA_RTT: number = CI.dma_rtt;
+const CI_IOTLB_HIT: number = CI.iotlb_hit;
+const CI_IOTLB_MISS: number = CI.iotlb_miss;
+const CI_TABLE_READ: number = CI.table_read;
+const CI_HW_AD: number = CI.hw_ad_update;
 
 /** Decoded device (or device+PASID) context as the hardware caches it. */
 export interface HwContext {
@@ -70,6 +84,10 @@ export interface HwModelOptions {
   cost: CostTable;
   costOverrides?: Record<string, number>;
   iotlbEntries: number;
+  /** Walk (paging-structure) cache entries per table level above the leaves; 0 = none. */
+  walkCacheEntries?: number;
+  /** Concurrent page walks the unit sustains (device-throughput bound; see {@link IommuHwModel.walkers}). */
+  walkers?: number;
   /** Physical base of the configuration-structure memory, bytes. */
   memBase: number;
   /** Event/fault queue entries. */
@@ -82,6 +100,24 @@ export abstract class IommuHwModel {
   readonly cost: CostModel;
   readonly counters = new HwCounters();
   readonly iotlb: Iotlb;
+  /**
+   * Walk (paging-structure) caches, one per table level ≥ 1 (created on first use): level L
+   * caches the level-L entries that point at level L−1 tables, keyed by tag and the 2^(12+9L)
+   * bytes each covers. A walk starts below the lowest cached level; which invalidation
+   * commands drop them is each vendor's rule (invalidateWalkCaches).
+   */
+  private readonly walkCaches: WalkCache[] = [];
+  /** Entries per walk-cache level (0 = no walk caches: every walk reads from the top). */
+  readonly walkCacheEntries: number;
+  /** Concurrent page walks the unit sustains (a device's miss throughput is at most walkers / walk latency). */
+  readonly walkers: number;
+  /**
+   * Latency of the last {@link dma} call: the PCIe round trip (dma_rtt) plus translation
+   * (IOTLB, walk reads, A/D update), ns. Device side: never charged to the CPU clock.
+   */
+  lastDmaNs = 0;
+  /** IOTLB-miss handling and walk reads, summed over all misses, ns (the walkers' busy time). */
+  missNsTotal = 0;
   readonly mem: SimMemory;
   /** Event / fault queue (vendor records). */
   readonly events: Ring<HwFaultRecord>;
@@ -106,7 +142,7 @@ export abstract class IommuHwModel {
   /**
    * The hardware consumed a page response for (sid, grpid): 0, or -EINVAL when no such
    * request is outstanding (a late or duplicate response). Charges the fault-handling cost
-   * (#32) once per completed request.
+   * (prq_handle) once per completed request.
    */
   protected completePageRequest(sid: number, grpid: number): number {
     if (!this.pendingPrq.delete(sid * 512 + grpid)) return -ERRNO.EINVAL;
@@ -120,9 +156,56 @@ export abstract class IommuHwModel {
     this.rec = o.recorder;
     this.cost = new CostModel(o.cost, o.clock, o.costOverrides);
     this.iotlb = new Iotlb(o.iotlbEntries);
+    this.walkCacheEntries = o.walkCacheEntries ?? 0;
+    // One cache per level that can hold table pointers (levels 1-5 of a 6-level table).
+    if (this.walkCacheEntries > 0) for (let l = 1; l <= 5; l++) this.walkCaches[l] = new WalkCache(this.walkCacheEntries, 12 + 9 * l);
+    this.walkers = o.walkers ?? 1;
     this.mem = new SimMemory(o.memBase);
     this.events = new Ring<HwFaultRecord>(o.eventEntries ?? 512, 'drop-new');
     this.pageRequests = new Ring<HwPageRequest>(512, 'drop-new');
+  }
+
+  /**
+   * Paging-structure-cache invalidation: drop the walk-cache entries of `tag` (every tag when
+   * tag < 0) overlapping [start, last]. Vendor models call it for the commands that drop
+   * non-leaf entries (VT-d PSI with IH = 0, DSI, global; AMD INVALIDATE_IOMMU_PAGES with
+   * PDE = 1; SMMUv3 TLBI_NH_VA with LEAF = 0, TLBI_NH_ASID). Returns entries removed.
+   */
+  protected invalidateWalkCaches(tag: number, start: number, last: number): number {
+    let n = 0;
+    for (const c of this.walkCaches) if (c && c.size() > 0) n += c.invalidate(tag, start, last);
+    this.counters.walk_cache_invalidated += n;
+    return n;
+  }
+
+  /**
+   * Memory reads of a walk to the leaf at `leafLevel` of a `topLevel` table for `iova`: it
+   * starts below the lowest level whose entry is in the walk cache (or at the top), then the
+   * entries it read are cached. Reads top..leafLevel without walk caches.
+   */
+  private walkReads(tag: number, iova: number, topLevel: number, leafLevel: number): number {
+    if (this.walkCacheEntries <= 0) return topLevel - leafLevel + 1;
+    const wc = this.walkCaches;
+    let from = topLevel; // highest level read from memory
+    for (let l = leafLevel + 1; l <= topLevel; l++) {
+      if (wc[l]!.lookup(tag, iova)) {
+        from = l - 1;
+        break;
+      }
+    }
+    for (let l = leafLevel + 1; l <= from; l++) wc[l]!.fill(tag, iova);
+    return from - leafLevel + 1;
+  }
+
+  /** Latency of the context-structure reads of the current dma() (context-cache miss), ns. */
+  private ctxFetchNs = 0;
+
+  /**
+   * A context-structure fetch read `n` table entries (DTE, root/context/PASID entry, STE,
+   * CD): device-side latency of the DMA that missed the context cache, not CPU time.
+   */
+  protected fetchReads(n: number): void {
+    this.ctxFetchNs += this.cost.accrueIdx(CI_TABLE_READ, n);
   }
 
   /** Walk the configuration tables for (sid, pasid); a FaultKind when they are invalid. Counts ctx_fetch. */
@@ -141,9 +224,50 @@ export abstract class IommuHwModel {
     this.pts.set(pt.rootPhys, pt);
   }
 
+  /**
+   * The table's top grew (PT_FEAT_DYNAMIC_TOP): its root pointer is now pt.rootPhys. The
+   * driver rewrites and flushes every device-table entry in the same change_top call, so the
+   * old root is no longer a table root (it is the new top's first child).
+   */
+  pageTableRootMoved(pt: PtIommu, oldRootPhys: number): void {
+    if (this.pts.get(oldRootPhys) === pt) this.pts.delete(oldRootPhys);
+    this.attachPageTable(pt);
+  }
+
   /** Forget a freed page table (its root pointer then leads nowhere). */
   detachPageTable(pt: PtIommu): void {
     if (this.pts.get(pt.rootPhys) === pt) this.pts.delete(pt.rootPhys);
+  }
+
+  /** Per ATS device (sid): its address translation cache (ATC), filled by ATS translation requests. */
+  private readonly atcs = new Map<number, Iotlb>();
+
+  /**
+   * Declare the device with `sid` ATS-capable with an ATC of `entries` (0 = none): its DMA
+   * then translates through ATS (a translation request on an ATC miss, translated requests
+   * that bypass the IOMMU on a hit), and device-TLB invalidation commands drop its entries.
+   */
+  setAts(sid: number, entries: number): void {
+    if (entries > 0) this.atcs.set(sid, new Iotlb(entries));
+    else this.atcs.delete(sid);
+  }
+
+  /** The ATC of device `sid` (tests, inspector), or undefined without ATS. */
+  atc(sid: number): Iotlb | undefined {
+    return this.atcs.get(sid);
+  }
+
+  /**
+   * Device-TLB invalidation (AMD INVALIDATE_IOTLB_PAGES, VT-d QI_DIOTLB / QI_DEIOTLB, SMMUv3
+   * CMD_ATC_INV): drop device `sid`'s ATC entries overlapping [start, last] (every device
+   * when sid < 0). Returns entries removed.
+   */
+  protected invalidateAtc(sid: number, start: number, last: number): number {
+    let n = 0;
+    if (sid < 0) for (const a of this.atcs.values()) n += a.invalidate(-1, start, last);
+    else n = this.atcs.get(sid)?.invalidate(-1, start, last) ?? 0;
+    this.counters.atc_invalidated += n;
+    return n;
   }
 
   /** Declare whether the device with `sid` issues PRI page requests on translation faults. */
@@ -235,8 +359,10 @@ export abstract class IommuHwModel {
    * (length <= 0). A faulting DMA stops at the faulting page; earlier pages completed.
    */
   dma(sid: number, pasid: number, iova: number, length: number, write: boolean): number {
+    this.lastDmaNs = 0;
     if (!(length > 0)) return -ERRNO.EINVAL;
     const c = this.counters;
+    this.ctxFetchNs = 0;
     const ctx = this.context(sid, pasid);
     if (typeof ctx === 'number') return this.fault(ctx, sid, pasid, iova, write, null);
     if (write) c.dma_write++;
@@ -254,34 +380,48 @@ export abstract class IommuHwModel {
       return ctx.silentAbort ? -ERRNO.EFAULT : this.fault(FAULT_KIND.CONTEXT, sid, pasid, iova, write, ctx);
     }
     if (ctx.s2) return nestedDma(this.nestedEnv(sid, pasid, write, ctx), ctx.tag, pt, ctx.setA, ctx.setD, ctx.s2, iova, length, write);
+    const atc = this.atcs.size > 0 && pasid === 0 ? this.atcs.get(sid) : undefined;
+    if (atc !== undefined) return this.dmaAts(atc, ctx, pt, sid, iova, length, write);
     const tlb = this.iotlb;
     const cost = this.cost;
     const end = iova + length;
     let a = iova;
+    // Latency of this access (device side: not the CPU clock): round trip plus translation.
+    let lat = cost.accrueIdx(CI_DMA_RTT) + this.ctxFetchNs;
     while (a < end) {
       c.translations++;
       const slot = tlb.lookup(ctx.tag, a);
       if (slot >= 0) {
         c.iotlb_hit++;
         if ((tlb.perm[slot]! & need) !== 0 && (!write || tlb.dirtyKnown[slot] === 1)) {
-          cost.chargeIdx(CI.iotlb_hit);
+          lat += cost.accrueIdx(CI_IOTLB_HIT);
           a = tlb.hitEnd;
           continue;
         }
         // Cached entry cannot complete the write without a PTE update: walk again.
         c.iotlb_dirty_upgrade++;
       } else c.iotlb_miss++;
-      cost.chargeIdx(CI.iotlb_miss);
       const ref = this.ref;
       ref.levelsWalked = 0;
       const ok = pt.lookupLeaf(a, ref);
-      c.pte_read += ref.levelsWalked;
-      if (!ok) return this.fault(FAULT_KIND.TRANSLATION, sid, pasid, a, write, ctx);
+      // Memory reads: the levels the walk caches do not cover (a failed walk reads to the top).
+      const reads = ok ? this.walkReads(ctx.tag, a, pt.topLevel, ref.level) : pt.topLevel + 1;
+      c.pte_read += reads;
+      const walk = cost.accrueIdx(CI_IOTLB_MISS) + cost.accrueIdx(CI_TABLE_READ, reads);
+      this.missNsTotal += walk;
+      lat += walk;
+      if (!ok) {
+        this.lastDmaNs = lat;
+        return this.fault(FAULT_KIND.TRANSLATION, sid, pasid, a, write, ctx);
+      }
       const r = pt.hwAccess(ref, write, ctx.setA, ctx.setD);
-      if (r === HW_ACCESS.PERM_FAULT) return this.fault(FAULT_KIND.PERMISSION, sid, pasid, a, write, ctx);
-      if (r === HW_ACCESS.UPDATED) {
+      if (r === HW_PERM_FAULT) {
+        this.lastDmaNs = lat;
+        return this.fault(FAULT_KIND.PERMISSION, sid, pasid, a, write, ctx);
+      }
+      if (r === HW_UPDATED) {
         c.pte_write_atomic++;
-        cost.chargeIdx(CI.hw_ad_update);
+        lat += cost.accrueIdx(CI_HW_AD);
       }
       const prot = pt.leafProt(ref) | (write ? IOMMU_WRITE : 0);
       const dirtyKnown = write || ((prot & IOMMU_WRITE) !== 0 && (!ctx.setD || pt.leafDirty(ref)));
@@ -291,6 +431,83 @@ export abstract class IommuHwModel {
       tlb.fill(ctx.tag, base, cs, ref.oa + (base - leafBase), prot, dirtyKnown);
       a = base + POW2[cs]!;
     }
+    this.lastDmaNs = lat;
+    return 0;
+  }
+
+  /**
+   * DMA of an ATS device (PCIe ATS; AMD SDM 1.3.8 / VT-d spec ch. 4 / SMMUv3 ch. 3.9): per
+   * page, an ATC hit with the permission the access needs is a translated request — it
+   * bypasses the IOMMU (no IOTLB, walk or A/D update). A miss sends a translation request
+   * (one more PCIe round trip): the IOMMU translates it like an untranslated request (IOTLB,
+   * walk), and when it grants write permission (a write access asks for it) it sets D then —
+   * "the IOMMU starts marking the D and A flags on every Memory Request or ATS translation
+   * request" (AMD HAD commit text) — so the ATC's writable entries are "dirty known". A write
+   * through a writable ATC entry after D was cleared therefore sets nothing: Linux invalidates
+   * the device TLB in the same flush as the IOTLB.
+   */
+  private dmaAts(atc: Iotlb, ctx: HwContext, pt: PtIommu, sid: number, iova: number, length: number, write: boolean): number {
+    const c = this.counters;
+    const cost = this.cost;
+    const tlb = this.iotlb;
+    const need = write ? IOMMU_WRITE : IOMMU_READ;
+    const end = iova + length;
+    let a = iova;
+    let lat = cost.accrueIdx(CI_DMA_RTT) + this.ctxFetchNs;
+    while (a < end) {
+      c.translations++;
+      const as = atc.lookup(0, a);
+      if (as >= 0 && (atc.perm[as]! & need) !== 0) {
+        c.atc_hit++;
+        a = atc.hitEnd;
+        continue;
+      }
+      c.atc_miss++;
+      lat += cost.accrueIdx(CI_DMA_RTT); // the translation request's round trip
+      const slot = tlb.lookup(ctx.tag, a);
+      const ref = this.ref;
+      if (slot >= 0 && (tlb.perm[slot]! & need) !== 0 && (!write || tlb.dirtyKnown[slot] === 1)) {
+        c.iotlb_hit++;
+        lat += cost.accrueIdx(CI_IOTLB_HIT);
+        const s0 = tlb.sizeLg2(slot);
+        const b0 = tlb.base(slot);
+        atc.fill(0, b0, s0, tlb.oa[slot]!, write ? tlb.perm[slot]! : tlb.perm[slot]! & IOMMU_READ, write);
+        a = b0 + POW2[s0]!;
+        continue;
+      }
+      if (slot >= 0) c.iotlb_dirty_upgrade++;
+      else c.iotlb_miss++;
+      ref.levelsWalked = 0;
+      const ok = pt.lookupLeaf(a, ref);
+      const reads = ok ? this.walkReads(ctx.tag, a, pt.topLevel, ref.level) : pt.topLevel + 1;
+      c.pte_read += reads;
+      const walk = cost.accrueIdx(CI_IOTLB_MISS) + cost.accrueIdx(CI_TABLE_READ, reads);
+      this.missNsTotal += walk;
+      lat += walk;
+      if (!ok) {
+        this.lastDmaNs = lat;
+        return this.fault(FAULT_KIND.TRANSLATION, sid, 0, a, write, ctx);
+      }
+      const r = pt.hwAccess(ref, write, ctx.setA, ctx.setD);
+      if (r === HW_PERM_FAULT) {
+        this.lastDmaNs = lat;
+        return this.fault(FAULT_KIND.PERMISSION, sid, 0, a, write, ctx);
+      }
+      if (r === HW_UPDATED) {
+        c.pte_write_atomic++;
+        lat += cost.accrueIdx(CI_HW_AD);
+      }
+      const prot = pt.leafProt(ref);
+      const cs = this.cacheSizeLg2(ref.sizeLg2);
+      const base = Math.floor(a / POW2[cs]!) * POW2[cs]!;
+      const leafBase = Math.floor(a / POW2[ref.sizeLg2]!) * POW2[ref.sizeLg2]!;
+      const oa = ref.oa + (base - leafBase);
+      tlb.fill(ctx.tag, base, cs, oa, prot | (write ? IOMMU_WRITE : 0), write || ((prot & IOMMU_WRITE) !== 0 && (!ctx.setD || pt.leafDirty(ref))));
+      // The ATC gets what was granted: write permission only when asked for (D now set).
+      atc.fill(0, base, cs, oa, write ? prot : prot & IOMMU_READ, write);
+      a = base + POW2[cs]!;
+    }
+    this.lastDmaNs = lat;
     return 0;
   }
 
@@ -345,8 +562,8 @@ export abstract class IommuHwModel {
 
   /**
    * A completion wait / CMD_SYNC: charge one round trip as long as the slowest invalidation
-   * issued since the previous wait (docs/cost-model-sources.md: #2/#4/#6/#8 once per wait),
-   * or inv_wait_empty (#3) when nothing is pending. Returns the ns charged.
+   * issued since the previous wait (docs/cost-model-sources.md: the wait rows are charged once per
+   * wait), or inv_wait_empty when nothing is pending. Returns the ns charged.
    */
   protected completeWait(): number {
     const a = this.pendingWait ?? 'inv_wait_empty';
@@ -363,6 +580,6 @@ export abstract class IommuHwModel {
 
   /** Vendor-neutral snapshot for the UI / tests. */
   stats(): Record<string, number> {
-    return { ...this.counters.snapshot(), iotlb_entries: this.iotlb.size(), iotlb_evictions: this.iotlb.evictions, sim_ns: this.clock.now };
+    return { ...this.counters.snapshot(), iotlb_entries: this.iotlb.size(), iotlb_evictions: this.iotlb.evictions, iotlb_invalidated: this.iotlb.invalidated, walk_cache_evictions: this.walkCaches.reduce((n, c) => n + (c ? c.evictions : 0), 0), sim_ns: this.clock.now };
   }
 }

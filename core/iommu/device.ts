@@ -9,8 +9,10 @@ export interface DeviceSpec {
   /** Requester ID ((bus << 8) | devfn) or StreamID. */
   sid: number;
   name?: string;
-  /** PCIe ATS enabled (device-TLB invalidations are issued). Default false. */
+  /** PCIe ATS enabled: the device caches translations (ATC) and the driver invalidates them. Default false. */
   ats?: boolean;
+  /** Entries of the device's ATC (with ats). Default {@link DEFAULT_ATC_ENTRIES}. */
+  atcEntries?: number;
   /** PRI / stall capable (translation faults become page requests). Default false. */
   pri?: boolean;
   /** iommu_group id; default = sid. */
@@ -18,6 +20,9 @@ export interface DeviceSpec {
   /** PCI PASID capability width (dev->iommu->max_pasids = 1 << it); 0 / absent = no PASID. */
   maxPasidLog2?: number;
 }
+
+/** ATC entries of an ATS device unless said otherwise: device-specific, no public figure (estimate). */
+export const DEFAULT_ATC_ENTRIES = 64;
 
 /** A device behind one of the hardware-backed IOMMUs. */
 export class SimDevice implements Device {
@@ -27,6 +32,8 @@ export class SimDevice implements Device {
   readonly ats: boolean;
   readonly pri: boolean;
   readonly maxPasidLog2: number;
+  /** ATC entries (ATS devices). */
+  readonly atcEntries: number;
   /** The paging domain the device is attached to, or null (blocked). */
   domain: unknown = null;
 
@@ -38,5 +45,6 @@ export class SimDevice implements Device {
     this.ats = spec.ats ?? false;
     this.pri = spec.pri ?? false;
     this.maxPasidLog2 = spec.maxPasidLog2 ?? 0;
+    this.atcEntries = spec.atcEntries ?? DEFAULT_ATC_ENTRIES;
   }
 }

@@ -7,7 +7,7 @@
  *
  * Sources: include/linux/iommu.h (iommu_domain_ops, iommu_iotlb_gather); RFC patch 04
  * (unmap_read_dirty) and review decision D5 (write-protect-and-clear), docs/rfc-errata.md;
- * docs/cost-model-sources.md rows 19-22 (software map/unmap), 26 and 28 (dirty walk).
+ * docs/cost-model-sources.md K1 (software map/unmap); core/iommu/dirty-walk.ts (dirty-walk work).
  */
 import type { GenericPt, TablePool } from '../pt';
 import { iotlbGatherInit, iotlbGatherIsEmpty, iotlbGatherReleaseFreelist } from '../pt';
@@ -18,9 +18,12 @@ import { ERRNO } from '../base/errno';
 import type { IommuHwModel } from '../hw/engine';
 import type { EventOnTrack } from '../trace/events';
 import type { ArgsOf } from '../trace/types';
+import { dirtyWalkWork, type DirtyWalkCounts, type DirtyWalkProfile, type DirtyWalkWork } from './dirty-walk';
 
 /** What a vendor driver provides to a {@link PagingDomain}. */
 export interface VendorDomainHooks {
+  /** How this driver's read_and_clear_dirty walks the table (per kernel version; core/iommu/dirty-walk.ts). */
+  readonly dirtyWalk: DirtyWalkProfile;
   attachDev(domain: PagingDomain, dev: Device): number;
   /** iotlb_sync: flush gather's hull (non-empty) with the vendor's commands. */
   flushRange(domain: PagingDomain, start: number, size: number, pgsize: number, leafOnly: boolean): void;
@@ -93,6 +96,12 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
   readonly geometry: IommuDomainGeometry;
   readonly devices = new Set<Device>();
   dirtyTracking = false;
+  /**
+   * Flushes also invalidate the device TLBs (ATC) of ATS devices, as every Linux driver does.
+   * false only for the what-if that skips them (core/iommufd/test-hooks.ts
+   * testHwptReadDirtySkipDevtlb): writes through a device's stale writable ATC entry are lost.
+   */
+  devtlbFlush = true;
   /** Set after free(); every op then fails with -EINVAL (use-after-free guard). */
   freed = false;
   /** Write-back counters of pt.incoherent already charged (see chargeWriteBacks). */
@@ -115,7 +124,8 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
     pgsizeBitmap?: number,
   ) {
     this.pgsizeBitmap = pgsizeBitmap ?? pt.caps.pgsizeBitmap;
-    this.geometry = { apertureStart: 0, apertureEnd: pt.vaLimit - 1 };
+    // A table that grows its top (PT_FEAT_DYNAMIC_TOP) spans its maximum from the start.
+    this.geometry = { apertureStart: 0, apertureEnd: pt.maxVaLimit - 1 };
     this.dirtyOps = dirtyCapable
       ? {
           setDirtyTracking: (d, en) => this.hooks.setDirtyTracking(d as PagingDomain, en),
@@ -221,8 +231,9 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
   }
 
   /**
-   * read_and_clear_dirty: vendor precondition, then the page-table walk. Never flushes: the
-   * cleared ranges are in dirty.gather for the caller's single iotlb_sync.
+   * read_and_clear_dirty: vendor precondition, then the page-table walk, charged by the
+   * driver's walker profile (hooks.dirtyWalk). Never flushes: the cleared ranges are in
+   * dirty.gather for the caller's single iotlb_sync.
    */
   readAndClearDirty(iova: number, size: number, flags: number, dirty: IommuDirtyBitmap): number {
     if (this.freed) return -ERRNO.EINVAL;
@@ -230,30 +241,55 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
     if (rc) return rc;
     const ts = this.hw.clock.now;
     const sink = new CountingSink(dirty.bitmap);
-    const read0 = this.pt.stats.dirtyEntriesRead;
-    const clr0 = this.pt.stats.dirtyEntriesCleared;
+    const before = this.scanSnapshot();
     const r = this.pt.readAndClearDirty(iova, size, flags, { bitmap: sink, gather: dirty.gather });
-    this.chargeWalk(this.pt.stats.dirtyEntriesRead - read0, this.pt.stats.dirtyEntriesCleared - clr0);
-    this.trace('pt_read_and_clear_dirty', ts, { iova, size, flags, dirty_leaves: sink.n, rc: r });
+    const work = this.chargeScan(before, (flags & IOMMU_DIRTY_NO_CLEAR) === 0);
+    this.trace('pt_read_and_clear_dirty', ts, { iova, size, flags, dirty_leaves: sink.n, walker: this.hooks.dirtyWalk.kind, walk_reads: work.walkReads, locked_rmw: work.lockedRmw, rc: r });
     return r;
   }
 
-  /**
-   * Charge a dirty walk from core/pt's work counters: every entry read (#26, per present
-   * leaf of a dense table) and every entry atomically cleared, replicas included (#28).
-   */
-  private chargeWalk(read: number, cleared: number): void {
-    const c = this.hw.counters;
-    c.dirty_entries_read += read;
-    c.dirty_entries_cleared += cleared;
-    this.hw.cost.charge('dirty_leaf_walk', read);
-    this.hw.cost.charge('dirty_clear_atomic', cleared);
+  /** GenericPt.stats now (the scan counters the walker profiles price). */
+  scanSnapshot(): DirtyWalkCounts {
+    const st = this.pt.stats;
+    return {
+      entries: st.dirtyEntriesRead, leaves: st.dirtyLeaves, leafItems: st.dirtyLeafItems, leafDepth: st.dirtyLeafDepth,
+      holes: st.dirtyHoles, holeDepth: st.dirtyHoleDepth, records: st.dirtyRecords, itemsCleared: st.dirtyEntriesCleared,
+    };
   }
 
-  /** Charge a walk core/pt does not count (write-protect): per leaf changed. */
-  private chargeDirty(records: number): void {
-    this.hw.cost.charge('dirty_leaf_walk', records);
-    this.hw.cost.charge('dirty_clear_atomic', records);
+  /**
+   * Charge the scans done since `before` with this driver's walker profile (`clear` false
+   * for IOMMU_DIRTY_NO_CLEAR; `recorded` false when the caller's code records nothing);
+   * returns the work charged.
+   */
+  chargeScan(before: DirtyWalkCounts, clear: boolean, o: { recorded?: boolean } = {}): DirtyWalkWork {
+    const now = this.scanSnapshot();
+    const d = {} as DirtyWalkCounts;
+    for (const k of Object.keys(now) as (keyof DirtyWalkCounts)[]) d[k] = now[k] - before[k];
+    const work = dirtyWalkWork(this.hooks.dirtyWalk, d, clear);
+    if (o.recorded === false) work.records = 0;
+    const c = this.hw.counters;
+    c.dirty_entries_read += d.entries;
+    c.dirty_entries_cleared += d.itemsCleared;
+    this.chargeWork(work);
+    return work;
+  }
+
+  /** Charge dirty-walk work items and count them (counters dirty_*). */
+  chargeWork(w: DirtyWalkWork): void {
+    const c = this.hw.counters;
+    const cost = this.hw.cost;
+    c.dirty_walk_reads += w.walkReads;
+    c.dirty_clear_locked += w.lockedRmw;
+    c.dirty_clear_plain += w.plainRmw;
+    c.dirty_indirect_calls += w.indirectCalls;
+    c.dirty_records += w.records;
+    if (w.entryReads) cost.charge('pt_entry_read', w.entryReads);
+    if (w.walkReads) cost.charge('pt_walk_level', w.walkReads);
+    if (w.lockedRmw) cost.charge('pte_locked_rmw', w.lockedRmw);
+    if (w.plainRmw) cost.charge('pte_plain_rmw', w.plainRmw);
+    if (w.indirectCalls) cost.charge('indirect_call', w.indirectCalls);
+    if (w.records) cost.charge('dirty_record', w.records);
   }
 
   /**
@@ -275,11 +311,15 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
       if (r < 0 && r !== -ERRNO.EOPNOTSUPP) return 0;
     }
     // The RFC's dirty bitmap in this path has no gather of its own: records go to the unmap gather.
-    const read0 = this.pt.stats.dirtyEntriesRead;
-    const clr0 = this.pt.stats.dirtyEntriesCleared;
+    const before = this.scanSnapshot();
     const rc = this.pt.readAndClearDirty(iova, size, 0, { bitmap: tested ? null : sink, gather });
     if (rc < 0 && rc !== -ERRNO.EOPNOTSUPP) return 0;
-    this.chargeWalk(this.pt.stats.dirtyEntriesRead - read0, this.pt.stats.dirtyEntriesCleared - clr0);
+    // The RFC reads each leaf in the unmap descent and zeroes it with a cmpxchg (one locked
+    // RMW per item), whatever the read_and_clear_dirty walker of the kernel is.
+    const st = this.scanSnapshot();
+    this.hw.counters.dirty_entries_read += st.entries - before.entries;
+    this.hw.counters.dirty_entries_cleared += st.itemsCleared - before.itemsCleared;
+    this.chargeWork({ entryReads: st.entries - before.entries, walkReads: 0, lockedRmw: st.leafItems - before.leafItems, plainRmw: 0, indirectCalls: 0, records: st.records - before.records });
     const bytes = this.unmapPages(this, iova, size, 1, gather);
     this.trace('unmap_read_dirty', ts, { iova, size, bytes, dirty_leaves: sink.n, ...(tested ? { dirty_dropped: tested.dropped } : {}) });
     return bytes;
@@ -296,7 +336,9 @@ export class PagingDomain implements IommuDomain, IommuDomainOps {
     const g = iotlbGatherInit();
     const rc = this.pt.writeProtectAndClear(iova, size, { bitmap: sink, gather: g });
     if (rc) return rc;
-    this.chargeDirty(sink.n);
+    // One read and one cmpxchg per dirty leaf collected (the review thread's sketch; clean
+    // leaves are write-protected in the same walk and not charged separately).
+    this.chargeWork({ entryReads: sink.n, walkReads: 0, lockedRmw: sink.n, plainRmw: 0, indirectCalls: 0, records: sink.n });
     this.iotlbSync(this, g);
     this.trace('write_protect_and_clear', ts, { iova, size, dirty_leaves: sink.n });
     return 0;

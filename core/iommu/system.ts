@@ -4,6 +4,7 @@
  * (core/iommu/<vendor>/index.ts) describes itself with a {@link VendorEntry}; the registry
  * (core/iommu/registry.ts) lists the entries.
  */
+import type { CostSpecTable, HwParamSpecTable } from '../hw/cost/model';
 import type { IommuHwModel } from '../hw/engine';
 import type { TablePool } from '../pt';
 import type { PtFormatName } from '../pt/types';
@@ -49,6 +50,10 @@ export interface VendorEntry<N extends string = string> {
   readonly color: string;
   /** Runs scenarios and comparisons (the selftest mock does not: it has no hardware model). */
   readonly scenarios: boolean;
+  /** Default cost table with each value's class and source (absent for models without hardware costs). */
+  readonly costSpecs?: CostSpecTable;
+  /** Default hardware capacities (IOTLB, walk caches, concurrent walks) with class and source. */
+  readonly hwParamSpecs?: HwParamSpecTable;
   /** Build one instance. @throws RangeError on an invalid option (e.g. an unknown cost-override name). */
   create(opts: HwSystemOptions): IommuSystem;
   /** Caps of an instance whose devices cannot track dirty pages (no IOMMU_HW_CAP_DIRTY_TRACKING); absent = the model has no such variant. */
@@ -58,6 +63,12 @@ export interface VendorEntry<N extends string = string> {
    * vendor reads the fields it knows. @throws RangeError on a value it does not know.
    */
   hardwareCaps?(hardware: Readonly<Record<string, unknown>>): Caps;
+  /**
+   * Where QEMU's machine for this architecture puts `ramBytes` of guest RAM in guest-physical
+   * space (x86 q35: the first 2 GiB below 4 GiB and the rest from 4 GiB when RAM ≥ 2.75 GiB;
+   * arm64 virt: one block at 1 GiB): sections of RAM offsets at GPAs, in GPA order.
+   */
+  qemuRamSections?(ramBytes: number): { gpa: number; ram: number; len: number }[];
   /** Caps of hardware that caches non-present entries (VT-d CAP.CM, AMD NpCache), as a caching-mode vIOMMU; absent = no such mode (SMMUv3). */
   readonly cachingModeCaps?: Caps;
   /** Caps of a table walker that does not snoop CPU caches; absent = walks are always coherent (AMD-Vi here). */

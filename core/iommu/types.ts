@@ -11,6 +11,7 @@ import type { IotlbGather, IommuDirtyBitmap, PtIommu } from '../pt/types';
 import type { SimClock } from '../base/clock';
 import type { Recorder } from '../trace/types';
 import type { UserData, UserDataArray } from './user-data';
+import type { KernelVersion } from './kernel';
 
 /** include/linux/iommu.h enum iommu_cap values the engine uses. */
 export type IommuCap = 'IOMMU_CAP_CACHE_COHERENCY' | 'IOMMU_CAP_DIRTY_TRACKING' | 'IOMMU_CAP_ENFORCE_CACHE_COHERENCY';
@@ -212,6 +213,12 @@ export interface IommuSystemOptions {
   costOverrides?: Record<string, number>;
   /** IOTLB capacity in entries (vendor default when absent). */
   iotlbEntries?: number;
+  /** Walk (paging-structure) cache entries per level (vendor default when absent; 0 = none). */
+  walkCacheEntries?: number;
+  /** Concurrent page walks (vendor default when absent). */
+  walkers?: number;
   /** Capability switches for what-ifs (e.g. { httu: 1 } for SMMUv3 without dirty). */
   caps?: Record<string, number | boolean>;
+  /** Kernel whose driver code is modelled (core/iommu/kernel.ts); DEFAULT_KERNEL when absent. */
+  kernel?: KernelVersion;
 }

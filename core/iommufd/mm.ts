@@ -4,10 +4,15 @@
  * each 4 KiB page gets a physical frame, and byte contents are stored lazily (only pages
  * that are written hold a buffer), so a 256 MiB buffer costs nothing until touched.
  *
- * Physical placement: hugepage regions (MAP_HUGETLB) get 2 MiB-aligned contiguous frames;
- * ordinary regions get frames with a one-frame gap between neighbours, so a normal buffer
- * is never physically contiguous beyond 4 KiB (as with a fragmented host), and only
- * hugepage buffers can be mapped with large IOPTEs. All addresses are bytes below 2^53.
+ * Physical placement ({@link MmBacking}): ordinary regions ('4k') get frames with a one-frame
+ * gap between neighbours, so a normal buffer is never physically contiguous beyond 4 KiB (as
+ * with a fragmented host); 'hugetlb-2m' / 'hugetlb-1g' regions get one naturally aligned
+ * contiguous frame per huge page, the huge pages themselves not contiguous with each other
+ * (hugetlbfs pages come from a pool, in no particular physical order); 'thp' is 'hugetlb-2m'
+ * with a fraction of its 2 MiB extents left as scattered 4 KiB frames (a fragmented host:
+ * khugepaged could not collapse them); 'contiguous' (MAP_HUGETLB in the selftests, and the
+ * what-if of a perfectly contiguous pool) is one contiguous 2 MiB-aligned run. Only the huge
+ * kinds can be mapped with large IOPTEs. All addresses are bytes below 2^53.
  */
 import type { AllocFailInjector } from '../base/fail-nth';
 import { NO_FAIL } from '../base/fail-nth';
@@ -21,12 +26,31 @@ export const HUGEPAGE_SIZE = 2 * 1024 * 1024;
 /** Pages per pin-count chunk (32 Ki pages = 128 MiB of user memory; the per-chunk total fits a u16). */
 const PIN_CHUNK = 32768;
 
+/** How a region is backed physically (see the module comment). */
+export type MmBacking = '4k' | 'thp' | 'hugetlb-2m' | 'hugetlb-1g' | 'contiguous';
+
+const GIB = 2 ** 30;
+
 interface Region {
   start: number;
   length: number;
-  huge: boolean;
-  /** Physical address of page 0 for huge regions; base of the gapped run otherwise. */
+  backing: MmBacking;
+  /** Physical address of page 0 (contiguous), of huge page 0 (huge pages spaced by 2 × their size), or the gapped 4 KiB run's base. */
   physBase: number;
+  /** 'thp': fraction of 2 MiB extents backed by scattered 4 KiB frames; their frames start at fragBase. */
+  frag: number;
+  fragBase: number;
+  /** Offset of this region's start in the mmap it was cut from (munmap of a head). */
+  cutOffset?: number;
+}
+
+/** Deterministic per-extent draw in [0, 1) for 'thp' fragmentation (no RNG state: placement is a pure function). */
+function extentDraw(idx: number): number {
+  let h = Math.imul(idx ^ 0x9e3779b9, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 4294967296;
 }
 
 /** A shmem file (memfd): its shared mapping's VA and size, bytes. */
@@ -73,15 +97,25 @@ export class Mm {
    * mmap(NULL, length, RW, MAP_SHARED|MAP_ANONYMOUS[|MAP_HUGETLB]): returns the user VA.
    * Huge regions are 2 MiB aligned in VA and PA; length rounds up to PAGE_SIZE (or 2 MiB).
    */
-  mmap(length: number, opts: { hugepages?: boolean } = {}): number {
-    const huge = !!opts.hugepages;
-    const unit = huge ? HUGEPAGE_SIZE : PAGE_SIZE;
+  mmap(length: number, opts: { hugepages?: boolean; backing?: MmBacking; thpFragmentation?: number } = {}): number {
+    const backing: MmBacking = opts.backing ?? (opts.hugepages ? 'contiguous' : '4k');
+    const unit = backing === 'hugetlb-1g' ? GIB : backing === '4k' ? PAGE_SIZE : HUGEPAGE_SIZE;
     const len = Math.ceil(Math.max(length, 1) / unit) * unit;
-    const va = Math.ceil(this.nextVa / HUGEPAGE_SIZE) * HUGEPAGE_SIZE;
+    const vaAlign = backing === 'hugetlb-1g' ? GIB : HUGEPAGE_SIZE;
+    const va = Math.ceil(this.nextVa / vaAlign) * vaAlign;
     this.nextVa = va + len + HUGEPAGE_SIZE; // guard gap between regions
-    const physBase = Math.ceil(this.nextPhys / HUGEPAGE_SIZE) * HUGEPAGE_SIZE;
-    this.nextPhys = physBase + (huge ? len : 2 * len) + HUGEPAGE_SIZE;
-    this.regions.push({ start: va, length: len, huge, physBase });
+    const physAlign = backing === 'hugetlb-1g' ? GIB : HUGEPAGE_SIZE;
+    const physBase = Math.ceil(this.nextPhys / physAlign) * physAlign;
+    // Contiguous: the run; huge pages: each page followed by a gap of its size; 4K: gapped frames.
+    const span = backing === 'contiguous' ? len : 2 * len;
+    let fragBase = 0;
+    const frag = backing === 'thp' ? Math.min(1, Math.max(0, opts.thpFragmentation ?? 0)) : 0;
+    this.nextPhys = physBase + span + physAlign;
+    if (frag > 0) {
+      fragBase = Math.ceil(this.nextPhys / HUGEPAGE_SIZE) * HUGEPAGE_SIZE;
+      this.nextPhys = fragBase + 2 * len + HUGEPAGE_SIZE;
+    }
+    this.regions.push({ start: va, length: len, backing, physBase, frag, fragBase });
     return va;
   }
 
@@ -127,7 +161,8 @@ export class Mm {
       if (r.start < va) out.push({ ...r, length: va - r.start });
       if (end > va + length) {
         const cut = va + length - r.start;
-        out.push({ start: va + length, length: end - va - length, huge: r.huge, physBase: this.physOf(r, cut) });
+        // The tail keeps its backing; its placement function is the original one shifted.
+        out.push({ ...r, start: va + length, length: end - va - length, physBase: r.physBase, cutOffset: (r.cutOffset ?? 0) + cut } as Region);
       }
     }
     this.regions = out;
@@ -138,10 +173,29 @@ export class Mm {
     return undefined;
   }
 
-  private physOf(r: Region, off: number): number {
-    if (r.huge) return r.physBase + off;
-    const page = Math.floor(off / PAGE_SIZE);
-    return r.physBase + page * 2 * PAGE_SIZE + (off % PAGE_SIZE);
+  private physOf(r: Region, offIn: number): number {
+    const off = offIn + (r.cutOffset ?? 0);
+    switch (r.backing) {
+      case 'contiguous':
+        return r.physBase + off;
+      case 'hugetlb-1g': {
+        const idx = Math.floor(off / GIB);
+        return r.physBase + idx * 2 * GIB + (off - idx * GIB);
+      }
+      case 'thp':
+      case 'hugetlb-2m': {
+        const idx = Math.floor(off / HUGEPAGE_SIZE);
+        if (r.frag > 0 && extentDraw(idx) < r.frag) {
+          const page = Math.floor(off / PAGE_SIZE);
+          return r.fragBase + page * 2 * PAGE_SIZE + (off % PAGE_SIZE);
+        }
+        return r.physBase + idx * 2 * HUGEPAGE_SIZE + (off - idx * HUGEPAGE_SIZE);
+      }
+      default: {
+        const page = Math.floor(off / PAGE_SIZE);
+        return r.physBase + page * 2 * PAGE_SIZE + (off % PAGE_SIZE);
+      }
+    }
   }
 
   /** Physical address backing user VA `va`, or -1 when unmapped. */

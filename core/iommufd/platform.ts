@@ -12,6 +12,7 @@ import { MOCK_FLAGS_DEVICE_NO_DIRTY, MOCK_FLAGS_DEVICE_PASID, MockDriver } from 
 import { vendorEntry, type Caps, type DeviceSpec, type IommuSystem, type VendorName } from '../iommu/registry';
 import type { Device } from '../iommu/types';
 import type { TablePool } from '../pt/pool';
+import type { KernelVersion } from '../iommu/kernel';
 import type { Recorder } from '../trace/types';
 import { NULL_RECORDER } from '../trace/types';
 import { createIommufd } from './create';
@@ -31,6 +32,11 @@ export interface PlatformOptions {
   costOverrides?: Record<string, number>;
   /** IOTLB capacity in entries (vendor default when absent). */
   iotlbEntries?: number;
+  /** Kernel whose driver code is modelled (core/iommu/kernel.ts); the default kernel when absent. */
+  kernel?: KernelVersion;
+  /** Walk-cache entries per level and concurrent walks (vendor defaults when absent). */
+  walkCacheEntries?: number;
+  walkers?: number;
 }
 
 /** An IOMMU platform iommufd runs on: the registry's system plus device probing. */
@@ -48,6 +54,15 @@ export interface Platform extends IommufdPlatform {
   dma(dev: Device, pasid: number, iova: number, length: number, write: boolean): number;
   /** Exact hardware/driver counters (vendor-neutral names and 'cmd:<COMMAND>'). */
   stats(): Record<string, number>;
+  /** Simulated ns charged so far per cost action (core/hw/cost/model.ts); {} without a hardware model. */
+  costNs(): Record<string, number>;
+  /** Latency of the last {@link dma} (round trip + translation), ns; 0 without a hardware model. */
+  lastDmaNs(): number;
+  /**
+   * The IOMMU's page walkers: how many walks it sustains in flight, IOTLB misses so far and
+   * their total handling + walk time (ns). Null without a hardware model.
+   */
+  walkStats(): { walkers: number; misses: number; missNs: number } | null;
 }
 
 /** The selftest mock platform: MockDriver devices, each in its own group unless groupId is given. */
@@ -63,6 +78,9 @@ function createMockPlatform(opts: PlatformOptions): Platform {
     addDevice: system.addDevice,
     dma: (dev, pasid, iova, length, write) => driver.dma(dev, pasid, iova, length, write),
     stats: system.stats,
+    costNs: () => ({}),
+    lastDmaNs: () => 0,
+    walkStats: () => null,
   };
 }
 
@@ -85,6 +103,9 @@ export function createPlatform(vendor: VendorName, opts: PlatformOptions): Platf
       ...(caps ? { caps } : {}),
       ...(opts.costOverrides ? { costOverrides: opts.costOverrides } : {}),
       ...(opts.iotlbEntries !== undefined ? { iotlbEntries: opts.iotlbEntries } : {}),
+      ...(opts.kernel !== undefined ? { kernel: opts.kernel } : {}),
+      ...(opts.walkCacheEntries !== undefined ? { walkCacheEntries: opts.walkCacheEntries } : {}),
+      ...(opts.walkers !== undefined ? { walkers: opts.walkers } : {}),
     });
   const system = make(opts.caps);
   let noDirty: IommuSystem | null = null;
@@ -109,6 +130,9 @@ export function createPlatform(vendor: VendorName, opts: PlatformOptions): Platf
     addDevice: (spec) => system.addDevice(spec),
     dma: (dev, pasid, iova, length, write) => dev.iommu.dma(dev, pasid, iova, length, write),
     stats: () => system.stats(),
+    costNs: () => system.hw?.cost.nsByAction() ?? {},
+    lastDmaNs: () => system.hw?.lastDmaNs ?? 0,
+    walkStats: () => (system.hw ? { walkers: system.hw.walkers, misses: system.hw.counters.iotlb_miss + system.hw.counters.iotlb_dirty_upgrade, missNs: system.hw.missNsTotal } : null),
     resvRegions: (dev: Device) => dev.iommu.resvRegions?.(dev) ?? [],
   };
 }

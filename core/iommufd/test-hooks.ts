@@ -38,6 +38,28 @@ export function testHwptReadDirtyNoFlush(ctx: IommufdCtx, hwptId: number, iova: 
 }
 
 /**
+ * Device-TLB what-if (migration.devtlbFlushAfterClear = false): read_and_clear_dirty over
+ * [iova, iova+length) into `bitmap`, then the iotlb_sync of its gather WITHOUT the device-TLB
+ * invalidations every Linux driver issues with it (AMD INVALIDATE_IOTLB_PAGES, VT-d
+ * QI_DIOTLB, SMMUv3 CMD_ATC_INV), so an ATS device keeps its writable ATC entries and its
+ * later writes set no D. Returns 0 or a negative errno (-EOPNOTSUPP without dirty ops).
+ */
+export function testHwptReadDirtySkipDevtlb(ctx: IommufdCtx, hwptId: number, iova: number, length: number, bitmap: IovaBitmapSink): number {
+  const d = domainOf(ctx, hwptId);
+  if (typeof d === 'number') return d;
+  const ops = d.dirtyOps;
+  if (!ops) return -ERRNO.EOPNOTSUPP;
+  const gather = newIotlbGather();
+  const rc = ops.readAndClearDirty(d, iova, length, 0, { bitmap, gather });
+  const pd = d as IommuDomain & { devtlbFlush?: boolean };
+  const before = pd.devtlbFlush;
+  if (before !== undefined) pd.devtlbFlush = false;
+  d.ops.iotlbSync(d, gather);
+  if (before !== undefined) pd.devtlbFlush = before;
+  return rc;
+}
+
+/**
  * RFC v1 switch-over what-if: IOMMU_IOAS_UNMAP_DIRTY (never merged) unmaps [iova,
  * iova+length) from the domain collecting dirty bits in the same walk, then flushes once.
  * The IOAS areas stay (the run ends). Returns the bytes unmapped.

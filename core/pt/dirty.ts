@@ -33,8 +33,16 @@ let sEnc: DirtyEncoding | null = null;
 let sTables = 0;
 let sEntries = 0;
 let sCleared = 0;
+let sTop = 0;
+let sLeaves = 0;
+let sLeafItems = 0;
+let sLeafDepth = 0;
+let sHoles = 0;
+let sHoleDepth = 0;
+let sRecords = 0;
 
 function record(iova: number, len: number): void {
+  sRecords++;
   if (sBitmap !== null) sBitmap.set(iova, len);
   const g = sGather!;
   if (g.start > iova) g.start = iova;
@@ -60,6 +68,13 @@ function processGroup(t: Uint32Array, g0: number, count: number, leafVa: number,
   }
 }
 
+/** One present leaf of `items` items whose from-root walk reads `depth` entries. */
+function countLeaf(items: number, depth: number): void {
+  sLeaves++;
+  sLeafItems += items;
+  sLeafDepth += depth;
+}
+
 // Scan bounds after boundary groups are handled (module state: no allocation).
 let bI0 = 0;
 let bI1 = 0;
@@ -69,11 +84,13 @@ let bI1 = 0;
  * one may be outside the range), then narrow the bounds to exclude them (bI0/bI1).
  */
 function boundaries(pt: GenericPt, t: Uint32Array, level: number, i0: number, i1: number, base: number, isz: number): void {
+  const depth = sTop - level + 1;
   let lo = t[2 * i0]!;
   if (pt.typeOf(lo, level) === OA) {
     const n = pt.contigOf(lo, t[2 * i0 + 1]!, level);
     if (n > 0) {
       const g0 = i0 & ~((1 << n) - 1);
+      countLeaf(1 << n, depth);
       processGroup(t, g0, 1 << n, base + g0 * isz, isz * (1 << n));
       i0 = g0 + (1 << n);
     }
@@ -84,6 +101,7 @@ function boundaries(pt: GenericPt, t: Uint32Array, level: number, i0: number, i1
     if (n > 0) {
       const g0 = i1 & ~((1 << n) - 1);
       if (g0 >= i0 && g0 + (1 << n) - 1 > i1) {
+        countLeaf(1 << n, depth);
         processGroup(t, g0, 1 << n, base + g0 * isz, isz * (1 << n));
         i1 = g0 - 1;
       }
@@ -97,6 +115,7 @@ function boundaries(pt: GenericPt, t: Uint32Array, level: number, i0: number, i1
 function scanLevel0(pt: GenericPt, t: Uint32Array, i0: number, i1: number, base: number): void {
   const e = sEnc!;
   const present = pt.presentLo;
+  const depth = sTop + 1;
   const grouped = pt.fmt.contiguous || pt.fmt.replicated;
   if (grouped) {
     boundaries(pt, t, 0, i0, i1, base, 4096);
@@ -106,25 +125,58 @@ function scanLevel0(pt: GenericPt, t: Uint32Array, i0: number, i1: number, base:
   const loMask = e.loMask, loVal = e.loVal, hiMask = e.hiMask, hiVal = e.hiVal;
   const cleanAnd = e.cleanLoAnd, cleanOr = e.cleanLoOr;
   const clear = sClear;
-  for (let i = i0; i <= i1; i++) {
-    const lo = t[2 * i]!;
-    if ((lo & loMask) !== loVal) continue;
-    const hi = t[2 * i + 1]!;
-    if ((hi & hiMask) !== hiVal || (lo & present) === 0) continue;
-    if (grouped) {
+  let holes = 0;
+  if (!grouped) {
+    // Every present item is a one-item leaf: leaves = items in range - holes.
+    for (let i = i0; i <= i1; i++) {
+      const lo = t[2 * i]!;
+      if ((lo & present) === 0) {
+        holes++;
+        continue;
+      }
+      if ((lo & loMask) !== loVal) continue;
+      const hi = t[2 * i + 1]!;
+      if ((hi & hiMask) !== hiVal) continue;
+      record(base + i * 4096, 4096);
+      if (clear) {
+        t[2 * i] = ((lo & cleanAnd) | cleanOr) >>> 0;
+        sCleared++;
+      }
+    }
+    const n = i1 - i0 + 1 - holes;
+    if (n > 0) {
+      sLeaves += n;
+      sLeafItems += n;
+      sLeafDepth += n * depth;
+    }
+  } else {
+    for (let i = i0; i <= i1; i++) {
+      const lo = t[2 * i]!;
+      if ((lo & present) === 0) {
+        holes++;
+        continue;
+      }
+      const hi = t[2 * i + 1]!;
       const n = pt.contigOf(lo, hi, 0);
       if (n > 0) {
         const g0 = i & ~((1 << n) - 1);
+        countLeaf(1 << n, depth);
         processGroup(t, g0, 1 << n, base + g0 * 4096, 4096 << n);
         i = g0 + (1 << n) - 1;
         continue;
       }
+      countLeaf(1, depth);
+      if ((lo & loMask) !== loVal || (hi & hiMask) !== hiVal) continue;
+      record(base + i * 4096, 4096);
+      if (clear) {
+        t[2 * i] = ((lo & cleanAnd) | cleanOr) >>> 0;
+        sCleared++;
+      }
     }
-    record(base + i * 4096, 4096);
-    if (clear) {
-      t[2 * i] = ((lo & cleanAnd) | cleanOr) >>> 0;
-      sCleared++;
-    }
+  }
+  if (holes > 0) {
+    sHoles += holes;
+    sHoleDepth += holes * depth;
   }
 }
 
@@ -150,11 +202,16 @@ function scan(pt: GenericPt, level: number, page: number, va: number, lastVa: nu
   const lut = pt.typeLut[level]!;
   const shift = pt.typeShift;
   const tmask = pt.typeMask;
+  const depth = sTop - level + 1;
   const e = sEnc!;
   const loMask = e.loMask, loVal = e.loVal, hiMask = e.hiMask, hiVal = e.hiVal;
+  let holes = 0;
   for (let i = i0; i <= i1; i++) {
     const lo = t[2 * i]!;
-    if ((lo & present) === 0) continue;
+    if ((lo & present) === 0) {
+      holes++;
+      continue;
+    }
     const type = lut[(lo >>> shift) & tmask]!;
     if (type === TABLE) {
       const itemVa = base + i * isz;
@@ -163,24 +220,29 @@ function scan(pt: GenericPt, level: number, page: number, va: number, lastVa: nu
       scan(pt, level - 1, pt.childPage(lo, hi), itemVa > va ? itemVa : va, last < lastVa ? last : lastVa);
       continue;
     }
-    // A clean item is skipped at once; a dirty one may belong to a multi-item leaf.
-    if (type !== OA || (lo & loMask) !== loVal) continue;
+    if (type !== OA) continue;
     const hi = t[2 * i + 1]!;
-    if ((hi & hiMask) !== hiVal) continue;
     if (grouped) {
       const n = pt.contigOf(lo, hi, level);
       if (n > 0) {
         const g0 = i & ~((1 << n) - 1);
+        countLeaf(1 << n, depth);
         processGroup(t, g0, 1 << n, base + g0 * isz, isz * (1 << n));
         i = g0 + (1 << n) - 1;
         continue;
       }
     }
+    countLeaf(1, depth);
+    if ((lo & loMask) !== loVal || (hi & hiMask) !== hiVal) continue;
     record(base + i * isz, isz);
     if (sClear) {
       t[2 * i] = ((lo & e.cleanLoAnd) | e.cleanLoOr) >>> 0;
       sCleared++;
     }
+  }
+  if (holes > 0) {
+    sHoles += holes;
+    sHoleDepth += holes * depth;
   }
 }
 
@@ -200,12 +262,25 @@ export function readAndClearDirty(pt: GenericPt, iova: number, size: number, fla
   sTables = 0;
   sEntries = 0;
   sCleared = 0;
+  sTop = pt.topLevel;
+  sLeaves = 0;
+  sLeafItems = 0;
+  sLeafDepth = 0;
+  sHoles = 0;
+  sHoleDepth = 0;
+  sRecords = 0;
   try {
     scan(pt, pt.topLevel, pt.rootPage, iova, iova + size - 1);
     const st = pt.stats;
     st.dirtyTablesVisited += sTables;
     st.dirtyEntriesRead += sEntries;
     st.dirtyEntriesCleared += sCleared;
+    st.dirtyLeaves += sLeaves;
+    st.dirtyLeafItems += sLeafItems;
+    st.dirtyLeafDepth += sLeafDepth;
+    st.dirtyHoles += sHoles;
+    st.dirtyHoleDepth += sHoleDepth;
+    st.dirtyRecords += sRecords;
   } finally {
     sBitmap = null;
     sGather = null;

@@ -43,6 +43,10 @@ const newTables: number[] = [];
 export function mapPages(pt: GenericPt, iova: number, paddr: number, size: number, prot: number, mapped?: { bytes: number }): number {
   if ((prot & (IOMMU_READ | IOMMU_WRITE)) === 0) return -ERRNO.EINVAL;
   let rc = pt.checkRange(iova, size);
+  if (rc === -ERRNO.ERANGE && pt.maxLevels > pt.topLevel + 1 && iova >= 0 && iova + size <= pt.maxVaLimit) {
+    // PT_FEAT_DYNAMIC_TOP: grow the top first (increase_top), then map.
+    rc = pt.growTo(iova + size - 1);
+  }
   if (rc) return rc;
   if (iova % 4096 !== 0 || paddr % 4096 !== 0 || size % 4096 !== 0 || !Number.isInteger(paddr)) return -ERRNO.EINVAL;
   if (paddr < 0 || paddr + size > 2 ** pt.fmt.oaLg2) return -ERRNO.ERANGE;

@@ -55,6 +55,14 @@ export interface GenericPtOptions {
    * CAP.FL1GP drops 1 GiB). Default: every size the format allows. Must keep 4 KiB.
    */
   pgsizeBitmap?: number;
+  /**
+   * PT_FEAT_DYNAMIC_TOP (AMD v1): the table starts with `levels` levels and map grows the top,
+   * one level at a time, up to `maxLevels` whenever an IOVA beyond the current top is mapped
+   * (iommu_pt.h increase_top; pre-6.19 io_pgtable.c increase_address_space). `onChangeTop`
+   * runs after each growth (struct pt_iommu_driver_ops.change_top: the driver points its
+   * device-table entries at the new top); a negative return undoes the growth and fails the map.
+   */
+  dynamicTop?: { maxLevels: number; onChangeTop?: (pt: GenericPt, oldRootPhys: number) => number };
 }
 
 /** One leaf of the table, for tests and the inspector. */
@@ -90,9 +98,19 @@ function itemLg2(level: number): number {
 export class GenericPt implements PtIommu {
   readonly formatName: PtFormatName;
   readonly caps: PtFormatCaps;
-  readonly topLevel: number;
-  readonly rootPage: number;
-  readonly vaLimit: number;
+  /** Top level index; grows with PT_FEAT_DYNAMIC_TOP (see {@link growTop}). */
+  topLevel: number;
+  /** Pool page of the top table; changes when the top grows. */
+  rootPage: number;
+  /** Largest IOVA + 1 the table translates now, bytes. */
+  vaLimit: number;
+  /** Largest IOVA + 1 the table can ever translate (after growing to its maximum levels), bytes. */
+  readonly maxVaLimit: number;
+  /** Most levels the table may have (levels at creation unless PT_FEAT_DYNAMIC_TOP). */
+  readonly maxLevels: number;
+  /** Growths of the top so far (PT_FEAT_DYNAMIC_TOP). */
+  topGrowths = 0;
+  private readonly onChangeTop: ((pt: GenericPt, oldRootPhys: number) => number) | null;
   readonly fmt: PtFormat;
   readonly pool: TablePool;
   readonly features: PtFeatures;
@@ -108,11 +126,22 @@ export class GenericPt implements PtIommu {
   onCutStep: (() => void) | null;
   onCutBeforeInstall: (() => void) | null;
   /**
-   * Work counters for cost models (cumulative; callers may reset them): tables visited and
-   * entries read by read_and_clear_dirty walks (range-clipped, empty subtrees skipped), and
-   * entries it cleared (one atomic update each; a replicated/contiguous leaf clears every item).
+   * Work counters of read_and_clear_dirty walks, for the drivers' walker profiles
+   * (core/iommu/dirty-walk.ts). Cumulative; callers take deltas. All range-clipped:
+   * - dirtyTablesVisited, dirtyEntriesRead: tables and entries a single-descent walker loads
+   *   (empty entries included, empty subtrees not entered);
+   * - dirtyLeaves / dirtyLeafItems: present leaves in range (a replicated or contiguous leaf
+   *   counts once / with every item); dirtyLeafDepth: the entries a from-root walk reads to
+   *   reach each of them, summed (top level - leaf level + 1 per leaf);
+   * - dirtyHoles / dirtyHoleDepth: non-present entries in range and the from-root reads that
+   *   reach each of them (where a per-leaf walker stops and skips that entry's span);
+   * - dirtyRecords: dirty leaves recorded; dirtyEntriesCleared: items whose D was cleared
+   *   (every item of a dirty multi-item leaf).
    */
-  readonly stats = { dirtyTablesVisited: 0, dirtyEntriesRead: 0, dirtyEntriesCleared: 0 };
+  readonly stats = {
+    dirtyTablesVisited: 0, dirtyEntriesRead: 0, dirtyEntriesCleared: 0,
+    dirtyLeaves: 0, dirtyLeafItems: 0, dirtyLeafDepth: 0, dirtyHoles: 0, dirtyHoleDepth: 0, dirtyRecords: 0,
+  };
   /** Write-back state when PT_FEAT_DMA_INCOHERENT is set, else null. */
   readonly incoherent: IncoherentCache | null;
   /** PT_WARN_ON / WARN diagnostics (generic_pt's PT_WARN_ON): appended, never thrown. */
@@ -158,8 +187,15 @@ export class GenericPt implements PtIommu {
     this.fmt = fmt;
     this.formatName = fmt.name;
     this.pool = opts.pool;
+    const maxLevels = opts.dynamicTop?.maxLevels ?? levels;
+    if (!Number.isInteger(maxLevels) || maxLevels < levels || maxLevels > fmt.maxLevels) {
+      throw new RangeError(`${fmt.name}: dynamic top maxLevels must be ${levels}..${fmt.maxLevels}`);
+    }
+    this.maxLevels = maxLevels;
+    this.onChangeTop = opts.dynamicTop?.onChangeTop ?? null;
     this.topLevel = levels - 1;
     this.vaLimit = 2 ** Math.min(fmt.vaLg2(levels), 53);
+    this.maxVaLimit = 2 ** Math.min(fmt.vaLg2(maxLevels), 53);
     this.features = { ...fmt.defaultFeatures, ...opts.features };
     this.cutDirtyPolicy = opts.cutDirtyPolicy ?? 'carry';
     this.literalSeedBugD1 = opts.literalSeedBugD1 ?? false;
@@ -167,8 +203,8 @@ export class GenericPt implements PtIommu {
     this.onCutStep = opts.onCutStep ?? null;
     this.onCutBeforeInstall = opts.onCutBeforeInstall ?? null;
     this.incoherent = opts.dmaIncoherent ? new IncoherentCache() : null;
-    this.itemSize = new Float64Array(levels);
-    this.invItem = new Float64Array(levels);
+    this.itemSize = new Float64Array(maxLevels);
+    this.invItem = new Float64Array(maxLevels);
     this.best = [];
     this.typeLut = [];
     this.presentLo = fmt.presentLo;
@@ -180,13 +216,13 @@ export class GenericPt implements PtIommu {
     this.grpLoVal = fmt.group ? fmt.group.loVal : 1;
     this.grpHiMask = fmt.group ? fmt.group.hiMask : 0;
     this.grpHiVal = fmt.group ? fmt.group.hiVal : 0;
-    this.tplLo = new Float64Array(levels);
-    this.tplHi = new Float64Array(levels);
+    this.tplLo = new Float64Array(maxLevels);
+    this.tplHi = new Float64Array(maxLevels);
     let pgsizeBitmap = 0;
-    for (let l = 0; l < levels; l++) {
+    for (let l = 0; l < maxLevels; l++) {
       this.itemSize[l] = 2 ** itemLg2(l);
       this.invItem[l] = 2 ** -itemLg2(l);
-      const sizes = fmt.possibleSizes(l, this.topLevel).filter((s) => s < fmt.oaLg2 && s < 53 && (opts.pgsizeBitmap === undefined || Math.floor(opts.pgsizeBitmap / 2 ** s) % 2 === 1));
+      const sizes = fmt.possibleSizes(l, maxLevels - 1).filter((s) => s < fmt.oaLg2 && s < 53 && (opts.pgsizeBitmap === undefined || Math.floor(opts.pgsizeBitmap / 2 ** s) % 2 === 1));
       const tbl = new Int8Array(64);
       for (let m = 0; m < 64; m++) {
         let b = 0;
@@ -221,6 +257,40 @@ export class GenericPt implements PtIommu {
 
   get rootPhys(): number {
     return this.pool.phys(this.rootPage);
+  }
+
+  /**
+   * PT_FEAT_DYNAMIC_TOP: grow the table until it translates [0, lastVa] (iommu_pt.h
+   * increase_top): each growth allocates a new top table whose item 0 points at the old top,
+   * then calls the driver's change_top. 0, -ERANGE (beyond maxLevels), -ENOMEM, or the
+   * driver's error (that growth undone).
+   */
+  growTo(lastVa: number): number {
+    while (lastVa >= this.vaLimit) {
+      if (this.topLevel + 1 >= this.maxLevels) return -ERRNO.ERANGE;
+      const p = this.allocTableNormal('pt_top_table');
+      if (p < 0) return p;
+      const newTop = this.topLevel + 1;
+      this.fmt.writeTable(this.pool.pages[p]!, 0, newTop, this.pool.phys(this.rootPage));
+      this.incoherent?.flushRange(0, 1);
+      const oldRoot = this.rootPage;
+      const oldLimit = this.vaLimit;
+      this.rootPage = p;
+      this.topLevel = newTop;
+      this.vaLimit = 2 ** Math.min(this.fmt.vaLg2(newTop + 1), 53);
+      this.tplAttrs = -1;
+      const rc = this.onChangeTop ? this.onChangeTop(this, this.pool.phys(oldRoot)) : 0;
+      if (rc < 0) {
+        this.rootPage = oldRoot;
+        this.topLevel = newTop - 1;
+        this.vaLimit = oldLimit;
+        this.freeTable(p);
+        this.held--;
+        return rc;
+      }
+      this.topGrowths++;
+    }
+    return 0;
   }
 
   /** Item index of va at level. */

@@ -4,9 +4,11 @@
  * for each big difference with its cause (read off the counter breakdown, never off the
  * vendor's name). Counts are exact; simulated times depend on the cost model.
  */
+import { COST_INFO, isCostAction } from '../iommu/costs';
 import { vendorEntry, vendorTitle } from '../iommu/registry';
 import type { VendorName } from '../iommu/registry';
-import type { MigrationReport, RoundReport } from '../workload/migration';
+import type { RoundReport } from '../workload/migration';
+import type { VendorRunReport } from './simulate';
 
 /** Totals of one vendor run. Times in simulated ns, sizes in bytes. */
 export interface VendorTotals {
@@ -24,9 +26,23 @@ export interface VendorTotals {
   iotlbMissRate: number;
   faults: number;
   dmaAccesses: number;
+  /** DMA accesses the workloads asked for; dmaAccesses / dmaDemanded < 1 = the device was translation-bound. */
+  dmaDemanded: number;
+  /** Average DMA latency (round trip + translation), ns. */
+  avgDmaLatencyNs: number;
   bytesSent: number;
   downtimeNs: number;
+  /** Downtime parts (add up to downtimeNs): final collection without its flushes, its flushes, sending the rest. */
+  downtimeFinalReadNs: number;
+  downtimeFlushNs: number;
+  downtimeTransferNs: number;
   switchoverNs: number;
+  /** Before pre-copy: mapping guest RAM and attaching devices, then IOMMU_HWPT_SET_DIRTY_TRACKING. */
+  setupNs: number;
+  enableNs: number;
+  /** The headline: from the start of pre-copy (tracking enabled) to switch-over, ns. */
+  migrationNs: number;
+  /** Clock at the end of the stop-and-copy (set-up, enable, pre-copy and downtime), ns. */
   totalNs: number;
 }
 
@@ -45,6 +61,10 @@ export interface VendorResult {
   enable?: { ns: number; invalidations: number; commands: Record<string, number> };
   /** Counter deltas of the final collection at switch-over (not in `totals`). */
   switchoverCounters?: Record<string, number>;
+  /** Simulated ns per cost action during pre-copy (the headline's breakdown; absent in old summaries). */
+  costNs?: Record<string, number>;
+  /** Simulated ns per cost action of the final collection at switch-over. */
+  switchoverCostNs?: Record<string, number>;
 }
 
 export interface ComparisonSummary {
@@ -66,7 +86,7 @@ function sumCounters(rounds: RoundReport[]): Record<string, number> {
 }
 
 /** Totals for one vendor's migration report. */
-export function vendorResult(vendor: VendorName, runId: number | null, m: MigrationReport & { enable?: { ns: number; counters: Record<string, number> } }): VendorResult {
+export function vendorResult(vendor: VendorName, runId: number | null, m: VendorRunReport): VendorResult {
   const c = sumCounters(m.rounds);
   let enable: VendorResult['enable'];
   if (m.enable) {
@@ -88,6 +108,8 @@ export function vendorResult(vendor: VendorName, runId: number | null, m: Migrat
     commands,
     ...(enable ? { enable } : {}),
     ...(m.switchoverCounters ? { switchoverCounters: m.switchoverCounters } : {}),
+    costNs: m.precopyCostNs,
+    switchoverCostNs: m.switchoverCostNs,
     totals: {
       rounds: m.rounds.length,
       converged: m.converged,
@@ -101,9 +123,17 @@ export function vendorResult(vendor: VendorName, runId: number | null, m: Migrat
       iotlbMissRate: hits + misses ? misses / (hits + misses) : 0,
       faults: c.faults ?? 0,
       dmaAccesses: m.rounds.reduce((s, r) => s + r.dmaAccesses, 0),
+      dmaDemanded: m.rounds.reduce((s, r) => s + (r.dmaDemanded ?? r.dmaAccesses), 0),
+      avgDmaLatencyNs: (c.dma_latency_ns ?? 0) / Math.max(1, m.rounds.reduce((s, r) => s + r.dmaAccesses, 0)),
       bytesSent: m.totalBytesSent,
       downtimeNs: m.downtimeNs,
+      downtimeFinalReadNs: m.downtimeParts.finalReadNs,
+      downtimeFlushNs: m.downtimeParts.flushNs,
+      downtimeTransferNs: m.downtimeParts.transferNs,
       switchoverNs: m.switchoverNs,
+      setupNs: m.setupNs ?? 0,
+      enableNs: m.enable?.ns ?? 0,
+      migrationNs: m.precopyNs,
       totalNs: m.totalNs,
     },
   };
@@ -117,14 +147,14 @@ export function vendorResult(vendor: VendorName, runId: number | null, m: Migrat
 const METRICS: { key: keyof VendorTotals; phrase: string; zeroPhrase?: string; unit: 'ns' | 'count' | 'bytes' | 'rate' }[] = [
   { key: 'missedPages', phrase: 'loses {r}× as many dirty pages as {o}', zeroPhrase: 'loses dirty pages where {o} loses none', unit: 'count' },
   { key: 'bitmapReadNs', phrase: 'spends {r}× as long reading dirty bitmaps as {o}', unit: 'ns' },
-  { key: 'pteReads', phrase: 'reads {r}× as many PTEs as {o}', unit: 'count' },
+  { key: 'pteReads', phrase: 'reads {r}× as many PTEs from memory in hardware walks as {o}', unit: 'count' },
   { key: 'pteWritesAtomic', phrase: 'makes {r}× as many hardware A/D updates as {o}', unit: 'count' },
   { key: 'invalidations', phrase: 'issues {r}× as many invalidation commands as {o}', unit: 'count' },
   { key: 'iotlbMissRate', phrase: 'has {r}× the IOTLB miss rate of {o}', unit: 'rate' },
   { key: 'faults', phrase: 'takes {r}× as many faults as {o}', zeroPhrase: 'takes faults where {o} takes none', unit: 'count' },
   { key: 'dirtyPages', phrase: 'reports {r}× as many dirty pages as {o}', unit: 'count' },
   { key: 'downtimeNs', phrase: 'has {r}× the downtime of {o}', unit: 'ns' },
-  { key: 'totalNs', phrase: 'takes {r}× as long to migrate as {o}', unit: 'ns' },
+  { key: 'migrationNs', phrase: 'takes {r}× as long from enabling dirty tracking to switch-over as {o}', unit: 'ns' },
 ];
 
 function fmt(v: number, unit: string): string {
@@ -134,18 +164,51 @@ function fmt(v: number, unit: string): string {
   return v.toLocaleString('en-US');
 }
 
-/** The cause behind a difference, from the larger vendor's own counter breakdown. */
+/** Cost actions of the DMA path (device side), not of the CPU's dirty reads. */
+const DMA_PATH_ACTIONS = new Set(['dma_rtt', 'iotlb_hit', 'iotlb_miss', 'hw_ad_update', 'table_read', 'fault_record', 'prq_handle']);
+
+/**
+ * The cost actions whose pre-copy simulated time differs most between two runs, largest
+ * difference first (only actions `keep` accepts, and only where `hi` spent more).
+ */
+function costDiffs(hi: VendorResult, lo: VendorResult, keep: (a: string) => boolean): { action: string; hi: number; lo: number }[] {
+  const a = hi.costNs ?? {};
+  const b = lo.costNs ?? {};
+  const names = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...names]
+    .filter(keep)
+    .map((action) => ({ action, hi: a[action] ?? 0, lo: b[action] ?? 0 }))
+    .filter((d) => d.hi - d.lo > 0)
+    .sort((x, y) => y.hi - y.lo - (x.hi - x.lo));
+}
+
+/** "mostly <what> (A vs B)[ and <what> (C vs D)]" for the top one or two cost differences. */
+function describeCostDiffs(diffs: { action: string; hi: number; lo: number }[], total: number): string | null {
+  const top = diffs.filter((d, i) => i === 0 || d.hi - d.lo >= 0.2 * total).slice(0, 2);
+  if (top.length === 0) return null;
+  const part = (d: (typeof top)[number]): string => `${isCostAction(d.action) ? COST_INFO[d.action].doc : d.action} (${fmt(d.hi, 'ns')} vs ${fmt(d.lo, 'ns')})`;
+  return `mostly ${top.map(part).join(' and ')}`;
+}
+
+function sum(rounds: RoundReport[], key: string): number {
+  return rounds.reduce((s, r) => s + (r.counters[key] ?? 0), 0);
+}
+
+/** The cause behind a difference, from the larger vendor's own counter and cost breakdown. */
 function cause(key: keyof VendorTotals, hi: VendorResult, lo: VendorResult): string {
   const t = hi.totals;
   switch (key) {
-    case 'invalidations':
-    case 'bitmapReadNs': {
+    case 'invalidations': {
       const top = Object.entries(hi.commands).sort((a, b) => b[1] - a[1])[0];
       const loCount = top ? (lo.commands[top[0]] ?? 0) : 0;
       const perRead = t.rounds ? Math.round(t.invalidations / t.rounds) : 0;
-      if (key === 'invalidations' && top) return `mostly ${top[0]} (${top[1].toLocaleString('en-US')} vs ${loCount.toLocaleString('en-US')}), ${perRead} per round`;
-      const leavesPerPage = t.dirtyPages ? t.pteReads / Math.max(1, t.dirtyPages) : 0;
-      return `${fmt(t.pteReads, 'count')} PTE reads and ${fmt(t.invalidations, 'count')} invalidations vs ${fmt(lo.totals.pteReads, 'count')} and ${fmt(lo.totals.invalidations, 'count')}` + (leavesPerPage > 1.5 ? ` (${leavesPerPage.toFixed(1)} PTE reads per dirty page)` : '');
+      if (top) return `mostly ${top[0]} (${top[1].toLocaleString('en-US')} vs ${loCount.toLocaleString('en-US')}), ${perRead} per round`;
+      return `${perRead} per round`;
+    }
+    case 'bitmapReadNs': {
+      const why = describeCostDiffs(costDiffs(hi, lo, (a) => !DMA_PATH_ACTIONS.has(a)), t.bitmapReadNs - lo.totals.bitmapReadNs);
+      if (why) return why;
+      return `${fmt(t.pteReads, 'count')} PTE reads and ${fmt(t.invalidations, 'count')} invalidations vs ${fmt(lo.totals.pteReads, 'count')} and ${fmt(lo.totals.invalidations, 'count')}`;
     }
     case 'pteReads': {
       const perDirty = t.dirtyPages ? t.pteReads / t.dirtyPages : 0;
@@ -155,14 +218,21 @@ function cause(key: keyof VendorTotals, hi: VendorResult, lo: VendorResult): str
     }
     case 'pteWritesAtomic':
       return `${fmt(t.pteWritesAtomic, 'count')} atomic A/D updates for ${fmt(t.dmaAccesses, 'count')} DMA accesses`;
-    case 'iotlbMissRate':
-      return `the flush after each clear drops more cached translations (${fmt(t.invalidations, 'count')} invalidations)`;
+    case 'iotlbMissRate': {
+      // Entries leave the IOTLB by eviction (capacity) or by invalidation commands: say which.
+      const ev = sum(hi.rounds, 'iotlb_evictions');
+      const inv = sum(hi.rounds, 'iotlb_invalidated');
+      const loEv = sum(lo.rounds, 'iotlb_evictions');
+      const loInv = sum(lo.rounds, 'iotlb_invalidated');
+      if (ev >= inv) return `IOTLB capacity: ${fmt(ev, 'count')} entries evicted to make room (vs ${fmt(loEv, 'count')}), ${fmt(inv, 'count')} dropped by invalidations (vs ${fmt(loInv, 'count')})`;
+      return `invalidations dropped ${fmt(inv, 'count')} cached translations (vs ${fmt(loInv, 'count')}); ${fmt(ev, 'count')} evictions (vs ${fmt(loEv, 'count')})`;
+    }
     case 'faults':
       return `${fmt(t.faults, 'count')} fault records`;
     case 'missedPages': {
       const nested = counterSum(hi, 'missed_nested');
       if (nested > 0) return `${fmt(nested, 'count')} of them were written by devices on nested (vIOMMU) domains: ${nestingNote(hi.vendor)}`;
-      // target.ts counts lost pages whose leaf is writable without its dirty modifier (Arm DBM).
+      // vmm.ts counts lost pages whose leaf is writable without its dirty modifier (Arm DBM).
       const untracked = hi.rounds.reduce((s, r) => s + (r.counters.missed_untracked_leaf ?? 0), 0) + (hi.switchoverCounters?.missed_untracked_leaf ?? 0);
       if (untracked > 0) {
         const stale = t.missedPages - untracked;
@@ -176,12 +246,26 @@ function cause(key: keyof VendorTotals, hi: VendorResult, lo: VendorResult): str
       // Fewer reported pages because they were lost is not a leaf-size effect.
       if (lo.totals.missedPages > 0) return `${vendorTitle(lo.vendor)} missed ${fmt(lo.totals.missedPages, 'count')} written pages, so it reports fewer`;
       return 'dirty state is recorded per leaf, so larger or replicated leaves report more 4 KiB pages';
+    case 'downtimeNs': {
+      const d = hi.totals;
+      const l = lo.totals;
+      const parts: [string, number, number][] = [
+        ['sending the remaining pages', d.downtimeTransferNs, l.downtimeTransferNs],
+        ['the final bitmap read', d.downtimeFinalReadNs, l.downtimeFinalReadNs],
+        ['the final flushes', d.downtimeFlushNs, l.downtimeFlushNs],
+      ];
+      parts.sort((a, b) => b[1] - b[2] - (a[1] - a[2]));
+      const [what, a, b] = parts[0]!;
+      const more = t.bytesSent - lo.totals.bytesSent;
+      return `mostly ${what} (${fmt(a, 'ns')} vs ${fmt(b, 'ns')})` + (what === 'sending the remaining pages' && hi.totals.dirtyPages !== lo.totals.dirtyPages ? `; ${fmt(Math.max(0, more), 'bytes')} more sent in all (${t.rounds} vs ${lo.totals.rounds} rounds)` : '');
+    }
     default: {
       if (counterSum(hi, 'dirty_untracked_reads') > 0) return `without IOMMU dirty tracking under nesting every round resends all guest RAM (${t.rounds} vs ${lo.totals.rounds} rounds, ${fmt(t.bytesSent, 'bytes')} sent)`;
-      // Downtime and migration time follow from what is sent and how long the reads take.
+      // Pre-copy time follows from what is sent and how long the reads take.
       const more = t.bytesSent - lo.totals.bytesSent;
       const sent = more > 0 ? `it sends ${fmt(more, 'bytes')} more (${t.rounds} vs ${lo.totals.rounds} rounds)` : `${t.rounds} vs ${lo.totals.rounds} rounds`;
-      return `${sent}; dirty reads ${fmt(t.bitmapReadNs, 'ns')} vs ${fmt(lo.totals.bitmapReadNs, 'ns')}`;
+      const why = describeCostDiffs(costDiffs(hi, lo, () => true), t.migrationNs - lo.totals.migrationNs);
+      return `${sent}; dirty reads ${fmt(t.bitmapReadNs, 'ns')} vs ${fmt(lo.totals.bitmapReadNs, 'ns')}` + (why ? `, ${why}` : '');
     }
   }
 }
@@ -255,5 +339,16 @@ export function compareVendors(scenario: string, seed: number, results: VendorRe
     }
   }
   explanations.push(...nestingLines(results));
+  // A translation-bound device: say so with the mechanism (latency per access and its parts).
+  for (const r of results) {
+    const t = r.totals;
+    if (t.dmaDemanded > 0 && t.dmaAccesses < 0.98 * t.dmaDemanded) {
+      const c = sumCounters(r.rounds);
+      const perAccess = (k: string): string => ((c[k] ?? 0) / Math.max(1, t.dmaAccesses)).toFixed(2);
+      explanations.push(
+        `${vendorTitle(r.vendor)}'s devices issued ${(100 * t.dmaAccesses / t.dmaDemanded).toFixed(1)}% of the DMA their workloads asked for: each access took ${fmt(Math.round(t.avgDmaLatencyNs), 'ns')} on average (round trip plus translation: ${perAccess('iotlb_miss')} IOTLB misses, ${perAccess('pte_read')} table reads, ${perAccess('pte_write_atomic')} A/D updates per access), which bounds a device with a fixed number of requests in flight (and the IOMMU's concurrent walks bound its misses), so it dirtied memory more slowly.`,
+      );
+    }
+  }
   return { scenario, seed, vendors: results, ratios, explanations };
 }

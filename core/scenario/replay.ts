@@ -21,6 +21,12 @@ export interface ReplayResult {
   stats: ReplayStats;
   /** Exact hardware/driver counters after the replay ('cmd:<NAME>' per command). */
   counters: Record<string, number>;
+  /**
+   * Counter deltas of the trace window: from the end of set-up (device probe, domain
+   * allocation and attach) to the end of the replay — what QEMU's own trace shows after its
+   * boot-time commands (QemuTraceSummary.windowCommands).
+   */
+  windowCounters: Record<string, number>;
   /** Simulated ns charged per cost action (core/hw/cost/model.ts), e.g. cache_flush_line. */
   costNs: Record<string, number>;
 }
@@ -40,7 +46,7 @@ export interface ReplayResult {
 export function replayOnVendor(
   vendor: VendorName,
   events: ReturnType<typeof parseFtrace>['events'],
-  o: { flush: FlushPolicy; dma: ReplayDma; xlate?: ReturnType<typeof parseQemuXlate>['translations']; recorder: Recorder; nonCoherent?: boolean } & Pick<ReplayOptions, 'onProgress' | 'signal'>,
+  o: { flush: FlushPolicy; dma: ReplayDma; xlate?: ReturnType<typeof parseQemuXlate>['translations']; recorder: Recorder; nonCoherent?: boolean } & Pick<ReplayOptions, 'onProgress' | 'signal' | 'hz'>,
 ): Omit<ReplayResult, 'runId'> {
   const clock = new SimClock();
   const entry = vendorEntry(vendor);
@@ -48,8 +54,16 @@ export function replayOnVendor(
   const platform = createPlatform(vendor, { clock, recorder: o.recorder, caps });
   const system = platform.system;
   const dev = platform.addDevice({ sid: REPLAY_SID, name: 'nvme0' });
-  const stats = replayTrace(system.driver, dev, events, { flushPolicy: o.flush, dma: o.dma, xlate: o.xlate, recorder: o.recorder, onProgress: o.onProgress, signal: o.signal });
-  return { vendor, stats, counters: system.stats(), costNs: system.hw?.cost.nsByAction() ?? {} };
+  let setup: Record<string, number> = {};
+  const stats = replayTrace(system.driver, dev, events, {
+    flushPolicy: o.flush, dma: o.dma, xlate: o.xlate, recorder: o.recorder, onProgress: o.onProgress, signal: o.signal,
+    ...(o.hz !== undefined ? { hz: o.hz } : {}),
+    onAttached: () => (setup = system.stats()),
+  });
+  const counters = system.stats();
+  const windowCounters: Record<string, number> = {};
+  for (const [k, v] of Object.entries(counters)) if (v !== (setup[k] ?? 0)) windowCounters[k] = v - (setup[k] ?? 0);
+  return { vendor, stats, counters, windowCounters, costNs: system.hw?.cost.nsByAction() ?? {} };
 }
 
 /** A malformed input line (1-based). */

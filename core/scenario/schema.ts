@@ -11,6 +11,7 @@
  * fits this machine is estimated before it runs (./estimate.ts, checked by ./limits.ts).
  */
 import { z } from 'zod';
+import { DEFAULT_KERNEL, KERNEL_VERSIONS } from '../iommu/kernel';
 import { SCENARIO_VENDORS } from '../iommu/registry';
 import { boundedSize, workloadSchema } from '../workload/schema';
 
@@ -30,7 +31,9 @@ export const SMMUV3_DIRTY_DESIGNS = ['v2', 'rfc-v1', 'rfc-v1-faithful'] as const
 const device = z
   .object({
     name: z.string().min(1).max(64),
-    ats: z.boolean().default(false).describe('PCIe ATS: device-TLB invalidations are issued'),
+    ats: z.boolean().default(false).describe('PCIe ATS: the device caches translations in its ATC (translated requests bypass the IOMMU; D is set when write permission is granted) and every flush also invalidates the device TLB'),
+    atcEntries: z.number().int().min(1).max(1 << 16).optional().describe('entries of the device\'s ATC with ats (default 64, an estimate: device-specific)'),
+    outstanding: z.number().int().min(1).max(4096).default(64).describe('DMA requests the device keeps in flight: with the DMA latency (round trip + translation) it bounds the device\'s access rate (Little\'s law), so translation costs slow the device'),
     workload: workloadSchema,
   })
   .strict();
@@ -42,6 +45,10 @@ export const scenarioSchema = z
     description: z.string().default(''),
     seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
     vendors: z.array(z.enum(VENDORS)).min(1).max(4).default([...VENDORS]),
+    kernel: z
+      .enum(KERNEL_VERSIONS)
+      .default(DEFAULT_KERNEL)
+      .describe("kernel whose IOMMU driver code is modelled: '6.19' = generic page table (iommupt) for AMD-Vi and VT-d, one descent with plain stores on dirty leaves; '6.7-6.18' = the drivers' own tables, a walk from the root and a locked test_and_clear_bit per present leaf. SMMUv3 uses io-pgtable-arm in both (docs/vendors.md)"),
     guest: z
       .object({
         memory: boundedSize(4096, 2 ** 52, 'a 52-bit physical address space, x86-64 and Arm LPA2').describe('guest RAM mapped into the IOAS: 4 KiB to 4 PiB, a multiple of 4 KiB (2 MiB with the huge page policies)'),
@@ -49,6 +56,15 @@ export const scenarioSchema = z
           .enum(['4k', 'huge', 'huge-demote'])
           .default('4k')
           .describe("'4k': 4 KiB IOPTEs only; 'huge': largest pages the format allows; 'huge-demote': huge pages cut (cut_mapping) to 4 KiB when first found dirty"),
+        hugeBacking: z
+          .enum(['hugetlb-1g', 'hugetlb-2m', 'thp', 'contiguous'])
+          .default('hugetlb-1g')
+          .describe("host backing of guest RAM with the huge page policies: 'hugetlb-1g' / 'hugetlb-2m' = one naturally aligned contiguous frame per huge page, the pages not contiguous with each other (so no leaf is larger than the huge page); 'thp' = 2 MiB pages with thpFragmentation of the extents left as scattered 4 KiB frames; 'contiguous' = one physically contiguous run (a what-if: AMD-Vi then maps replicated leaves far larger than 1 GiB)"),
+        thpFragmentation: z.number().min(0).max(1).default(0).describe("hugeBacking 'thp': fraction of 2 MiB extents not backed by a huge page (4 KiB IOPTEs there)"),
+        layout: z
+          .enum(['flat', 'qemu'])
+          .default('flat')
+          .describe("where guest RAM sits in guest-physical (= IOVA) space: 'flat' = [0, memory); 'qemu' = the vendor's QEMU machine: x86 q35 puts RAM above 2 GiB at 4 GiB (below/above-4G split, two IOAS areas and two GET_DIRTY_BITMAP calls per round), arm64 virt at 1 GiB"),
         mappedAfterEnable: boundedSize(0, 2 ** 52, 'a 52-bit physical address space')
           .default(0)
           .describe('bytes at the top of guest RAM mapped into the IOAS (a second IOMMU_IOAS_MAP) only after IOMMU_HWPT_SET_DIRTY_TRACKING, e.g. memory hot-plugged during migration; multiple of 4 KiB (2 MiB with the huge page policies), less than memory'),
@@ -87,6 +103,7 @@ export const scenarioSchema = z
           .default('get-dirty-bitmap')
           .describe('final dirty collection at switch-over (devices stopped): upstream IOMMU_HWPT_GET_DIRTY_BITMAP, the RFC unmap-with-dirty, or the review thread write-protect-and-clear'),
         flushAfterClear: z.boolean().default(true).describe('false = what-if: skip the IOTLB flush after clearing dirty bits (loses dirtying)'),
+        devtlbFlushAfterClear: z.boolean().default(true).describe('false = what-if: flush the IOTLB after clearing dirty bits but skip the device-TLB (ATS) invalidations, so ATS devices keep writable ATC entries and their writes set no D (loses dirtying)'),
       })
       .strict()
       .prefault({}),
@@ -100,6 +117,16 @@ export const scenarioSchema = z
           .boolean()
           .default(false)
           .describe("VT-d: the RFC v1 unmap-with-dirty code as posted (patch 19 dma_clear_pte_dirty tests (val & VTD_PAGE_MASK) & DMA_SL_PTE_DIRTY, errata E2): with migration.switchover 'unmap-read-dirty' no dirty page is reported; other switch-over methods are unaffected"),
+        intelMgaw: z
+          .union([z.literal(39), z.literal(48), z.literal(57)])
+          .optional()
+          .describe('VT-d CAP.MGAW + 1, the guest address width in bits (default 48; QEMU 7.2 vIOMMU: 39). With the default SAGAW: 39 → 3-level, 48 → 4-level, 57 → 5-level second-stage tables'),
+        intelSagaw: z
+          .array(z.union([z.literal(3), z.literal(4), z.literal(5)]))
+          .min(1)
+          .max(3)
+          .optional()
+          .describe('VT-d CAP.SAGAW: second-stage depths the unit walks (levels). Kernel 6.7-6.18 uses the deepest one (e.g. [4, 5] → 5-level tables even at MGAW 48); 6.19 picks the depth from MGAW (compute_vasz_lg2_ss)'),
       })
       .strict()
       .prefault({})
@@ -108,7 +135,9 @@ export const scenarioSchema = z
       .record(z.string().max(128), z.number().nonnegative().max(1e9, 'must be at most 1e9 ns (1 s for one operation)'))
       .default({})
       .describe('cost-model entries to override, simulated ns, 0 to 1e9 each'),
-    iotlbEntries: z.number().int().min(1).max(1 << 20).optional(),
+    iotlbEntries: z.number().int().min(1).max(1 << 20).optional().describe('IOTLB capacity in entries (vendor default: the costs command, hardware table)'),
+    walkCacheEntries: z.number().int().min(0).max(1 << 16).optional().describe('walk (paging-structure) cache entries per table level; 0 = no walk caches (vendor default: the costs command)'),
+    walkers: z.number().int().min(1).max(1024).optional().describe('concurrent page walks of the IOMMU: bounds a device\'s IOTLB-miss throughput (vendor default: the costs command)'),
     recording: z.enum(['ops', 'dma']).default('ops').describe("'ops': every operation, DMA counted per bucket; 'dma': also every DMA access"),
   })
   .strict()

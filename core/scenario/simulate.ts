@@ -13,8 +13,11 @@ import { runPrecopy, type MigrationReport, type RoundReport } from '../workload/
 import { Vmm, type EnableCost, type VmmConfig } from '../workload/vmm';
 import type { Scenario } from './schema';
 
-/** A vendor's migration report plus what enabling dirty tracking cost (before round 0). */
-export type VendorRunReport = MigrationReport & { enable?: EnableCost };
+/**
+ * A vendor's migration report plus what came before round 0: the set-up (mapping guest RAM,
+ * binding and attaching devices, simulated ns) and enabling dirty tracking.
+ */
+export type VendorRunReport = MigrationReport & { enable?: EnableCost; setupNs?: number };
 
 /** Progress of one vendor's run: set-up, each round, switch-over, done. */
 export interface VendorProgress {
@@ -43,18 +46,28 @@ export function deviceSeed(seed: number, i: number): number {
  * @throws RangeError when the vendor refuses a hardware switch value.
  */
 export function vmmConfig(scenario: Scenario, vendor: VendorName): VmmConfig {
-  const caps = vendorEntry(vendor).hardwareCaps?.(scenario.hardware);
+  const entry = vendorEntry(vendor);
+  const caps = entry.hardwareCaps?.(scenario.hardware);
+  const huge = scenario.guest.pagePolicy !== '4k';
+  const sections = scenario.guest.layout === 'qemu' ? entry.qemuRamSections?.(scenario.guest.memory) : undefined;
   return {
     guestBytes: scenario.guest.memory,
-    hugePages: scenario.guest.pagePolicy !== '4k',
+    hugePages: huge,
+    backing: huge ? scenario.guest.hugeBacking : '4k',
+    thpFragmentation: scenario.guest.thpFragmentation,
+    ...(sections ? { ramSections: sections } : {}),
     demoteDirtyHuge: scenario.guest.pagePolicy === 'huge-demote',
     mappedAfterEnable: scenario.guest.mappedAfterEnable,
     viommu: scenario.viommu,
     flushAfterClear: scenario.migration.flushAfterClear,
-    devices: scenario.devices.map((d) => ({ name: d.name, ats: d.ats })),
+    devtlbFlushAfterClear: scenario.migration.devtlbFlushAfterClear,
+    devices: scenario.devices.map((d) => ({ name: d.name, ats: d.ats, outstanding: d.outstanding, ...(d.atcEntries !== undefined ? { atcEntries: d.atcEntries } : {}) })),
     costOverrides: scenario.costOverrides,
     ...(caps ? { caps } : {}),
     ...(scenario.iotlbEntries !== undefined ? { iotlbEntries: scenario.iotlbEntries } : {}),
+    ...(scenario.walkCacheEntries !== undefined ? { walkCacheEntries: scenario.walkCacheEntries } : {}),
+    ...(scenario.walkers !== undefined ? { walkers: scenario.walkers } : {}),
+    kernel: scenario.kernel,
   };
 }
 
@@ -125,5 +138,5 @@ export function simulateVendor(scenario: Scenario, vendor: VendorName, recorder:
     });
   }
   opts.onProgress?.({ round: report.rounds.length, phase: 'done' });
-  return { report: { ...report, enable: vmm.enableCost }, vmm };
+  return { report: { ...report, enable: vmm.enableCost, setupNs: vmm.setupNs }, vmm };
 }

@@ -52,9 +52,14 @@ const ROWS: RowDef[] = [
   { key: 'iotlbMissRate', label: 'IOTLB miss rate', unit: 'fraction', cost: true, value: total('iotlbMissRate'), fmt: (v) => `${(v * 100).toFixed(2)}%` },
   { key: 'faults', label: 'faults', unit: 'count', cost: true, value: total('faults'), fmt: int },
   { key: 'bytesSent', label: 'bytes sent', unit: 'bytes', cost: true, value: total('bytesSent'), fmt: (v) => `${(v / 2 ** 30).toFixed(2)} GiB` },
+  { key: 'setupNs', label: 'set-up: map guest, attach (sim)', unit: 'ns', cost: true, value: (v) => v.totals.setupNs ?? null, fmt: (v) => `${(v / 1e6).toFixed(2)} ms` },
   { key: 'enableNs', label: 'enable dirty tracking (sim)', unit: 'ns', cost: true, value: (v) => v.enable?.ns ?? null, fmt: (v) => `${(v / 1e6).toFixed(3)} ms` },
+  { key: 'migrationNs', label: 'migration: enable to switch-over', unit: 'ns', cost: true, value: (v) => v.totals.migrationNs ?? null, fmt: (v) => `${(v / 1e9).toFixed(4)} s` },
   { key: 'downtimeNs', label: 'downtime (sim)', unit: 'ns', cost: true, value: total('downtimeNs'), fmt: (v) => `${(v / 1e6).toFixed(2)} ms` },
-  { key: 'totalNs', label: 'migration time (sim)', unit: 'ns', cost: true, value: total('totalNs'), fmt: (v) => `${(v / 1e9).toFixed(3)} s` },
+  { key: 'downtimeFinalReadNs', label: '  final bitmap read', unit: 'ns', cost: true, value: (v) => v.totals.downtimeFinalReadNs ?? null, fmt: (v) => `${(v / 1e6).toFixed(3)} ms` },
+  { key: 'downtimeFlushNs', label: '  final flushes', unit: 'ns', cost: true, value: (v) => v.totals.downtimeFlushNs ?? null, fmt: (v) => `${(v / 1e3).toFixed(1)} µs` },
+  { key: 'downtimeTransferNs', label: '  stop-and-copy transfer', unit: 'ns', cost: true, value: (v) => v.totals.downtimeTransferNs ?? null, fmt: (v) => `${(v / 1e6).toFixed(2)} ms` },
+  { key: 'totalNs', label: 'total incl. set-up (sim)', unit: 'ns', cost: true, value: total('totalNs'), fmt: (v) => `${(v / 1e9).toFixed(3)} s` },
   { key: 'converged', label: 'converged', unit: 'flag', cost: false, value: (v) => (v.totals.converged ? 1 : 0), fmt: (v) => (v ? 'converged' : 'forced') },
 ];
 
@@ -141,7 +146,12 @@ export function timeBreakdown(s: ComparisonSummary): TimeBreakdown[] {
       { key: 'enable', label: 'enable dirty tracking', ns: enable, downtime: false },
       { key: 'transfer', label: 'pre-copy transfer', ns: transfer, downtime: false },
       { key: 'reads', label: 'dirty-bitmap reads', ns: reads, downtime: false },
-      { key: 'final', label: 'final collection', ns: t.switchoverNs, downtime: true },
+      ...(t.downtimeFlushNs !== undefined
+        ? [
+            { key: 'final', label: 'final bitmap read', ns: t.switchoverNs - t.downtimeFlushNs, downtime: true },
+            { key: 'flushes', label: 'final flushes', ns: t.downtimeFlushNs, downtime: true },
+          ]
+        : [{ key: 'final', label: 'final collection', ns: t.switchoverNs, downtime: true }]),
       { key: 'stopcopy', label: 'stop-and-copy transfer', ns: stopCopy, downtime: true },
     ];
     const other = t.totalNs - parts.reduce((a, p) => a + p.ns, 0);

@@ -29,6 +29,14 @@ export interface QemuTraceSummary {
   commands: Record<string, number>;
   /** Sum of `commands`. */
   totalCommands: number;
+  /**
+   * Commands from the first page-selective invalidation on (vtd_inv_desc_iotlb_pages,
+   * smmuv3_cmdq_tlbi_nh_va, amdvi_invalidate_iommu_pages): the trace window of a guest's DMA,
+   * with the boot-time set-up before it (root/context/STE installation, per-device context
+   * flushes) set aside. Empty when the trace has no page-selective invalidation.
+   */
+  windowCommands: Record<string, number>;
+  windowTotal: number;
   errors: FtraceError[];
   lines: number;
 }
@@ -55,6 +63,8 @@ const AMD_CMDS: Record<string, string> = {
   amdvi_completion_wait: 'amdvi_completion_wait',
 };
 const SMMU_OPCODE = /^<--- SMMU_CMD_([A-Z0-9_]+)$/;
+/** Page-selective IOTLB invalidations: the first one opens the DMA trace window. */
+const PAGE_SELECTIVE = new Set(['vtd_inv_desc_iotlb_pages', 'smmuv3_cmdq_tlbi_nh_va', 'amdvi_invalidate_iommu_pages']);
 const VTD_TYPE = /^invalidate desc type (\w+)/;
 
 function splitLines(text: string): string[] {
@@ -82,7 +92,8 @@ function forEachQemuLine(lines: string[], errors: FtraceError[], each: (line: nu
 /** Summarise a QEMU trace (see module comment). */
 export function parseQemuTrace(text: string): QemuTraceSummary {
   const lines = splitLines(text);
-  const out: QemuTraceSummary = { events: {}, commands: {}, totalCommands: 0, errors: [], lines: lines.length };
+  const out: QemuTraceSummary = { events: {}, commands: {}, totalCommands: 0, windowCommands: {}, windowTotal: 0, errors: [], lines: lines.length };
+  let inWindow = false;
   const add = (rec: Record<string, number>, k: string): void => {
     rec[k] = (rec[k] ?? 0) + 1;
   };
@@ -102,6 +113,11 @@ export function parseQemuTrace(text: string): QemuTraceSummary {
     if (cmd !== undefined) {
       add(out.commands, cmd);
       out.totalCommands++;
+      if (PAGE_SELECTIVE.has(cmd)) inWindow = true;
+      if (inWindow) {
+        add(out.windowCommands, cmd);
+        out.windowTotal++;
+      }
     }
   });
   return out;

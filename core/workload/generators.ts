@@ -20,16 +20,22 @@ export interface DmaSink {
 /** A workload instance: call `run` for consecutive windows [t0, t1). */
 export interface WorkloadGenerator {
   readonly kind: Workload['kind'];
-  /** Emit the accesses due in [t0, t1) ns; returns how many were emitted. */
-  run(t0: number, t1: number, sink: DmaSink): number;
+  /** Accesses per simulated second the workload asks for (its demand). */
+  readonly ratePerSec: number;
+  /**
+   * Emit the accesses due in [t0, t1) ns; returns how many were emitted. `scale` (0..1,
+   * default 1) is the fraction of the demand the device can sustain in this window
+   * (core/workload/device.ts): a translation-bound device issues fewer accesses.
+   */
+  run(t0: number, t1: number, sink: DmaSink, scale?: number): number;
 }
 
 /** Spreads `ratePerSec` events evenly over windows, carrying fractions between them. */
 class Pacer {
   private carry = 0;
-  constructor(private readonly ratePerSec: number) {}
-  count(t0: number, t1: number): number {
-    const exact = ((t1 - t0) * this.ratePerSec) / 1e9 + this.carry;
+  constructor(readonly ratePerSec: number) {}
+  count(t0: number, t1: number, scale = 1): number {
+    const exact = ((t1 - t0) * this.ratePerSec * scale) / 1e9 + this.carry;
     const n = Math.floor(exact);
     this.carry = exact - n;
     return n;
@@ -65,8 +71,9 @@ export function createGenerator(w: Workload, guestBytes: number, seed: number): 
       let next = 0;
       return {
         kind: w.kind,
-        run: (t0, t1, sink) =>
-          emitEvenly(t0, t1, pacer.count(t0, t1), (ts) => {
+        ratePerSec: pacer.ratePerSec,
+        run: (t0, t1, sink, scale) =>
+          emitEvenly(t0, t1, pacer.count(t0, t1, scale), (ts) => {
             sink.dma(buffers[next], len, true, ts);
             next = next + 1 === buffers.length ? 0 : next + 1;
           }),
@@ -78,7 +85,8 @@ export function createGenerator(w: Workload, guestBytes: number, seed: number): 
       const pacer = new Pacer(w.iops);
       return {
         kind: w.kind,
-        run: (t0, t1, sink) => emitEvenly(t0, t1, pacer.count(t0, t1), (ts) => sink.dma(rng.int(blocks) * w.blockBytes, w.blockBytes, true, ts)),
+        ratePerSec: pacer.ratePerSec,
+        run: (t0, t1, sink, scale) => emitEvenly(t0, t1, pacer.count(t0, t1, scale), (ts) => sink.dma(rng.int(blocks) * w.blockBytes, w.blockBytes, true, ts)),
       };
     }
     case 'gpu-bulk': {
@@ -88,8 +96,9 @@ export function createGenerator(w: Workload, guestBytes: number, seed: number): 
       let off = 0;
       return {
         kind: w.kind,
-        run: (t0, t1, sink) =>
-          emitEvenly(t0, t1, pacer.count(t0, t1), (ts) => {
+        ratePerSec: pacer.ratePerSec,
+        run: (t0, t1, sink, scale) =>
+          emitEvenly(t0, t1, pacer.count(t0, t1, scale), (ts) => {
             sink.dma(base + off, w.chunkBytes, true, ts);
             off += w.chunkBytes;
             if (off + w.chunkBytes > w.regionBytes) off = 0;
@@ -109,8 +118,9 @@ export function createGenerator(w: Workload, guestBytes: number, seed: number): 
       const pacer = new Pacer(w.writePagesPerSec);
       return {
         kind: w.kind,
-        run: (t0, t1, sink) =>
-          emitEvenly(t0, t1, pacer.count(t0, t1), (ts) => {
+        ratePerSec: pacer.ratePerSec,
+        run: (t0, t1, sink, scale) =>
+          emitEvenly(t0, t1, pacer.count(t0, t1, scale), (ts) => {
             const page = zipf ? scatter(zipf.next()) : rng.int(pages);
             sink.dma(base + page * PAGE, 64, true, ts);
           }),

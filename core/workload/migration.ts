@@ -15,6 +15,7 @@
  * bandwidth × downtime-limit); docs/cost-model-sources.md rows 36-38.
  */
 import type { SimClock } from '../base/clock';
+import { INVALIDATION_ACTIONS } from '../iommu/costs';
 import type { DmaSink, WorkloadGenerator } from './generators';
 
 export const BITMAP_PAGE = 4096;
@@ -35,6 +36,14 @@ export interface MigrationTarget {
   switchover(method: SwitchoverMethod): DirtyRead;
   /** Snapshot of the hardware/driver counters (exact counts). */
   counters(): Record<string, number>;
+  /** Simulated ns charged so far per cost action (core/hw/cost/model.ts); absent = not costed. */
+  costNs?(): Record<string, number>;
+  /**
+   * Device throughput (core/workload/device.ts): the fraction (0, 1] of device `dev`'s
+   * demand (`demandPerSec` accesses/s) it can issue in the next window, from the DMA
+   * latencies it saw since the previous call over `windowNs`. Absent = always 1.
+   */
+  deviceScale?(dev: number, demandPerSec: number, windowNs: number): number;
 }
 
 /** Result of one dirty read, in BITMAP_PAGE units. */
@@ -63,6 +72,8 @@ export interface RoundReport {
   bytesSent: number;
   /** DMA accesses the devices made during the round. */
   dmaAccesses: number;
+  /** DMA accesses the workloads asked for during the round (more than dmaAccesses when a device is translation-bound). */
+  dmaDemanded: number;
   /** Dirty pages the read at the end of the round found (4 KiB units). */
   dirtyPages: number;
   /** Pages written during the round that the read did not report (lost dirtying). */
@@ -89,8 +100,30 @@ export interface MigrationReport {
   switchoverCounters?: Record<string, number>;
   /** Stop-and-copy time: final collection plus sending the remaining pages, ns. */
   downtimeNs: number;
+  /** Downtime in its parts (they add up to downtimeNs), ns. */
+  downtimeParts: DowntimeParts;
+  /**
+   * The headline: simulated ns from the start of pre-copy (dirty tracking already enabled)
+   * to switch-over (the VM stops). Set-up and enable are reported separately by the caller.
+   */
+  precopyNs: number;
+  /** Simulated ns charged per cost action during pre-copy (rounds and their dirty reads). */
+  precopyCostNs: Record<string, number>;
+  /** Simulated ns charged per cost action by the final collection at switch-over. */
+  switchoverCostNs: Record<string, number>;
   totalBytesSent: number;
+  /** Clock at the end of the stop-and-copy (set-up and enable included), ns. */
   totalNs: number;
+}
+
+/** The parts of the stop-and-copy downtime, ns. */
+export interface DowntimeParts {
+  /** Final dirty collection (walk, bitmap copy) without its invalidations. */
+  finalReadNs: number;
+  /** Invalidation commands and waits of the final collection (INVALIDATION_ACTIONS). */
+  flushNs: number;
+  /** Sending the remaining dirty pages over the link. */
+  transferNs: number;
 }
 
 function delta(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
@@ -124,6 +157,8 @@ export function runPrecopy(target: MigrationTarget, devices: WorkloadGenerator[]
   const budgetBytes = bytesPerNs * p.downtimeMs * 1e6;
   const clock = target.clock;
   const rounds: RoundReport[] = [];
+  const startNs = clock.now;
+  const cost0 = target.costNs?.() ?? {};
   let toSend = p.guestBytes;
   let converged = false;
   const sinks: DmaSink[] = devices.map((_, i) => ({
@@ -133,16 +168,30 @@ export function runPrecopy(target: MigrationTarget, devices: WorkloadGenerator[]
     },
   }));
 
+  // Fraction of each device's demand it can issue (device-throughput feedback), per window.
+  const scales = devices.map(() => 1);
+  let demanded = 0;
+  const runWindow = (a: number, b: number): number => {
+    let n = 0;
+    devices.forEach((g, i) => {
+      n += g.run(a, b, sinks[i], scales[i]);
+      demanded += ((b - a) * g.ratePerSec) / 1e9;
+    });
+    if (target.deviceScale && b > a) devices.forEach((g, i) => (scales[i] = target.deviceScale!(i, g.ratePerSec, b - a)));
+    return n;
+  };
+
   for (let round = 0; round <= p.maxRounds; round++) {
     const before = target.counters();
     const ts = clock.now;
     const transferNs = Math.ceil(toSend / bytesPerNs);
     let dmaAccesses = 0;
+    demanded = 0;
     let last = before;
     for (let k = 0; k < SAMPLES_PER_ROUND; k++) {
       const a = ts + Math.floor((transferNs * k) / SAMPLES_PER_ROUND);
       const b = ts + Math.floor((transferNs * (k + 1)) / SAMPLES_PER_ROUND);
-      devices.forEach((g, i) => (dmaAccesses += g.run(a, b, sinks[i])));
+      dmaAccesses += runWindow(a, b);
       if (clock.now < b) clock.now = b;
       if (hooks.onSample) {
         const now = target.counters();
@@ -156,7 +205,7 @@ export function runPrecopy(target: MigrationTarget, devices: WorkloadGenerator[]
     // The devices keep writing while the bitmap is read (the VM runs until switch-over), so
     // a slow read means more dirtying: writes of the read window land in the next collection
     // (the final one, with the devices stopped, after the last pre-copy read).
-    devices.forEach((g, i) => (dmaAccesses += g.run(readStart, clock.now, sinks[i])));
+    dmaAccesses += runWindow(readStart, clock.now);
     const after = target.counters();
     if (hooks.onSample) hooks.onSample(readStart, clock.now, delta(after, last));
     const counters = delta(after, before);
@@ -168,6 +217,7 @@ export function runPrecopy(target: MigrationTarget, devices: WorkloadGenerator[]
       dur: clock.now - ts,
       bytesSent: toSend,
       dmaAccesses,
+      dmaDemanded: Math.round(demanded),
       dirtyPages,
       missedPages,
       bitmapReadNs,
@@ -189,14 +239,25 @@ export function runPrecopy(target: MigrationTarget, devices: WorkloadGenerator[]
   // may be in both), which is what a migration tool must budget for.
   const swStart = clock.now;
   const swBefore = target.counters();
+  const cost1 = target.costNs?.() ?? {};
   const final = target.switchover(p.switchover);
   const switchoverCounters = delta(target.counters(), swBefore);
+  const switchoverCostNs = delta(target.costNs?.() ?? {}, cost1);
   const finalDirtyPages = final.dirty;
   const switchoverNs = clock.now - swStart;
   const remaining = toSend + finalDirtyPages * BITMAP_PAGE;
-  const downtimeNs = switchoverNs + Math.ceil(remaining / bytesPerNs);
-  clock.now += downtimeNs - switchoverNs;
+  const transferNs = Math.ceil(remaining / bytesPerNs);
+  const downtimeNs = switchoverNs + transferNs;
+  const flushNs = Math.min(switchoverNs, INVALIDATION_ACTIONS.reduce((s, a) => s + (switchoverCostNs[a] ?? 0), 0));
+  clock.now += transferNs;
   const totalBytesSent = rounds.reduce((s, r) => s + r.bytesSent, 0) + remaining;
   const missedPages = rounds.reduce((s, r) => s + r.missedPages, 0) + final.missed;
-  return { rounds, converged, finalDirtyPages, missedPages, switchoverNs, switchoverCounters, downtimeNs, totalBytesSent, totalNs: clock.now };
+  return {
+    rounds, converged, finalDirtyPages, missedPages, switchoverNs, switchoverCounters, downtimeNs,
+    downtimeParts: { finalReadNs: switchoverNs - flushNs, flushNs, transferNs },
+    precopyNs: swStart - startNs,
+    precopyCostNs: delta(cost1, cost0),
+    switchoverCostNs,
+    totalBytesSent, totalNs: clock.now,
+  };
 }

@@ -2,8 +2,15 @@
  * Replay a real kernel trace's map/unmap sequence (ftrace `iommu:map` / `iommu:unmap`)
  * through one vendor model, with the Linux DMA layer's flush policy:
  * - strict: every unmap is followed by iotlb_sync of its gather (iommu.strict=1);
- * - lazy: unmaps are queued; a domain-wide flush_iotlb_all runs when the flush queue holds
- *   IOVA_FQ_SIZE (256) entries or IOVA_FQ_TIMEOUT (10 ms) has passed (drivers/iommu/dma-iommu.c);
+ * - lazy: unmaps are queued (drivers/iommu/dma-iommu.c queue_iova); a domain-wide
+ *   flush_iotlb_all runs when an unmap finds the per-CPU ring full (IOVA_DEFAULT_FQ_SIZE 256
+ *   slots, 255 usable: fq_full) and when the flush-queue timer fires. The timer is armed by
+ *   the first unmap after the previous expiry (not re-armed by later ones) with
+ *   mod_timer(jiffies + msecs_to_jiffies(IOVA_DEFAULT_FQ_TIMEOUT = 10 ms)): msecs_to_jiffies
+ *   rounds up to whole jiffies and the timer fires on the tick where jiffies reaches the
+ *   expiry, so the delay is in ((N-1)/HZ, N/HZ] with N = ceil(10 ms × HZ / 1000) — (0, 10] ms
+ *   at HZ 100, (8, 12] ms at 250, (9, 10] ms at 1000 (level 0 of the timer wheel: no extra
+ *   slack). fq_flush_timeout flushes even when the ring is empty;
  * - caching: strict, on hardware that caches non-present entries (VT-d caching mode, AMD
  *   NpCache), so iotlb_sync_map also flushes after every map — the driver decides that from
  *   its capability registers, the replay only calls iotlb_sync_map as iommu_map does.
@@ -24,19 +31,40 @@ import { NULL_RECORDER, type Recorder } from '../trace/types';
 export type FlushPolicy = 'strict' | 'lazy' | 'caching';
 export type ReplayDma = 'none' | 'mapped' | 'xlate';
 
-/** Flush-queue constants of drivers/iommu/dma-iommu.c. */
+/** Flush-queue constants of drivers/iommu/dma-iommu.c (IOVA_DEFAULT_FQ_SIZE, IOVA_DEFAULT_FQ_TIMEOUT). */
 export const IOVA_FQ_SIZE = 256;
 export const IOVA_FQ_TIMEOUT_NS = 10_000_000;
+/** CONFIG_HZ values the flush-queue timer can run at; Debian's amd64/arm64 kernels use 250. */
+export const HZ_VALUES = [100, 250, 1000] as const;
+export type Hz = (typeof HZ_VALUES)[number];
+
+/** msecs_to_jiffies(IOVA_DEFAULT_FQ_TIMEOUT) at `hz`: whole jiffies, rounded up. */
+export function fqTimeoutJiffies(hz: Hz): number {
+  return Math.ceil((IOVA_FQ_TIMEOUT_NS * hz) / 1e9);
+}
+
+/**
+ * Simulated time at which the flush-queue timer armed at `now` ns fires: on the tick where
+ * jiffies = floor(now / tick) + fqTimeoutJiffies(hz) (jiffies count from simulated time 0).
+ */
+export function fqTimerExpiry(now: number, hz: Hz): number {
+  const tick = 1e9 / hz;
+  return (Math.floor(now / tick) + fqTimeoutJiffies(hz)) * tick;
+}
 
 const PAGE = 4096;
 
 export interface ReplayOptions {
   flushPolicy: FlushPolicy;
+  /** CONFIG_HZ of the replayed kernel: the lazy policy's flush-queue timer ticks at it. Default 250. */
+  hz?: Hz;
   dma: ReplayDma;
   /** QEMU translations (from parseQemuXlate) for dma = 'xlate'. */
   xlate?: QemuTranslation[];
   /** Records each replayed event as the kernel's iommu:map / iommu:unmap slice (core/trace/ftrace-record.ts layout). */
   recorder?: Recorder;
+  /** Called once the domain is allocated and attached, before the first event (set-up done). */
+  onAttached?: () => void;
   /** Called every 4096 events (index 0, 4096, …) with (index, events.length), and at the end with (total, total). */
   onProgress?: (done: number, total: number) => void;
   /**
@@ -62,6 +90,9 @@ export interface ReplayStats {
   dmaFaults: number;
   /** Simulated time at the end of the replay, ns. */
   endNs: number;
+  /** Lazy policy: flush_iotlb_all calls by the flush-queue timer and by a full ring. */
+  fqTimerFlushes: number;
+  fqFullFlushes: number;
   /** Present (true) only when `signal` stopped the replay before the end of the trace. */
   cancelled?: true;
 }
@@ -76,7 +107,9 @@ export function replayTrace(driver: IommuDevice, dev: Device, events: FtraceEven
   if (typeof domain === 'number') throw new Error(`domain_alloc_paging failed: ${domain}`);
   const rc = domain.ops.attachDev(domain, dev);
   if (rc !== 0) throw new Error(`attach_dev failed: ${rc}`);
-  const stats: ReplayStats = { maps: 0, mapLists: 0, unmaps: 0, mappedBytes: 0, unmappedBytes: 0, errors: {}, syncs: 0, flushAll: 0, dmaAccesses: 0, dmaFaults: 0, endNs: 0 };
+  o.onAttached?.();
+  const stats: ReplayStats = { maps: 0, mapLists: 0, unmaps: 0, mappedBytes: 0, unmappedBytes: 0, errors: {}, syncs: 0, flushAll: 0, fqTimerFlushes: 0, fqFullFlushes: 0, dmaAccesses: 0, dmaFaults: 0, endNs: 0 };
+  const hz = o.hz ?? 250;
   const clock = driver.clock;
   const rec = o.recorder ?? NULL_RECORDER;
   const t0 = events.find((e) => e.event === 'map' || e.event === 'unmap')?.ts ?? 0;
@@ -94,7 +127,8 @@ export function replayTrace(driver: IommuDevice, dev: Device, events: FtraceEven
   const xl = o.xlate ?? [];
   let xi = 0;
   let fqCount = 0;
-  let fqStart = 0;
+  /** Flush-queue timer expiry (simulated ns), -1 when not armed. */
+  let fqTimerAt = -1;
   let groupStart = 0;
   let groupLen = 0;
   const endGroup = (): void => {
@@ -121,7 +155,12 @@ export function replayTrace(driver: IommuDevice, dev: Device, events: FtraceEven
     if (e.event !== 'map' && e.event !== 'unmap') continue;
     const ts = base + (e.ts - t0);
     if (ts > clock.now) clock.now = ts;
-    if (o.flushPolicy === 'lazy' && fqCount > 0 && clock.now - fqStart >= IOVA_FQ_TIMEOUT_NS) flushQueue();
+    if (o.flushPolicy === 'lazy' && fqTimerAt >= 0 && clock.now >= fqTimerAt) {
+      // fq_flush_timeout: clear fq_timer_on, flush_iotlb_all, free every ring.
+      fqTimerAt = -1;
+      stats.fqTimerFlushes++;
+      flushQueue();
+    }
     if (e.event === 'map') {
       stats.maps++;
       // ftrace logs one map per segment of a dma_map_sg list; iommu_map_sg maps every
@@ -157,8 +196,13 @@ export function replayTrace(driver: IommuDevice, dev: Device, events: FtraceEven
       if (rec.enabled) rec.slice(FTRACE_TRACK, 'iommu:unmap', ts, clock.now - ts, { iova: e.iova, length: e.size, unmapped_size: n });
       if (o.dma === 'xlate') for (let a = e.iova - (e.iova % PAGE); a < e.iova + e.size; a += PAGE) live.delete(a);
       if (o.flushPolicy === 'lazy') {
-        if (fqCount === 0) fqStart = clock.now;
-        if (++fqCount >= IOVA_FQ_SIZE) flushQueue();
+        // queue_iova: a full ring (255 of 256 slots) is flushed before the entry is added.
+        if (fqCount === IOVA_FQ_SIZE - 1) {
+          stats.fqFullFlushes++;
+          flushQueue();
+        }
+        fqCount++;
+        if (fqTimerAt < 0) fqTimerAt = fqTimerExpiry(clock.now, hz);
       } else {
         domain.ops.iotlbSync(domain, gather);
         stats.syncs++;

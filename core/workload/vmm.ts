@@ -6,8 +6,9 @@
  * HWPT allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING, enables tracking
  * (IOMMU_HWPT_SET_DIRTY_TRACKING) and reads dirty bitmaps (IOMMU_HWPT_GET_DIRTY_BITMAP).
  * Devices DMA through the platform's hardware model. It also keeps ground truth (every page a
- * device wrote) to report pages the IOMMU failed to report. Guest memory is identity-mapped:
- * IOVA = GPA, [0, guestBytes).
+ * device wrote) to report pages the IOMMU failed to report. Devices address guest RAM by
+ * offset; IOVA = GPA, with RAM placed in GPA space by `ramSections` (one section at 0 by
+ * default, QEMU's below/above-4 GiB split on x86 q35).
  *
  * What-ifs that the uAPI cannot express go through the named hooks of
  * core/iommufd/test-hooks.ts: the flush-elision read (flushAfterClear = false), the RFC's
@@ -20,18 +21,21 @@
  * kept as {@link Vmm.enableCost}.
  */
 import { SimClock } from '../base/clock';
+import type { KernelVersion } from '../iommu/kernel';
 import type { Caps, VendorName } from '../iommu/registry';
 import type { Device } from '../iommu/types';
 import { iommufdIoctl, type IommufdCtx } from '../iommufd';
+import type { MmBacking } from '../iommufd/mm';
 import { openIommufd, type Platform } from '../iommufd/platform';
 import { vendorEntry } from '../iommu/registry';
 import { setupViommu } from './vmm-viommu';
-import { testHwptCutMapping, testHwptLeafUntracked, testHwptPageTable, testHwptReadDirtyNoFlush, testHwptUnmapReadDirty, testHwptWriteProtectAndClear } from '../iommufd/test-hooks';
+import { testHwptCutMapping, testHwptLeafUntracked, testHwptPageTable, testHwptReadDirtyNoFlush, testHwptReadDirtySkipDevtlb, testHwptUnmapReadDirty, testHwptWriteProtectAndClear } from '../iommufd/test-hooks';
 import { VfioDeviceFile, vfioDeviceIoctl } from '../iommufd/vfio-cdev';
 import type { IovaBitmapSink, LeafRef, PtIommu } from '../pt/types';
 import type { Recorder } from '../trace/types';
 import { IOCTL, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_DIRTY_TRACKING_ENABLE, IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from '../uapi/iommufd';
 import { VFIO_DEVICE_ATTACH_IOMMUFD_PT, VFIO_DEVICE_BIND_IOMMUFD } from '../uapi/vfio';
+import { DeviceLatency, deviceScale, walkerFactor } from './device';
 import { BITMAP_PAGE, type DirtyRead, type MigrationTarget, type SwitchoverMethod } from './migration';
 
 /** Cost of IOMMU_HWPT_SET_DIRTY_TRACKING (enable) on one vendor. */
@@ -44,8 +48,18 @@ export interface EnableCost {
 
 /** What the VMM is asked to set up (core/scenario/simulate.ts builds it from a scenario). */
 export interface VmmConfig {
-  /** Guest RAM, bytes (IOVA = GPA, [0, guestBytes)). */
+  /** Guest RAM, bytes (IOVA = GPA; RAM offsets [0, guestBytes) placed by `ramSections`). */
   guestBytes: number;
+  /**
+   * Where guest RAM sits in guest-physical (= IOVA) space: sections of RAM offsets at GPAs
+   * (e.g. QEMU q35 puts the first 2 GiB below 4 GiB and the rest at 4 GiB). Default one
+   * section at GPA 0.
+   */
+  ramSections?: readonly RamSection[];
+  /** Host backing of guest RAM (core/iommufd/mm.ts MmBacking); default 'contiguous' with hugePages, else '4k'. */
+  backing?: MmBacking;
+  /** 'thp' backing: fraction of 2 MiB extents left as 4 KiB frames. */
+  thpFragmentation?: number;
   /** Back guest RAM with huge pages (hugetlbfs), so the IOMMU may use large leaves. */
   hugePages: boolean;
   /** Cut every dirty leaf larger than 4 KiB to 4 KiB leaves when first found dirty (huge-demote what-if). */
@@ -54,18 +68,37 @@ export interface VmmConfig {
   mappedAfterEnable: number;
   /** false = the flush-elision what-if (dirty reads skip the IOTLB flush). */
   flushAfterClear: boolean;
-  /** Passthrough devices, in order (device i gets requester ID 0x100 + 0x100 * i). */
-  devices: readonly { name: string; ats: boolean }[];
+  /** false = the device-TLB what-if (dirty reads flush the IOTLB but not ATS devices' ATCs). Default true. */
+  devtlbFlushAfterClear?: boolean;
+  /**
+   * Passthrough devices, in order (device i gets requester ID 0x100 + 0x100 * i);
+   * `outstanding`: DMA requests it keeps in flight (device throughput, core/workload/device.ts).
+   */
+  devices: readonly { name: string; ats: boolean; outstanding?: number; atcEntries?: number }[];
   /** Vendor capability switches (scenario `hardware` what-ifs). */
   caps?: Caps;
   /** Cost-model overrides by action name, simulated ns. */
   costOverrides?: Record<string, number>;
   /** IOTLB capacity in entries (vendor default when absent). */
   iotlbEntries?: number;
+  /** Walk-cache entries per level and concurrent walks (vendor defaults when absent). */
+  walkCacheEntries?: number;
+  walkers?: number;
+  /** Kernel whose driver code is modelled (core/iommu/kernel.ts); the default kernel when absent. */
+  kernel?: KernelVersion;
   /** The guest has a vIOMMU and DMAs through its own stage-1 tables nested over the parent (vmm-viommu.ts). */
   viommu?: boolean;
 }
 
+/** A run of guest RAM in guest-physical space: RAM offsets [ram, ram + len) at GPA [gpa, gpa + len), bytes. */
+export interface RamSection {
+  gpa: number;
+  ram: number;
+  len: number;
+}
+
+/** DMA requests a device keeps in flight unless the scenario says otherwise (a 64-entry queue). */
+export const DEFAULT_OUTSTANDING = 64;
 /** First requester ID given to devices (bus 1, devfn 0), one bus per device. */
 const FIRST_SID = 0x100;
 /** The iommufd's file descriptor in the simulated VMM process. */
@@ -95,12 +128,17 @@ export class Vmm implements MigrationTarget {
   readonly devices: Device[] = [];
   readonly hwptId: number;
   private readonly guestBytes: number;
+  /** Guest RAM sections in GPA (= IOVA) space, in GPA order. */
+  readonly sections: readonly RamSection[];
+  /** End of the highest section, bytes: the dirty bitmap covers [0, gpaEnd). */
+  private readonly gpaEnd: number;
   private readonly bitmapBytes: number;
   private readonly bitmapVa: number;
   /** Ground truth: pages written by any device since the last read. */
   private readonly written: Uint8Array;
   private readonly demote: boolean;
   private readonly flushAfterClear: boolean;
+  private readonly devtlbFlushAfterClear: boolean;
   private readonly leaf: LeafRef = { page: 0, index: 0, level: 0, sizeLg2: 0, oa: 0, levelsWalked: 0 };
   /**
    * Missed pages (written, not reported) whose leaf is writable but carries no per-leaf
@@ -121,18 +159,34 @@ export class Vmm implements MigrationTarget {
   private missedNested = 0;
   /** Dirty reads answered with all of guest RAM for want of IOMMU dirty tracking (counter `dirty_untracked_reads`). */
   private untrackedReads = 0;
+  /** Per device: DMA latencies of the current throughput window. */
+  private readonly latency: DeviceLatency[] = [];
+  /** Sum of every DMA's latency (round trip + translation), ns: counter dma_latency_ns. */
+  private dmaLatencyNs = 0;
+  /** Walker statistics at the previous deviceScale window, and the scales used in it. */
+  private walkMark = { misses: 0, missNs: 0, at: 0 };
+  private readonly lastScale: number[] = [];
+  /** Simulated ns of the set-up before enabling: mapping guest RAM, binding and attaching devices. */
+  readonly setupNs: number;
 
   /** @throws Error naming the failing ioctl and errno when set-up fails; RangeError on a bad vendor option. */
   constructor(vendor: VendorName, cfg: VmmConfig, recorder: Recorder) {
     this.guestBytes = cfg.guestBytes;
     this.demote = cfg.demoteDirtyHuge;
     this.flushAfterClear = cfg.flushAfterClear;
+    this.devtlbFlushAfterClear = cfg.devtlbFlushAfterClear ?? true;
+    this.sections = cfg.ramSections ?? [{ gpa: 0, ram: 0, len: cfg.guestBytes }];
+    this.gpaEnd = Math.max(...this.sections.map((x) => x.gpa + x.len));
+    if (cfg.viommu && (this.sections.length !== 1 || this.sections[0]!.gpa !== 0)) throw new RangeError('a vIOMMU guest is modelled with the flat RAM layout only');
     const { ctx, platform } = openIommufd(vendor, {
       clock: this.clock,
       recorder,
       ...(cfg.caps ? { caps: cfg.caps } : {}),
       ...(cfg.costOverrides ? { costOverrides: cfg.costOverrides } : {}),
       ...(cfg.iotlbEntries !== undefined ? { iotlbEntries: cfg.iotlbEntries } : {}),
+      ...(cfg.kernel !== undefined ? { kernel: cfg.kernel } : {}),
+      ...(cfg.walkCacheEntries !== undefined ? { walkCacheEntries: cfg.walkCacheEntries } : {}),
+      ...(cfg.walkers !== undefined ? { walkers: cfg.walkers } : {}),
     });
     this.ctx = ctx;
     this.platform = platform;
@@ -142,17 +196,24 @@ export class Vmm implements MigrationTarget {
     };
     const ioctl = (name: keyof typeof IOCTL, arg: Record<string, unknown>): Record<string, number | string> => check(iommufdIoctl(ctx, IOCTL[name], arg), name);
     // Guest RAM as the VMM's mapping (hugetlbfs-backed for the huge page policies).
-    const userVa = ctx.mm.mmap(this.guestBytes, { hugepages: cfg.hugePages });
+    const userVa = ctx.mm.mmap(this.guestBytes, { backing: cfg.backing ?? (cfg.hugePages ? 'contiguous' : '4k'), thpFragmentation: cfg.thpFragmentation ?? 0 });
     const ioasId = Number(ioctl('IOMMU_IOAS_ALLOC', {}).out_ioas_id);
     const late = cfg.mappedAfterEnable;
-    const mapGuest = (iova: number, length: number): void => {
-      ioctl('IOMMU_IOAS_MAP', {
-        ioas_id: ioasId,
-        flags: IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE,
-        user_va: userVa + iova,
-        length,
-        iova,
-      });
+    // One IOMMU_IOAS_MAP per RAM section (QEMU maps each RAM memory section), clipped to
+    // the RAM offsets [from, to).
+    const mapGuest = (from: number, to: number): void => {
+      for (const sec of this.sections) {
+        const a = Math.max(from, sec.ram);
+        const b = Math.min(to, sec.ram + sec.len);
+        if (b <= a) continue;
+        ioctl('IOMMU_IOAS_MAP', {
+          ioas_id: ioasId,
+          flags: IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE,
+          user_va: userVa + a,
+          length: b - a,
+          iova: sec.gpa + (a - sec.ram),
+        });
+      }
     };
     mapGuest(0, this.guestBytes - late);
     let hwptId = 0;
@@ -163,11 +224,13 @@ export class Vmm implements MigrationTarget {
     const devIds: number[] = [];
     for (const d of cfg.devices) {
       if (!nest) break;
-      const dev = platform.addDevice({ sid: FIRST_SID + this.devices.length * 0x100, name: d.name, ats: d.ats });
+      const dev = platform.addDevice({ sid: FIRST_SID + this.devices.length * 0x100, name: d.name, ats: d.ats, ...(d.atcEntries !== undefined ? { atcEntries: d.atcEntries } : {}) });
       const df = new VfioDeviceFile(dev);
       devIds.push(Number(check(vfioDeviceIoctl(df, VFIO_DEVICE_BIND_IOMMUFD, { iommufd: IOMMUFD_FD }, iommufdOf), `VFIO_DEVICE_BIND_IOMMUFD(${d.name})`).out_devid));
       files.push(df);
       this.devices.push(dev);
+      this.latency.push(new DeviceLatency(d.outstanding ?? DEFAULT_OUTSTANDING));
+      this.lastScale.push(1);
     }
     if (nest) {
       const v = setupViommu(vendor, nest, ctx, platform, ioasId, files, devIds, this.guestBytes - late, iommufdOf);
@@ -177,16 +240,19 @@ export class Vmm implements MigrationTarget {
     }
     for (const d of cfg.devices) {
       if (nest) break;
-      const dev = platform.addDevice({ sid: FIRST_SID + this.devices.length * 0x100, name: d.name, ats: d.ats });
+      const dev = platform.addDevice({ sid: FIRST_SID + this.devices.length * 0x100, name: d.name, ats: d.ats, ...(d.atcEntries !== undefined ? { atcEntries: d.atcEntries } : {}) });
       const df = new VfioDeviceFile(dev);
       const devId = Number(check(vfioDeviceIoctl(df, VFIO_DEVICE_BIND_IOMMUFD, { iommufd: IOMMUFD_FD }, iommufdOf), `VFIO_DEVICE_BIND_IOMMUFD(${d.name})`).out_devid);
       if (hwptId === 0) hwptId = Number(ioctl('IOMMU_HWPT_ALLOC', { dev_id: devId, pt_id: ioasId, flags: IOMMU_HWPT_ALLOC_DIRTY_TRACKING }).out_hwpt_id);
       check(vfioDeviceIoctl(df, VFIO_DEVICE_ATTACH_IOMMUFD_PT, { pt_id: hwptId }, iommufdOf), `VFIO_DEVICE_ATTACH_IOMMUFD_PT(${d.name})`);
       this.devices.push(dev);
+      this.latency.push(new DeviceLatency(d.outstanding ?? DEFAULT_OUTSTANDING));
+      this.lastScale.push(1);
     }
     this.hwptId = hwptId;
     const c0 = platform.stats();
     const t0 = this.clock.now;
+    this.setupNs = t0;
     if (this.iommuDirty) ioctl('IOMMU_HWPT_SET_DIRTY_TRACKING', { hwpt_id: hwptId, flags: IOMMU_HWPT_DIRTY_TRACKING_ENABLE });
     const c1 = platform.stats();
     const delta: Record<string, number> = {};
@@ -194,15 +260,36 @@ export class Vmm implements MigrationTarget {
     this.enableCost = { ns: this.clock.now - t0, counters: delta };
     // Memory mapped after tracking was enabled (hot-plug): tracked only by designs whose
     // enable covers future maps (domain-wide enable bits, or DBM installed at map time).
-    if (late > 0) mapGuest(this.guestBytes - late, late);
-    const pages = Math.ceil(this.guestBytes / BITMAP_PAGE);
+    if (late > 0) mapGuest(this.guestBytes - late, this.guestBytes);
+    const pages = Math.ceil(this.gpaEnd / BITMAP_PAGE);
     this.bitmapBytes = Math.ceil(pages / 64) * 8;
     this.bitmapVa = ctx.mm.mmap(this.bitmapBytes);
     this.written = new Uint8Array(this.bitmapBytes);
   }
 
-  dma(dev: number, iova: number, length: number, write: boolean): void {
+  /** DMA of device `dev` to guest RAM offset `ram` (translated to its GPA = IOVA; split at section ends). */
+  dma(dev: number, ram: number, length: number, write: boolean): void {
+    const secs = this.sections;
+    if (secs.length === 1 && secs[0]!.gpa === 0) {
+      this.dmaGpa(dev, ram, length, write);
+      return;
+    }
+    let off = ram;
+    const end = ram + length;
+    for (const sec of secs) {
+      if (off >= end) break;
+      if (off < sec.ram || off >= sec.ram + sec.len) continue;
+      const n = Math.min(end, sec.ram + sec.len) - off;
+      this.dmaGpa(dev, sec.gpa + (off - sec.ram), n, write);
+      off += n;
+    }
+  }
+
+  private dmaGpa(dev: number, iova: number, length: number, write: boolean): void {
     this.platform.dma(this.devices[dev], 0, iova, length, write);
+    const lat = this.platform.lastDmaNs();
+    this.latency[dev].record(lat);
+    this.dmaLatencyNs += lat;
     if (write) {
       const w = this.written;
       const last = Math.floor((iova + length - 1) / BITMAP_PAGE);
@@ -221,15 +308,19 @@ export class Vmm implements MigrationTarget {
       return this.account(this.allDirty());
     }
     if (!this.flushAfterClear) return this.readDirtyNoFlush();
-    const r = iommufdIoctl(this.ctx, IOCTL.IOMMU_HWPT_GET_DIRTY_BITMAP, {
-      hwpt_id: this.hwptId,
-      flags: 0,
-      iova: 0,
-      length: this.guestBytes,
-      page_size: BITMAP_PAGE,
-      data: this.bitmapVa,
-    });
-    if (!r.ok) throw new Error(`IOMMU_HWPT_GET_DIRTY_BITMAP failed with ${r.errno}`);
+    if (!this.devtlbFlushAfterClear) return this.readDirtySkipDevtlb();
+    // One GET_DIRTY_BITMAP per RAM section (QEMU syncs each section), into its part of the bitmap.
+    for (const sec of this.sections) {
+      const r = iommufdIoctl(this.ctx, IOCTL.IOMMU_HWPT_GET_DIRTY_BITMAP, {
+        hwpt_id: this.hwptId,
+        flags: 0,
+        iova: sec.gpa,
+        length: sec.len,
+        page_size: BITMAP_PAGE,
+        data: this.bitmapVa + sec.gpa / BITMAP_PAGE / 8,
+      });
+      if (!r.ok) throw new Error(`IOMMU_HWPT_GET_DIRTY_BITMAP failed with ${r.errno}`);
+    }
     const bits = this.ctx.mm.read(this.bitmapVa, this.bitmapBytes);
     if (typeof bits === 'number') throw new Error(`bitmap copy_from_user failed: ${bits}`);
     this.ctx.mm.write(this.bitmapVa, new Uint8Array(this.bitmapBytes));
@@ -247,10 +338,23 @@ export class Vmm implements MigrationTarget {
     return bits;
   }
 
+  private readDirtySkipDevtlb(): DirtyRead {
+    const bits = new Uint8Array(this.bitmapBytes);
+    for (const sec of this.sections) {
+      const rc = testHwptReadDirtySkipDevtlb(this.ctx, this.hwptId, sec.gpa, sec.len, new ByteBitmap(bits));
+      if (rc) throw new Error(`read_and_clear_dirty failed: ${rc}`);
+    }
+    const res = this.account(bits);
+    if (this.demote) this.demoteDirtyLeaves(bits);
+    return res;
+  }
+
   private readDirtyNoFlush(): DirtyRead {
     const bits = new Uint8Array(this.bitmapBytes);
-    const rc = testHwptReadDirtyNoFlush(this.ctx, this.hwptId, 0, this.guestBytes, new ByteBitmap(bits));
-    if (rc) throw new Error(`read_and_clear_dirty failed: ${rc}`);
+    for (const sec of this.sections) {
+      const rc = testHwptReadDirtyNoFlush(this.ctx, this.hwptId, sec.gpa, sec.len, new ByteBitmap(bits));
+      if (rc) throw new Error(`read_and_clear_dirty failed: ${rc}`);
+    }
     const res = this.account(bits);
     if (this.demote) this.demoteDirtyLeaves(bits);
     return res;
@@ -306,13 +410,41 @@ export class Vmm implements MigrationTarget {
     if (method === 'get-dirty-bitmap' || !this.iommuDirty) return this.readDirty();
     const bits = new Uint8Array(this.bitmapBytes);
     const sink = new ByteBitmap(bits);
-    if (method === 'unmap-read-dirty') testHwptUnmapReadDirty(this.ctx, this.hwptId, 0, this.guestBytes, sink);
-    else testHwptWriteProtectAndClear(this.ctx, this.hwptId, 0, this.guestBytes, sink);
+    for (const sec of this.sections) {
+      if (method === 'unmap-read-dirty') testHwptUnmapReadDirty(this.ctx, this.hwptId, sec.gpa, sec.len, sink);
+      else testHwptWriteProtectAndClear(this.ctx, this.hwptId, sec.gpa, sec.len, sink);
+    }
     return this.account(bits);
+  }
+
+  costNs(): Record<string, number> {
+    return this.platform.costNs();
+  }
+  /**
+   * Device throughput for the next window (core/workload/device.ts): Little's law on the
+   * window's average DMA latency and the IOMMU walkers' bound on the window's misses. The
+   * walker window is shared by all devices: it is measured once per window, at device 0.
+   */
+  deviceScale(dev: number, demandPerSec: number, windowNs: number): number {
+    const lat = this.latency[dev];
+    let wf = Infinity;
+    const w = this.platform.walkStats();
+    if (w) {
+      if (dev === 0) {
+        const scale = Math.min(...this.lastScale);
+        wf = walkerFactor(w.walkers, w.misses - this.walkMark.misses, w.missNs - this.walkMark.missNs, windowNs, scale);
+        this.walkMark = { misses: w.misses, missNs: w.missNs, at: wf };
+      } else wf = this.walkMark.at;
+    }
+    const s = deviceScale(demandPerSec, lat.capacityPerSec(), wf);
+    lat.reset();
+    this.lastScale[dev] = s;
+    return s;
   }
 
   counters(): Record<string, number> {
     const c = { ...this.platform.stats() };
+    c.dma_latency_ns = this.dmaLatencyNs;
     if (this.missedUntracked) c.missed_untracked_leaf = this.missedUntracked;
     if (this.missedNested) c.missed_nested = this.missedNested;
     if (this.untrackedReads) c.dirty_untracked_reads = this.untrackedReads;

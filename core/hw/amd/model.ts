@@ -63,6 +63,11 @@ export class AmdIommuHw extends IommuHwModel {
     this.devTableBase = this.mem.reservePages((65536 * DTE_SIZE) / 4096);
   }
 
+  /** Host page-table levels the IOMMU walks: EFR.HATS + 4 (amd_iommu_hpt_level). */
+  get hptLevels(): number {
+    return fget(this.efr, 11, 10) + 4;
+  }
+
   /** EFR HASup && HDSup: what amd_iommu_hd_support() tests. */
   get hdSupport(): boolean {
     return bit(this.efr, EFR.HASUP) && bit(this.efr, EFR.HDSUP);
@@ -116,6 +121,9 @@ export class AmdIommuHw extends IommuHwModel {
         const [start, last] = decodeInvAddress(q1);
         Object.assign(fields, { DomainID: domid, S: bit(q1, INV_S), PDE: bit(q1, INV_PDE), Address: Number(q1 & ~0xfffn), start, size: last === Infinity ? -1 : last - start + 1 });
         this.iotlb.invalidate(domid, start, last);
+        // PDE = 1: the cached page-directory entries of the range go too ("we want to flush
+        // everything, not only the PTEs"); PDE = 0 keeps them.
+        if (bit(q1, INV_PDE)) this.invalidateWalkCaches(domid, start, last);
         this.counters.inv_iotlb++;
         this.notePending((q1 & ~0xfffn) === INV_ALL_PAGES_ADDRESS ? 'inv_wait_domain' : 'inv_wait_page');
         break;
@@ -123,6 +131,7 @@ export class AmdIommuHw extends IommuHwModel {
       case CMD.INVALIDATE_IOTLB_PAGES: {
         const [start, last] = decodeInvAddress(q1);
         Object.assign(fields, { DeviceID: fget(q0, 15, 0), Maxpend: fget(q0, 31, 24), S: bit(q1, INV_S), start, size: last === Infinity ? -1 : last - start + 1 });
+        this.invalidateAtc(fget(q0, 15, 0), start, last);
         this.counters.inv_devtlb++;
         this.notePending('inv_wait_devtlb');
         break;
@@ -130,6 +139,7 @@ export class AmdIommuHw extends IommuHwModel {
       case CMD.INVALIDATE_IOMMU_ALL:
         this.dropContext(-1);
         this.iotlb.invalidateAll();
+        this.invalidateWalkCaches(-1, 0, Infinity);
         this.counters.inv_context++;
         this.counters.inv_iotlb++;
         this.notePending('inv_wait_domain');
@@ -156,7 +166,7 @@ export class AmdIommuHw extends IommuHwModel {
 
   protected fetchContext(sid: number, pasid: number): HwContext | FaultKind {
     this.counters.ctx_fetch++;
-    this.cost.charge('table_read');
+    this.fetchReads(1);
     const pa = this.dteAddr(sid);
     const q0 = this.mem.read64(pa);
     const q1 = this.mem.read64(pa + 8);

@@ -25,7 +25,7 @@ import { IommuHwModel } from '../engine';
 import type { FaultKind, HwFaultRecord , Ring } from '../queue';
 import { FAULT_KIND } from '../queue';
 import type { EventName } from '../../trace/events';
-import { CAP, CE, ECAP, EIOTLB_GRAN, GRAN, PASID_DIR_ENTRY_SIZE, PASID_ENTRY_SIZE, PC_GRAN, PE, PE_QW2, PGTT, QI, ROOT_ENTRY_SIZE, SM_CONTEXT_ENTRY_SIZE, SM_FAULT, SM_FAULT_NAMES, qiType, qiWait } from './regs';
+import { CAP, CE, ECAP, EIOTLB_GRAN, GRAN, LCE, LCE_TT, LEGACY_CONTEXT_ENTRY_SIZE, LEGACY_FAULT, LEGACY_FAULT_NAMES, PASID_DIR_ENTRY_SIZE, PASID_ENTRY_SIZE, PC_GRAN, PE, PE_QW2, PGTT, QI, ROOT_ENTRY_SIZE, SM_CONTEXT_ENTRY_SIZE, SM_FAULT, SM_FAULT_NAMES, qiType, qiWait } from './regs';
 
 /** Capability switches for what-ifs (ECAP bits). */
 export interface VtdHwCaps {
@@ -43,8 +43,25 @@ export interface VtdHwCaps {
   fl1gp?: boolean;
   /** PASID width (ECAP.PSS + 1). Default 20. */
   pasidBits?: number;
+  /**
+   * CAP.MGAW + 1: maximum guest address width, bits (39, 48 or 57). Default 48. QEMU 7.2's
+   * vIOMMU reports its aw-bits (39 by default).
+   */
+  mgaw?: number;
+  /**
+   * CAP.SAGAW bitmask of supported second-stage depths (bit 1 = 3-level / 39-bit, bit 2 =
+   * 4-level / 48-bit, bit 3 = 5-level / 57-bit). Default: 4-level only for MGAW 48, 3-level
+   * for MGAW 39 (QEMU VTD_CAP_SAGAW_39bit), 4- and 5-level for MGAW 57.
+   */
+  sagaw?: number;
   /** CAP.CM (bit 7) caching mode, as emulated IOMMUs (QEMU intel-iommu) report. Default false. */
   cachingMode?: boolean;
+  /**
+   * A page-selective invalidation with IH = 0 drops every paging-structure-cache entry of the
+   * domain, not only those of the range (Xeon E7 v2 IIO VTD_IOTLBINV: "performs a domain-level
+   * invalidation on non-leaf entries"). Default false (the spec's range-only rule).
+   */
+  ihDomainWide?: boolean;
   /** ECAP.SC (bit 7) snoop control: IOMMU_CAP_ENFORCE_CACHE_COHERENCY. Default true. */
   snoopControl?: boolean;
   /**
@@ -52,6 +69,21 @@ export interface VtdHwCaps {
    * false = table walks do not snoop CPU caches. Default true.
    */
   coherent?: boolean;
+}
+
+/**
+ * Range of a device-TLB invalidation (VT-d spec 6.5.2.5): S = 0 one 4 KiB page; S = 1 the
+ * naturally aligned block whose size is 2 × 4 KiB × 2^(trailing ones of address bits 63:12).
+ * Returns [start, last] bytes.
+ */
+export function devtlbRange(q1: bigint, s: boolean): [number, number] {
+  const addr = q1 & ~0xfffn;
+  if (!s) return [Number(addr), Number(addr) + 4095];
+  let ones = 0;
+  while (ones < 52 && ((addr >> BigInt(12 + ones)) & 1n) === 1n) ones++;
+  const lg2 = 12 + ones + 1;
+  const start = Number((addr >> BigInt(lg2)) << BigInt(lg2));
+  return [start, start + 2 ** lg2 - 1];
 }
 
 const TYPE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(QI).map(([k, v]) => [v, k]));
@@ -72,14 +104,20 @@ export class VtdIommuHw extends IommuHwModel {
     return this.events;
   }
   private waitSeq = 0;
+  /** caps.ihDomainWide: IH = 0 PSIs drop the whole domain's paging-structure caches. */
+  readonly ihDomainWide: boolean;
 
   constructor(o: HwModelOptions, caps: VtdHwCaps = {}) {
     // Fault recording registers: CAP.NFR = 7 → 8 records (a typical server part).
     super({ ...o, eventEntries: o.eventEntries ?? 8 });
     let cap = 0n;
     cap = fset(cap, CAP.ND_HI, CAP.ND_LO, 6); // 64K domain IDs
-    cap = fset(cap, CAP.SAGAW_HI, CAP.SAGAW_LO, 0b00100); // 4-level (48-bit) second stage
-    cap = fset(cap, CAP.MGAW_HI, CAP.MGAW_LO, 47);
+    const mgaw = caps.mgaw ?? 48;
+    if (![39, 48, 57].includes(mgaw)) throw new RangeError(`VT-d caps.mgaw ${mgaw}: not 39, 48 or 57`);
+    const sagaw = caps.sagaw ?? (mgaw === 39 ? 0b00010 : mgaw === 48 ? 0b00100 : 0b01100);
+    if (!(sagaw > 0 && sagaw < 32)) throw new RangeError(`VT-d caps.sagaw ${sagaw}: not a SAGAW bitmask`);
+    cap = fset(cap, CAP.SAGAW_HI, CAP.SAGAW_LO, sagaw);
+    cap = fset(cap, CAP.MGAW_HI, CAP.MGAW_LO, mgaw - 1);
     cap = fset(cap, CAP.FRO_HI, CAP.FRO_LO, 0x22);
     cap = fset(cap, CAP.SLLPS_HI, CAP.SLLPS_LO, 0b0011); // 2 MiB and 1 GiB
     cap |= 1n << BigInt(CAP.PSI);
@@ -100,6 +138,7 @@ export class VtdIommuHw extends IommuHwModel {
     if (caps.nest ?? true) ecap |= 1n << BigInt(ECAP.NEST);
     this.ecap = ecap;
     this.rootTable = this.mem.allocPages(1);
+    this.ihDomainWide = caps.ihDomainWide === true;
   }
 
   /** ecap_bit helper. */
@@ -115,6 +154,11 @@ export class VtdIommuHw extends IommuHwModel {
   /** cap_mgaw(): MGAW field + 1, the maximum guest address width in bits. */
   get mgaw(): number {
     return fget(this.cap, CAP.MGAW_HI, CAP.MGAW_LO) + 1;
+  }
+
+  /** cap_sagaw(): the SAGAW field (bit 1 = 3-level, 2 = 4-level, 3 = 5-level second stage). */
+  get sagaw(): number {
+    return fget(this.cap, CAP.SAGAW_HI, CAP.SAGAW_LO);
   }
 
   /** (DID, PASID) → IOTLB tag of first-stage translations, and back. */
@@ -168,6 +212,26 @@ export class VtdIommuHw extends IommuHwModel {
     this.counters.table_entry_write++;
     this.cost.charge('table_entry_write');
     if (this.rec.enabled) this.rec.instant('hw.table', 'vtd_table_write', this.clock.now, { what, pa, value: hex64(v) });
+  }
+
+  /**
+   * Legacy (non-scalable) mode: ECAP.SMTS clear, so the root table is programmed with
+   * RTADDR_REG.TTM = 00 (legacy root and context entries, second-stage translation only,
+   * no PASIDs, no second-stage A/D).
+   */
+  get legacyMode(): boolean {
+    return !this.ecapHas(ECAP.SMTS);
+  }
+
+  /** Address of the legacy context entry of `sid` (root entry CTP + devfn × 16), allocating the context table. */
+  legacyContextEntryAddr(sid: number): number {
+    const rpa = this.rootTable + ((sid >> 8) & 0xff) * ROOT_ENTRY_SIZE;
+    let re = this.mem.read64(rpa);
+    if (!bit(re, 0)) {
+      re = BigInt(this.mem.allocPages(1)) | 1n; // P + context-table pointer
+      this.writeQword(rpa, re, 'root.CTP');
+    }
+    return Number(re & ~0xfffn) + (sid & 0xff) * LEGACY_CONTEXT_ENTRY_SIZE;
   }
 
   /** Address of the scalable-mode context entry of `sid` ((bus << 8) | devfn), allocating the context table. */
@@ -260,12 +324,14 @@ export class VtdIommuHw extends IommuHwModel {
         Object.assign(fields, { did });
         if (gran === GRAN.GLOBAL) {
           this.iotlb.invalidateAll();
+          this.invalidateWalkCaches(-1, 0, Infinity);
           name = 'QI_IOTLB_GLOBAL';
           trace = 'vtd_inv_desc_iotlb_global';
           this.notePending('inv_wait_domain');
         } else if (gran === GRAN.DOMAIN) {
           this.iotlb.invalidate(did, 0, Infinity);
           this.dropNested(did);
+          this.invalidateWalkCaches(did, 0, Infinity); // DSI drops the DID's paging-structure caches
           name = 'QI_IOTLB_DSI';
           trace = 'vtd_inv_desc_iotlb_domain';
           this.notePending('inv_wait_domain');
@@ -277,6 +343,7 @@ export class VtdIommuHw extends IommuHwModel {
           // A page-selective IOTLB invalidation names stage-2 (GPA) addresses; combined
           // nested entries are indexed by input address, so all of the DID's go.
           this.dropNested(did);
+          this.psiWalkCaches(did, addr, am, bit(q1, 6));
           name = 'QI_IOTLB_PSI';
           trace = 'vtd_inv_desc_iotlb_pages';
           this.notePending('inv_wait_page');
@@ -296,12 +363,18 @@ export class VtdIommuHw extends IommuHwModel {
           const addr = Number(q1 & ~0xfffn);
           const am = fget(q1, 5, 0);
           Object.assign(fields, { addr, am, ih: bit(q1, 6) });
-          if (tag !== undefined) this.iotlb.invalidate(tag, addr, addr + 2 ** (am + 12) - 1);
+          if (tag !== undefined) {
+            this.iotlb.invalidate(tag, addr, addr + 2 ** (am + 12) - 1);
+            this.psiWalkCaches(tag, addr, am, bit(q1, 6));
+          }
           name = 'QI_EIOTLB_PSI';
           trace = 'vtd_inv_desc_piotlb_pages';
           this.notePending('inv_wait_page');
         } else if (gran === EIOTLB_GRAN.NONG_PASID) {
-          if (tag !== undefined) this.iotlb.invalidate(tag, 0, Infinity);
+          if (tag !== undefined) {
+            this.iotlb.invalidate(tag, 0, Infinity);
+            this.invalidateWalkCaches(tag, 0, Infinity);
+          }
           name = 'QI_EIOTLB_PASID';
           trace = 'vtd_inv_desc_piotlb_pasid';
           this.notePending('inv_wait_domain');
@@ -312,21 +385,27 @@ export class VtdIommuHw extends IommuHwModel {
         this.counters.inv_iotlb++;
         break;
       }
-      case QI.DIOTLB:
+      case QI.DIOTLB: {
         Object.assign(fields, { sid: fget(q0, 47, 32), addr: Number(q1 & ~0xfffn), s: bit(q1, 0) });
+        const [start, last] = devtlbRange(q1, bit(q1, 0));
+        this.invalidateAtc(fget(q0, 47, 32), start, last);
         name = 'QI_DIOTLB';
         trace = 'vtd_inv_desc_dev_iotlb';
         this.counters.inv_devtlb++;
         this.notePending('inv_wait_devtlb');
         break;
-      case QI.DEIOTLB:
+      }
+      case QI.DEIOTLB: {
         // PASID-based device-TLB invalidation: SID 31:16, PASID 51:32, S is qword 1 bit 11.
         Object.assign(fields, { sid: fget(q0, 31, 16), pasid: fget(q0, 51, 32), addr: Number(q1 & ~0xfffn), s: bit(q1, 11) });
+        const [start, last] = devtlbRange(q1, bit(q1, 11));
+        this.invalidateAtc(fget(q0, 31, 16), start, last);
         name = 'QI_DEIOTLB';
         trace = 'vtd_inv_desc_dev_piotlb';
         this.counters.inv_devtlb++;
         this.notePending('inv_wait_devtlb');
         break;
+      }
       case QI.PGRP_RESP: {
         const rid = fget(q0, 31, 16);
         const prgi = fget(q1, 11, 3);
@@ -351,11 +430,47 @@ export class VtdIommuHw extends IommuHwModel {
 
   private lastFault = 0;
 
+  /**
+   * Paging-structure caches on a page-selective invalidation (VT-d IVA_REG IH): IH = 1
+   * ("invalidation hint: non-leaf entries not modified") may keep them; IH = 0 drops the
+   * non-leaf entries of the range — or, with caps.ihDomainWide, every non-leaf entry of the
+   * tag, as the Xeon E7 v2 IIO datasheet says its implementation does.
+   */
+  private psiWalkCaches(tag: number, addr: number, am: number, ih: boolean): void {
+    if (ih) return;
+    if (this.ihDomainWide) this.invalidateWalkCaches(tag, 0, Infinity);
+    else this.invalidateWalkCaches(tag, addr, addr + 2 ** (am + 12) - 1);
+  }
+
+  /**
+   * Legacy mode (TTM = 00): root entry → 128-bit context entry. TT 0/1 translate through the
+   * second-stage table at SLPTPTR (its depth must match AW), TT 2 passes through; requests
+   * with a PASID are refused (no PASID in legacy mode); no A/D updates (SSADE is a
+   * scalable-mode field).
+   */
+  private fetchLegacyContext(sid: number, pasid: number): HwContext | FaultKind {
+    this.fetchReads(2); // root entry, context entry
+    const re = this.mem.read64(this.rootTable + ((sid >> 8) & 0xff) * ROOT_ENTRY_SIZE);
+    if (!bit(re, 0)) return this.fail(LEGACY_FAULT.ROOT_NOT_PRESENT, FAULT_KIND.CONTEXT);
+    const pa = Number(re & ~0xfffn) + (sid & 0xff) * LEGACY_CONTEXT_ENTRY_SIZE;
+    const q0 = this.mem.read64(pa);
+    const q1 = this.mem.read64(pa + 8);
+    if (!bit(q0, LCE.P)) return this.fail(LEGACY_FAULT.CONTEXT_NOT_PRESENT, FAULT_KIND.CONTEXT);
+    if (pasid !== 0) return this.fail(LEGACY_FAULT.INVALID_CONTEXT, FAULT_KIND.PASID_INVALID);
+    const tt = fget(q0, LCE.TT_HI, LCE.TT_LO);
+    const did = fget(q1, LCE.DID_HI, LCE.DID_LO);
+    if (tt === LCE_TT.PASS_THROUGH) return { tag: did, pt: null, bypass: true, setA: false, setD: false, permMask: 3 };
+    const pt = tt <= LCE_TT.DEV_IOTLB ? this.pts.get(Number(q0 & ~0xfffn)) : undefined;
+    if (!pt || pt.topLevel - 1 !== fget(q1, LCE.AW_HI, LCE.AW_LO)) return this.fail(LEGACY_FAULT.INVALID_CONTEXT, FAULT_KIND.CONTEXT);
+    return { tag: did, pt, bypass: false, setA: false, setD: false, permMask: 3 };
+  }
+
   protected fetchContext(sid: number, pasid: number): HwContext | FaultKind {
     this.counters.ctx_fetch++;
+    if (this.legacyMode) return this.fetchLegacyContext(sid, pasid);
     const bus = (sid >> 8) & 0xff;
     const devfn = sid & 0xff;
-    this.cost.charge('table_read', 4); // root, context, PASID directory, PASID entry
+    this.fetchReads(4); // root, context, PASID directory, PASID entry
     const re = this.mem.read64(this.rootTable + bus * ROOT_ENTRY_SIZE + (devfn >= 128 ? 8 : 0));
     if (!bit(re, 0)) return this.fail(SM_FAULT.CONTEXT_NOT_PRESENT, FAULT_KIND.CONTEXT);
     const ce = this.mem.read64(Number(re & ~0xfffn) + (devfn & 0x7f) * SM_CONTEXT_ENTRY_SIZE);
@@ -434,10 +549,15 @@ export class VtdIommuHw extends IommuHwModel {
 
   protected encodeFault(kind: FaultKind, sid: number, pasid: number, iova: number, write: boolean, ctx: HwContext | null): HwFaultRecord {
     let fr = this.lastFault;
+    const legacy = this.legacyMode;
     // A non-present entry on the walk: first stage has a P bit (0x71); a second-stage entry
-    // with R = W = 0 is reported as a read/write permission error (0x79).
-    if (kind === FAULT_KIND.TRANSLATION) fr = ctx !== null && this.isFirstStageTag(ctx.tag) ? SM_FAULT.FL_NOT_PRESENT : SM_FAULT.SL_RW;
-    else if (kind === FAULT_KIND.PERMISSION) fr = write ? SM_FAULT.NO_WRITE : SM_FAULT.NO_READ;
+    // with R = W = 0 is reported as a read/write permission error (0x79); legacy mode
+    // reports the missing permission (5 write, 6 read).
+    if (kind === FAULT_KIND.TRANSLATION || kind === FAULT_KIND.PERMISSION) {
+      if (legacy) fr = write ? LEGACY_FAULT.NO_WRITE : LEGACY_FAULT.NO_READ;
+      else if (kind === FAULT_KIND.TRANSLATION) fr = ctx !== null && this.isFirstStageTag(ctx.tag) ? SM_FAULT.FL_NOT_PRESENT : SM_FAULT.SL_RW;
+      else fr = write ? SM_FAULT.NO_WRITE : SM_FAULT.NO_READ;
+    }
     this.lastFault = 0;
     const pp = pasid !== 0;
     // FRCD: qword 0 = FI (page address); qword 1 = SID[15:0], PP[31], FR[39:32], PV[59:40], T[62] (1 = read), F[63].
@@ -448,6 +568,7 @@ export class VtdIommuHw extends IommuHwModel {
     if (!write) q1 |= 1n << 62n;
     q1 |= 1n << 63n;
     const flags = (write ? 0 : 1) | (pp ? 2 : 0);
-    return { ts: this.clock.now, kind, code: fr, name: SM_FAULT_NAMES[fr] ?? `SM fault 0x${fr.toString(16)}`, sid, pasid, iova, write, flags, recoverable: false, raw: [hex64(BigInt(Math.floor(iova / 4096) * 4096)), hex64(q1)] };
+    const name = legacy ? (LEGACY_FAULT_NAMES[fr] ?? `fault 0x${fr.toString(16)}`) : (SM_FAULT_NAMES[fr] ?? `SM fault 0x${fr.toString(16)}`);
+    return { ts: this.clock.now, kind, code: fr, name, sid, pasid, iova, write, flags, recoverable: false, raw: [hex64(BigInt(Math.floor(iova / 4096) * 4096)), hex64(q1)] };
   }
 }

@@ -115,6 +115,33 @@ export const SM_FAULT = {
   NO_READ: 0x86, // "SM: No read permission for Read/AtomicOp request"
 } as const;
 
+/** Legacy-mode fault reasons (dmar.c dma_fault_reasons, VT-d spec 7.1.3 Table 26). */
+export const LEGACY_FAULT = {
+  ROOT_NOT_PRESENT: 0x1, // "Present bit in root entry is clear"
+  CONTEXT_NOT_PRESENT: 0x2, // "Present bit in context entry is clear"
+  INVALID_CONTEXT: 0x3, // "Invalid context entry"
+  NO_WRITE: 0x5, // "PTE Write access is not set"
+  NO_READ: 0x6, // "PTE Read access is not set"
+} as const;
+
+export const LEGACY_FAULT_NAMES: Record<number, string> = {
+  0x1: 'Present bit in root entry is clear',
+  0x2: 'Present bit in context entry is clear',
+  0x3: 'Invalid context entry',
+  0x5: 'PTE Write access is not set',
+  0x6: 'PTE Read access is not set',
+};
+
+/**
+ * Legacy-mode context entry (128-bit, VT-d spec 9.3): qword 0 P 0, FPD 1, TT 3:2 (0 =
+ * untranslated requests via second stage, 1 = also translated requests (device TLB),
+ * 2 = pass-through), SLPTPTR 63:12; qword 1 AW 2:0, DID 23:8.
+ */
+export const LCE = { P: 0, FPD: 1, TT_LO: 2, TT_HI: 3, AW_LO: 0, AW_HI: 2, DID_LO: 8, DID_HI: 23 } as const;
+/** Legacy context-entry translation types (CONTEXT_TT_*). */
+export const LCE_TT = { MULTI_LEVEL: 0, DEV_IOTLB: 1, PASS_THROUGH: 2 } as const;
+export const LEGACY_CONTEXT_ENTRY_SIZE = 16;
+
 export const SM_FAULT_NAMES: Record<number, string> = {
   0x41: 'SM: Present bit in Context Entry is clear',
   0x46: 'SM: PASID is larger than the max in Context Entry',

@@ -178,6 +178,7 @@ export class SmmuV3Hw extends IommuHwModel {
         // A VMID (a vIOMMU's forwarded guest command): the nested entries of that VMID.
         const vmid = fget(q0, 47, 32);
         if (vmid) this.iotlb.invalidate(0x10000 + vmid, 0, Infinity);
+        this.invalidateWalkCaches(asid, 0, Infinity);
         this.counters.inv_iotlb++;
         this.notePending('inv_wait_domain');
         break;
@@ -195,6 +196,8 @@ export class SmmuV3Hw extends IommuHwModel {
         this.iotlb.invalidate(asid, addr, addr + size - 1);
         const vmid = fget(q0, 47, 32);
         if (vmid) this.iotlb.invalidate(0x10000 + vmid, addr, addr + size - 1);
+        // LEAF = 1: last-level entries only, the walk cache stays; LEAF = 0 drops it for the range.
+        if (!bit(q1, 0)) this.invalidateWalkCaches(asid, addr, addr + size - 1);
         this.counters.inv_iotlb++;
         this.notePending('inv_wait_page');
         break;
@@ -204,14 +207,20 @@ export class SmmuV3Hw extends IommuHwModel {
       case CMDQ_OP.TLBI_NSNH_ALL:
         fields.vmid = fget(q0, 47, 32);
         this.iotlb.invalidateAll();
+        this.invalidateWalkCaches(-1, 0, Infinity);
         this.counters.inv_iotlb++;
         this.notePending('inv_wait_domain');
         break;
-      case CMDQ_OP.ATC_INV:
+      case CMDQ_OP.ATC_INV: {
         Object.assign(fields, { sid: fget(q0, 63, 32), ssid: fget(q0, 31, 12), addr: Number(q1 & ~0xfffn), size: fget(q1, 5, 0) });
+        // SIZE: log2 of the span in 4 KiB pages, the address aligned to it ("ATC invalidates are always on 4096-bytes pages").
+        const span = 2 ** (fget(q1, 5, 0) + 12);
+        const start = Math.floor(Number(q1 & ~0xfffn) / span) * span;
+        this.invalidateAtc(fget(q0, 63, 32), start, start + span - 1);
         this.counters.inv_devtlb++;
         this.notePending('inv_wait_devtlb');
         break;
+      }
       case CMDQ_OP.PRI_RESP: {
         const sid = fget(q0, 63, 32);
         const grpid = fget(q1, 8, 0);
@@ -232,7 +241,7 @@ export class SmmuV3Hw extends IommuHwModel {
 
   protected fetchContext(sid: number, pasid: number): HwContext | FaultKind {
     this.counters.ctx_fetch++;
-    this.cost.charge('table_read', 2); // STE + CD
+    this.fetchReads(2); // STE + CD
     if (sid >= 2 ** fget(this.idr[1]!, IDR1.SIDSIZE_HI, IDR1.SIDSIZE_LO)) return this.fail(EVT.C_BAD_STREAMID, FAULT_KIND.CONTEXT);
     const pa = this.steAddr(sid);
     const s0 = this.mem.read64(pa);

@@ -16,12 +16,14 @@ import type { SimClock } from '../../base/clock';
 import { fset } from '../../base/bitfield';
 import { AmdIommuHw } from '../../hw/amd/model';
 import type { AmdHwCaps } from '../../hw/amd/model';
-import { AMD_COSTS } from '../../hw/amd/cost';
+import { AMD_COSTS, AMD_HW_PARAMS } from '../../hw/amd/cost';
 import { DTE, cmdCompletePpr, cmdCompletionWait, cmdInvDevtabEntry, cmdInvIommuPages, cmdInvIotlbPages } from '../../hw/amd/regs';
 import { SimDevice } from '../device';
 import type { DeviceSpec } from '../device';
 import { PagingDomain } from '../paging-domain';
 import type { VendorDomainHooks } from '../paging-domain';
+import { IOMMUPT_WALK, type DirtyWalkProfile } from '../dirty-walk';
+import { DEFAULT_KERNEL } from '../kernel';
 import { TablePool, createPtIommu } from '../../pt';
 import type { IommuDirtyBitmap } from '../../pt/types';
 import type { IommuCap, Device, IommuDomain, IommuDevice, IommuHwInfo, IommuSystemOptions, ViommuCore, ViommuOps } from '../types';
@@ -32,12 +34,21 @@ import { IOMMU_HW_CAP_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWP
 
 /** enum iommu_hw_info_type IOMMU_HW_INFO_TYPE_AMD. */
 export const IOMMU_HW_INFO_TYPE_AMD = 4;
+/** Levels of a new v1 table (amdv1 starting_level 2; io_pgtable PAGE_MODE_3_LEVEL). */
+export const AMD_START_LEVELS = 3;
 /** Physical base of the AMD model's configuration memory (below the page-table pool). */
 const AMD_MEM_BASE = 0xe000_0000_0000;
 
 export interface AmdSystemOptions extends IommuSystemOptions {
   pool?: TablePool;
 }
+
+/**
+ * read_and_clear_dirty before iommupt (6.7-6.18, drivers/iommu/amd/io_pgtable.c
+ * iommu_v1_read_and_clear_dirty): fetch_pte from the root for every leaf and hole, then
+ * pte_test_and_clear_dirty = test_and_clear_bit on every replica of every present PTE.
+ */
+export const AMD_IO_PGTABLE_WALK: DirtyWalkProfile = { kind: 'per-leaf-rewalk', source: 'amd/io_pgtable.c iommu_v1_read_and_clear_dirty (fetch_pte, pte_test_and_clear_dirty)' };
 
 export class AmdIommuDriver implements IommuDevice, VendorDomainHooks, AmdNestHost {
   readonly vendor = 'amd' as const;
@@ -49,12 +60,15 @@ export class AmdIommuDriver implements IommuDevice, VendorDomainHooks, AmdNestHo
   private readonly freeDomids: number[] = [];
   /** vIOMMUs over nesting parents of this IOMMU (core/iommu/amd/nested.ts). */
   readonly viommus = new Set<AmdViommu>();
+  /** Walker of read_and_clear_dirty for the modelled kernel: iommupt (6.19) or io_pgtable (6.7-6.18). */
+  readonly dirtyWalk: DirtyWalkProfile;
 
   constructor(opts: AmdSystemOptions) {
     this.clock = opts.clock;
+    this.dirtyWalk = (opts.kernel ?? DEFAULT_KERNEL) === '6.19' ? IOMMUPT_WALK : AMD_IO_PGTABLE_WALK;
     this.pool = opts.pool ?? new TablePool();
     this.hw = new AmdIommuHw(
-      { clock: opts.clock, recorder: opts.recorder, cost: AMD_COSTS, costOverrides: opts.costOverrides, iotlbEntries: opts.iotlbEntries ?? 64, memBase: AMD_MEM_BASE },
+      { clock: opts.clock, recorder: opts.recorder, cost: AMD_COSTS, costOverrides: opts.costOverrides, iotlbEntries: opts.iotlbEntries ?? AMD_HW_PARAMS.iotlbEntries.value, walkCacheEntries: opts.walkCacheEntries ?? AMD_HW_PARAMS.walkCacheEntries.value, walkers: opts.walkers ?? AMD_HW_PARAMS.walkers.value, memBase: AMD_MEM_BASE },
       (opts.caps ?? {}) as AmdHwCaps,
     );
   }
@@ -66,6 +80,7 @@ export class AmdIommuDriver implements IommuDevice, VendorDomainHooks, AmdNestHo
     const dev = new SimDevice(this, spec);
     this.devices.set(dev.sid, dev);
     this.hw.setPri(dev.sid, dev.pri);
+    this.hw.setAts(dev.sid, dev.ats ? dev.atcEntries : 0);
     this.writeBlockedDte(dev);
     return dev;
   }
@@ -111,14 +126,49 @@ export class AmdIommuDriver implements IommuDevice, VendorDomainHooks, AmdNestHo
     const domid = this.freeDomids.pop() ?? this.nextDomid++;
     if (domid > 0xffff) return -ERRNO.ENOMEM;
     let pt;
+    let domain: PagingDomain | null = null;
     try {
-      pt = createPtIommu('amdv1', { pool: this.pool });
+      // 3 levels at allocation, the top grown on demand up to EFR.HATS (PT_FEAT_DYNAMIC_TOP,
+      // amdv1 cfg.starting_level = 2 "Matches what io_pgtable does"; pre-6.19
+      // v1_alloc_pgtable PAGE_MODE_3_LEVEL + increase_address_space).
+      pt = createPtIommu('amdv1', {
+        pool: this.pool,
+        levels: AMD_START_LEVELS,
+        dynamicTop: { maxLevels: this.hw.hptLevels, onChangeTop: (t, oldRoot) => (domain ? this.changeTop(domain, oldRoot) : (this.hw.pageTableRootMoved(t, oldRoot), 0)) },
+      });
     } catch {
       this.freeDomids.push(domid);
       return -ERRNO.ENOMEM;
     }
     this.hw.attachPageTable(pt);
-    return new PagingDomain(this, this.hw, this.pool, pt, domid, this, dirty);
+    domain = new PagingDomain(this, this.hw, this.pool, pt, domid, this, dirty);
+    return domain;
+  }
+
+  /**
+   * amd_iommu_change_top (6.19; pre-6.19 increase_address_space →
+   * amd_iommu_update_and_flush_device_table): the table grew a level, so every attached
+   * device's DTE gets the new root and Mode (set_dte_entry), each DTE is flushed
+   * (device_flush_dte: INVALIDATE_DEVTAB_ENTRY, plus the device IOTLB for ATS devices) and one
+   * COMPLETION_WAIT closes the batch (domain_flush_complete). Returns 0.
+   */
+  private changeTop(domain: PagingDomain, oldRootPhys: number): number {
+    const ts = this.clock.now;
+    this.hw.pageTableRootMoved(domain.pt, oldRootPhys);
+    const cmds: bigint[][] = [];
+    for (const dev of domain.devices) {
+      let q0 = this.hw.readDte(dev.sid)[0]!;
+      q0 = fset(q0, DTE.PTR_HI, DTE.PTR_LO, domain.pt.rootPhys / 4096);
+      q0 = fset(q0, DTE.MODE_HI, DTE.MODE_LO, domain.pt.topLevel + 1);
+      this.hw.writeDteQword(dev.sid, 0, q0);
+      cmds.push(...this.deviceFlushDte(dev as SimDevice));
+    }
+    if (cmds.length > 0) {
+      cmds.push(cmdCompletionWait(0, 1n));
+      this.hw.submit(cmds);
+    }
+    domain.trace('amd_iommu_change_top', ts, { levels: domain.pt.topLevel + 1, devices: domain.devices.size });
+    return 0;
   }
 
   /** set_dte_entry + device_flush_dte + completion wait. -EINVAL: dirty domain on an IOMMU without HD. */
@@ -197,21 +247,37 @@ export class AmdIommuDriver implements IommuDevice, VendorDomainHooks, AmdNestHo
     return 0;
   }
 
-  /** amd_iommu_domain_flush_pages: INVALIDATE_IOMMU_PAGES (PDE=1) + ATS device IOTLBs + COMPLETION_WAIT. */
+  /**
+   * amd_iommu_domain_flush_pages: INVALIDATE_IOMMU_PAGES (PDE=1, the naturally aligned
+   * power-of-two hull of the range, build_inv_address) + INVALIDATE_IOTLB_PAGES per ATS
+   * device, then one COMPLETION_WAIT. Under NpCache (a vIOMMU) the range is first split into
+   * naturally aligned power-of-two chunks, one command (pair) each, still one wait for the
+   * loop (commit a270be1b3fdf "iommu/amd: Use only natural aligned flushes in a VM", with the
+   * size fix 2212fc2acf3f): see {@link npCacheChunks}.
+   */
   flushRange(domain: PagingDomain, start: number, size: number): void {
     const ts = this.clock.now;
-    const cmds = [cmdInvIommuPages(domain.tag, start, size, true)];
+    const chunks = this.hw.npCache ? npCacheChunks(start, size) : [[start, size] as [number, number]];
+    const cmds: bigint[][] = [];
+    for (const [a, n] of chunks) {
+      cmds.push(cmdInvIommuPages(domain.tag, a, n, true));
+      for (const d of domain.devices) if (d.ats && domain.devtlbFlush) cmds.push(cmdInvIotlbPages(d.sid, 32, a, n));
+    }
     // A nesting parent's change is flushed under every hDomID of its vIOMMUs' nested domains.
     for (const v of this.viommus) if (v.parent === domain) cmds.push(...v.parentFlushCmds(start, size));
-    for (const d of domain.devices) if (d.ats) cmds.push(cmdInvIotlbPages(d.sid, 32, start, size));
     cmds.push(cmdCompletionWait(0, 1n));
     this.hw.submit(cmds);
-    domain.trace('amd_iommu_domain_flush_pages', ts, { start, size });
+    domain.trace('amd_iommu_domain_flush_pages', ts, { start, size, commands: chunks.length });
   }
 
-  /** amd_iommu_domain_flush_all: the all-pages address with S=1. */
+  /**
+   * amd_iommu_domain_flush_all = amd_iommu_domain_flush_pages(domain, 0,
+   * CMD_INV_IOMMU_ALL_PAGES_ADDRESS): the all-pages address with S=1 natively; under NpCache
+   * the same split loop over [0, 2^63 - 4 KiB): 51 commands (2^62 … 2^12 bytes, the ten of
+   * 2^53 bytes and more encoded as all-pages) and one wait.
+   */
   flushAll(domain: PagingDomain): void {
-    this.flushRange(domain, 0, 2 ** 63);
+    this.flushRange(domain, 0, this.hw.npCache ? CMD_INV_IOMMU_ALL_PAGES_ADDRESS : 2 ** 63);
   }
 
   /**
@@ -232,7 +298,10 @@ export class AmdIommuDriver implements IommuDevice, VendorDomainHooks, AmdNestHo
       cmds.push(...this.deviceFlushDte(dev as SimDevice));
     }
     if (cmds.length > 0) {
-      cmds.push(cmdInvIommuPages(domain.tag, 0, 2 ** 63, true), cmdCompletionWait(0, 1n));
+      // amd_iommu_domain_flush_all (split under NpCache like every flush), one wait.
+      const chunks = this.hw.npCache ? npCacheChunks(0, CMD_INV_IOMMU_ALL_PAGES_ADDRESS) : [[0, 2 ** 63] as [number, number]];
+      for (const [a, n] of chunks) cmds.push(cmdInvIommuPages(domain.tag, a, n, true));
+      cmds.push(cmdCompletionWait(0, 1n));
       this.hw.submit(cmds);
     }
     domain.dirtyTracking = enable;
@@ -269,6 +338,35 @@ export class AmdIommuDriver implements IommuDevice, VendorDomainHooks, AmdNestHo
   dma(dev: Device, pasid: number, iova: number, length: number, write: boolean): number {
     return this.hw.dma(dev.sid, pasid, iova, length, write);
   }
+}
+
+/** CMD_INV_IOMMU_ALL_PAGES_ADDRESS (amd_iommu_types.h), 0x7fff_ffff_ffff_f000, as a byte count. */
+export const CMD_INV_IOMMU_ALL_PAGES_ADDRESS = 2 ** 63 - 2 ** 12;
+
+/**
+ * The NpCache split of amd_iommu_domain_flush_pages (drivers/iommu/amd/iommu.c):
+ * while (size) { min_alignment = address ? min(__ffs(address), __fls(size)) : __fls(size);
+ * flush 1 << min_alignment at address; advance }. Returns [address, bytes] per command.
+ * Exact for sizes whose set bits span at most 53 bits (every flush the engine issues).
+ */
+export function npCacheChunks(address: number, size: number): [number, number][] {
+  const out: [number, number][] = [];
+  let a = BigInt(address);
+  let n = BigInt(size);
+  while (n > 0n) {
+    const sizeAlign = n.toString(2).length - 1; // __fls
+    let align = sizeAlign;
+    if (a !== 0n) {
+      let ffs = 0;
+      while (((a >> BigInt(ffs)) & 1n) === 0n) ffs++;
+      align = Math.min(ffs, sizeAlign);
+    }
+    const chunk = 1n << BigInt(align);
+    out.push([Number(a), Number(chunk)]);
+    a += chunk;
+    n -= chunk;
+  }
+  return out;
 }
 
 /** HAD bits of a DTE qword 0 (for inspection and tests). */

@@ -1,4 +1,6 @@
 /** AMD-Vi as a registered vendor (core/iommu/registry.ts). */
+import { AMD_COST_SPECS, AMD_HW_PARAMS } from '../../hw/amd/cost';
+import { q35RamSections } from '../ram-layout';
 import { hwSystem, type VendorEntry } from '../system';
 import { AmdIommuDriver } from './driver';
 import { amdNesting } from './nesting-entry';
@@ -8,6 +10,10 @@ export const amdVendor = {
   title: 'AMD-Vi',
   color: '#d55e00',
   scenarios: true,
+  // QEMU's q35 guest RAM layout (scenario guest.layout: 'qemu').
+  qemuRamSections: q35RamSections,
+  costSpecs: AMD_COST_SPECS,
+  hwParamSpecs: AMD_HW_PARAMS,
   create: (o) => hwSystem('amd', new AmdIommuDriver(o)),
   // EFR.HDSup clear: amd_iommu_domain_alloc_paging_flags refuses DIRTY_TRACKING.
   noDirtyCaps: { hdsup: false },

@@ -31,7 +31,9 @@ import { SimDevice } from '../device';
 import type { DeviceSpec } from '../device';
 import { PagingDomain } from '../paging-domain';
 import type { VendorDomainHooks } from '../paging-domain';
-import { VTD_COSTS } from '../../hw/intel/cost';
+import { IOMMUPT_WALK, type DirtyWalkProfile } from '../dirty-walk';
+import { DEFAULT_KERNEL, type KernelVersion } from '../kernel';
+import { VTD_COSTS, VTD_HW_PARAMS } from '../../hw/intel/cost';
 import { VtdIommuHw } from '../../hw/intel/model';
 import type { VtdHwCaps } from '../../hw/intel/model';
 import { CAP, ECAP, GRAN, PC_GRAN, qiContextCache, qiDevIotlb, qiDevIotlbPasid, qiIotlb, qiPageGroupResponse, qiPasidCache, qiPiotlb, qiPiotlbAll } from '../../hw/intel/regs';
@@ -42,6 +44,7 @@ import type { GenericPt } from '../../pt';
 import type { IommuDirtyBitmap } from '../../pt/types';
 import type { IommuCap, Device, IommuDomain, IommuDevice, IommuHwInfo, IommuSystemOptions } from '../types';
 import { IOMMU_HW_CAP_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../../uapi/iommufd';
+import { legacyContextClear, legacyContextMap } from './legacy';
 import { setupDirtyTracking, setupFirstLevel, setupSecondLevel, tearDownEntry } from './pasid';
 import { VtdNestedDomain, VtdNesting } from './nested';
 import type { VtdNestHost } from './nested';
@@ -90,9 +93,43 @@ export function computeVaszLg2Fs(mgaw: number, fl5lp: boolean): { vaszLg2: numbe
   return { vaszLg2: Math.min(48, mgaw), levels: 4 };
 }
 
+/**
+ * Second-stage table depth (levels) a kernel gives a domain on this hardware:
+ * - '6.19' compute_vasz_lg2_ss (iommupt vtdss): the IOVA width is min(57, MGAW) with SAGAW
+ *   bit 3 (MGAW >= 48), else min(48, MGAW) with bit 2 (MGAW >= 39), else min(39, MGAW) with
+ *   bit 1; the depth follows the width (> 48 bits → 5 levels, > 39 → 4, else 3), raised to a
+ *   depth SAGAW has. -1 when nothing fits.
+ * - '6.7-6.18' iommu->agaw = __iommu_calculate_agaw(iommu, DEFAULT_DOMAIN_ADDRESS_WIDTH 57):
+ *   the largest SAGAW bit at or below 5-level, whatever MGAW is (so a unit with SAGAW
+ *   4|5-level gets 5-level tables even at MGAW 48).
+ */
+export function secondStageLevels(kernel: KernelVersion, mgaw: number, sagaw: number): number {
+  if (kernel === '6.19') {
+    let vasz = -1;
+    if (mgaw >= 48 && sagaw & 0b1000) vasz = Math.min(57, mgaw);
+    else if (mgaw >= 39 && sagaw & 0b0100) vasz = Math.min(48, mgaw);
+    else if (mgaw >= 30 && sagaw & 0b0010) vasz = Math.min(39, mgaw);
+    if (vasz < 0) return -1;
+    // vtdss_pt_iommu_fmt_init: > 48 bits → 5 levels, > 39 → 4, else 3; a depth the unit
+    // cannot walk is raised to the next one it can ("the HW can require a 4 level table but
+    // only a 3 level worth of IOVA width").
+    for (let levels = vasz > 48 ? 5 : vasz > 39 ? 4 : 3; levels <= 5; levels++) if (sagaw & (1 << (levels - 2))) return levels;
+    return -1;
+  }
+  for (let agaw = 3; agaw >= 1; agaw--) if (sagaw & (1 << agaw)) return agaw + 2;
+  return -1;
+}
+
 export interface VtdSystemOptions extends IommuSystemOptions {
   pool?: TablePool;
 }
+
+/**
+ * read_and_clear_dirty before iommupt (6.7-6.18, drivers/iommu/intel/iommu.c
+ * intel_iommu_read_and_clear_dirty): pfn_to_dma_pte from the root for every leaf and hole,
+ * then dma_sl_pte_test_and_clear_dirty = test_and_clear_bit on every present PTE.
+ */
+export const VTD_LEGACY_WALK: DirtyWalkProfile = { kind: 'per-leaf-rewalk', source: 'intel/iommu.c intel_iommu_read_and_clear_dirty (pfn_to_dma_pte, dma_sl_pte_test_and_clear_dirty)' };
 
 /** Per-device data (struct device_domain_info): the PASID directory. */
 interface VtdDevice extends SimDevice {
@@ -148,6 +185,7 @@ export class VtdIommuDriver implements IommuDevice, VendorDomainHooks, VtdNestHo
    * 6.1: caching mode concerns remapping structures other than first-stage mappings).
    */
   private readonly fsHooks: VendorDomainHooks = {
+    dirtyWalk: IOMMUPT_WALK,
     attachDev: (d, dev) => this.attachDev(d, dev),
     flushRange: (d, start, size, pgsize, leafOnly) => this.flushRange(d, start, size, pgsize, leafOnly),
     flushAll: (d) => this.flushAll(d),
@@ -158,11 +196,18 @@ export class VtdIommuDriver implements IommuDevice, VendorDomainHooks, VtdNestHo
     enforceCacheCoherency: (d) => this.enforceCacheCoherencyFs(d),
   };
 
+  /** Walker of read_and_clear_dirty for the modelled kernel: iommupt (6.19) or the driver's own (6.7-6.18). */
+  readonly dirtyWalk: DirtyWalkProfile;
+  /** The kernel whose driver code is modelled. */
+  readonly kernel: KernelVersion;
+
   constructor(opts: VtdSystemOptions) {
     this.clock = opts.clock;
+    this.kernel = opts.kernel ?? DEFAULT_KERNEL;
+    this.dirtyWalk = this.kernel === '6.19' ? IOMMUPT_WALK : VTD_LEGACY_WALK;
     this.pool = opts.pool ?? new TablePool();
     this.hw = new VtdIommuHw(
-      { clock: opts.clock, recorder: opts.recorder, cost: VTD_COSTS, costOverrides: opts.costOverrides, iotlbEntries: opts.iotlbEntries ?? 64, memBase: VTD_MEM_BASE },
+      { clock: opts.clock, recorder: opts.recorder, cost: VTD_COSTS, costOverrides: opts.costOverrides, iotlbEntries: opts.iotlbEntries ?? VTD_HW_PARAMS.iotlbEntries.value, walkCacheEntries: opts.walkCacheEntries ?? VTD_HW_PARAMS.walkCacheEntries.value, walkers: opts.walkers ?? VTD_HW_PARAMS.walkers.value, memBase: VTD_MEM_BASE },
       (opts.caps ?? {}) as VtdHwCaps,
     );
     this.rfcFaithful = opts.caps?.rfcFaithful === true;
@@ -194,10 +239,12 @@ export class VtdIommuDriver implements IommuDevice, VendorDomainHooks, VtdNestHo
     if (spec.sid > 0xffff) throw new RangeError('VT-d source-id is 16 bits');
     if (this.devices.has(spec.sid)) throw new RangeError(`device ${spec.sid} already probed`);
     const dev = new SimDevice(this, spec) as VtdDevice;
-    dev.pasidDir = this.hw.mem.allocPages(1);
     dev.bound = false;
-    this.hw.writeContextEntry(dev.sid, dev.pasidDir, 0, dev.ats, dev.pri);
+    // Legacy mode: no PASID directory; the context entry is written at attach (blocked until then).
+    dev.pasidDir = this.hw.legacyMode ? -1 : this.hw.mem.allocPages(1);
+    if (!this.hw.legacyMode) this.hw.writeContextEntry(dev.sid, dev.pasidDir, 0, dev.ats, dev.pri);
     this.hw.setPri(dev.sid, dev.pri);
+    this.hw.setAts(dev.sid, dev.ats ? dev.atcEntries : 0);
     this.devices.set(dev.sid, dev);
     return dev;
   }
@@ -309,7 +356,8 @@ export class VtdIommuDriver implements IommuDevice, VendorDomainHooks, VtdNestHo
   private domainAllocSecondStage(_dev: Device, flags: number): IommuDomain | number {
     const supported = IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_PASID;
     if (flags & ~supported) return -ERRNO.EOPNOTSUPP;
-    if (!this.hw.ecapHas(ECAP.SMTS) || !this.hw.ecapHas(ECAP.SLTS)) return -ERRNO.EOPNOTSUPP;
+    // "Legacy mode always supports second stage"; scalable mode needs ECAP.SLTS.
+    if (this.hw.ecapHas(ECAP.SMTS) && !this.hw.ecapHas(ECAP.SLTS)) return -ERRNO.EOPNOTSUPP;
     const dirty = (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) !== 0;
     if (dirty && !this.ssads) return -ERRNO.EOPNOTSUPP;
     // nested_supported(): scalable mode + ECAP.NEST. NEST_PARENT | DIRTY_TRACKING is allowed.
@@ -317,10 +365,15 @@ export class VtdIommuDriver implements IommuDevice, VendorDomainHooks, VtdNestHo
     if (nestParent && !this.hw.ecapHas(ECAP.NEST)) return -ERRNO.EOPNOTSUPP;
     const did = this.allocDid();
     if (did > 0xffff) return -ERRNO.ENOMEM;
+    const levels = secondStageLevels(this.kernel, this.hw.mgaw, this.hw.sagaw);
+    if (levels < 0) {
+      this.freeDids.push(did);
+      return -ERRNO.EOPNOTSUPP;
+    }
     let pt;
     try {
       // Non-coherent walks (ECAP.SMPWC = 0 in scalable mode) → PT_FEAT_DMA_INCOHERENT (clflush).
-      pt = createPtIommu('vtdss', { pool: this.pool, levels: 4, dmaIncoherent: !this.pagingStructureCoherency });
+      pt = createPtIommu('vtdss', { pool: this.pool, levels, dmaIncoherent: !this.pagingStructureCoherency });
     } catch {
       this.freeDids.push(did);
       return -ERRNO.ENOMEM;
@@ -352,7 +405,8 @@ export class VtdIommuDriver implements IommuDevice, VendorDomainHooks, VtdNestHo
     if (fs) {
       const pwsnp = domain.pt.incoherent === null;
       setupFirstLevel(this.hw, vd, vd.pasidDir, RID_PASID, domain.pt.rootPhys, domain.tag, { fl5lp: domain.pt.topLevel === 4, pwsnp, pageSnoop: (domain as VtdFirstStageDomain).forceSnooping });
-    } else setupSecondLevel(this.hw, vd, vd.pasidDir, RID_PASID, domain.pt.rootPhys, domain.tag, domain.dirtyTracking, domain.pt.incoherent === null);
+    } else if (this.hw.legacyMode) legacyContextMap(this.hw, vd, domain.pt.rootPhys, domain.pt.topLevel + 1, domain.tag);
+    else setupSecondLevel(this.hw, vd, vd.pasidDir, RID_PASID, domain.pt.rootPhys, domain.tag, domain.dirtyTracking, domain.pt.incoherent === null, domain.pt.topLevel - 1);
     domain.devices.add(vd);
     vd.domain = domain;
     domain.trace('intel_iommu_attach_device', ts, { sid: vd.sid });
@@ -373,7 +427,8 @@ export class VtdIommuDriver implements IommuDevice, VendorDomainHooks, VtdNestHo
     const vd = this.devices.get(dev.sid);
     if (!vd) return -ERRNO.ENODEV;
     this.setCurrentDomain(vd, null);
-    tearDownEntry(this.hw, vd, vd.pasidDir, RID_PASID);
+    if (this.hw.legacyMode) legacyContextClear(this.hw, vd);
+    else tearDownEntry(this.hw, vd, vd.pasidDir, RID_PASID);
     return 0;
   }
 
@@ -405,7 +460,7 @@ export class VtdIommuDriver implements IommuDevice, VendorDomainHooks, VtdNestHo
     } else {
       descs.push(mask > this.hw.mamv ? qiIotlb(GRAN.DOMAIN, domain.tag, 0, 0) : qiIotlb(GRAN.DEVICE_OR_PAGE, domain.tag, addr, mask));
     }
-    for (const d of domain.devices) if (d.ats) descs.push(devtlbDesc(d, RID_PASID, addr, mask));
+    for (const d of domain.devices) if (d.ats && domain.devtlbFlush) descs.push(devtlbDesc(d, RID_PASID, addr, mask));
     descs.push(...this.nesting.parentFlushDescs(domain, addr, mask, this.hw.mamv));
     this.hw.qiSubmitSync(descs);
   }
@@ -449,6 +504,7 @@ export class VtdIommuDriver implements IommuDevice, VendorDomainHooks, VtdNestHo
   bindPasidTable(dev: Device, cfg: PasidTableConfig, why?: { reason: string }): number {
     const vd = this.devices.get(dev.sid);
     if (!vd) return -ERRNO.ENODEV;
+    if (this.hw.legacyMode) return -ERRNO.EOPNOTSUPP; // PASID tables need scalable mode
     const rc = validatePasidTableConfig(cfg, { model: IOMMU_MODEL.INTEL_VTD, align: 4096, pasidBits: this.hw.pasidBits }, why);
     if (rc) return rc;
     if (vd.bound) return -ERRNO.EBUSY;

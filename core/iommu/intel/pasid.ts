@@ -79,13 +79,13 @@ export function readPasidEntry(hw: VtdIommuHw, dir: number, pasid: number): { pa
  * replaced and flushed with its old DID; a new entry needs no invalidation unless CAP.CM = 1
  * (pasid_flush_caches: PASID cache + DSI IOTLB).
  */
-export function setupSecondLevel(hw: VtdIommuHw, dev: Device, dir: number, pasid: number, slptptr: number, did: number, ssade: boolean, pwsnp = true): void {
+export function setupSecondLevel(hw: VtdIommuHw, dev: Device, dir: number, pasid: number, slptptr: number, did: number, ssade: boolean, pwsnp = true, aw = AW_4LEVEL): void {
   const pa = hw.pasidEntryAddr(dir, pasid, true);
   const old = hw.mem.read64(pa);
   const oldDid = fget(hw.mem.read64(pa + 8), PE.DID_HI, PE.DID_LO);
   const oldPgtt = fget(old, PE.PGTT_HI, PE.PGTT_LO);
   let q0 = BigInt(slptptr) & ~0xfffn;
-  q0 = fset(q0, PE.AW_HI, PE.AW_LO, AW_4LEVEL);
+  q0 = fset(q0, PE.AW_HI, PE.AW_LO, aw);
   q0 = fset(q0, PE.PGTT_HI, PE.PGTT_LO, PGTT.SECOND_STAGE);
   if (ssade) q0 |= 1n << BigInt(PE.SSADE);
   q0 |= 1n << BigInt(PE.P);

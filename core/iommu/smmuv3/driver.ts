@@ -34,7 +34,8 @@ import { SimDevice } from '../device';
 import type { DeviceSpec } from '../device';
 import { PagingDomain } from '../paging-domain';
 import type { VendorDomainHooks } from '../paging-domain';
-import { SMMUV3_COSTS } from '../../hw/smmuv3/cost';
+import type { DirtyWalkProfile } from '../dirty-walk';
+import { SMMUV3_COSTS, SMMUV3_HW_PARAMS } from '../../hw/smmuv3/cost';
 import { SmmuV3Hw } from '../../hw/smmuv3/model';
 import type { SmmuHwCaps } from '../../hw/smmuv3/model';
 import { CD, HTTU, STE, STE_CFG, cmdAtcInv, cmdCfgiCd, cmdCfgiSte, cmdPriResp, cmdSync, cmdTlbiNhAsid, cmdTlbiNhVa, cmdTlbiS12Vmall } from '../../hw/smmuv3/regs';
@@ -52,12 +53,25 @@ import { IOMMU_HW_CAP_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWP
 
 export const IOMMU_HW_INFO_TYPE_ARM_SMMUV3 = 2;
 const SMMU_MEM_BASE = 0xe200_0000_0000;
+/**
+ * Stage-1 page sizes of a 4 KiB granule as io-pgtable-arm offers them
+ * (arm_lpae_restrict_pgsizes: SZ_4K | SZ_2M | SZ_1G; no contiguous-bit sizes).
+ */
+export const SMMU_PGSIZES_4K = 2 ** 12 + 2 ** 21 + 2 ** 30;
 /** CMDQ_MAX_TLBI_OPS for 4K pages: 1 << (PAGE_SHIFT - 3). */
 export const CMDQ_MAX_TLBI_OPS = 512;
 
 export interface SmmuSystemOptions extends IommuSystemOptions {
   pool?: TablePool;
 }
+
+/**
+ * io-pgtable-arm's read_and_clear_dirty (every kernel: SMMUv3 was not converted to iommupt):
+ * one descent through __arm_lpae_iopte_walk_dirty with one indirect walk_data->visit call per
+ * entry visited, and iopte_set_writeable_clean = set_bit(AP_RDONLY) on dirty leaves only.
+ * (The 6.10 form recursed directly; the generic visit walker came later, version not pinned.)
+ */
+export const ARM_LPAE_WALK: DirtyWalkProfile = { kind: 'io-pgtable-arm', source: 'io-pgtable-arm.c __arm_lpae_iopte_walk_dirty (visit_dirty, iopte_set_writeable_clean)' };
 
 /**
  * SMMUv3 dirty-tracking designs, selected by `caps.dirtyDesign` (the index into this list;
@@ -107,19 +121,18 @@ export function smmuMappedRanges(pt: GenericPt): SmmuMappedRange[] {
  * ARM_LPAE_PTE_AP_WRITABLE) return 0;` with AP_WRITABLE = AP_RDONLY | DBM skips every
  * writable-clean, writable-dirty and read-only PTE, and `if (!(pte & DBM)) return 0;` skips
  * the rest, so no leaf is ever recorded or cleared (errata E3, docs/rfc-errata.md). The walk
- * still reads every entry (charged as `dirty_leaf_walk`).
+ * still reads every entry (charged by the io-pgtable-arm walker profile, with no records).
  */
 export class SmmuRfcV1FaithfulDomain extends PagingDomain {
   override readAndClearDirty(iova: number, size: number, _flags: number, _dirty: IommuDirtyBitmap): number {
     if (this.freed) return -ERRNO.EINVAL;
     const ts = this.hw.clock.now;
-    const read0 = this.pt.stats.dirtyEntriesRead;
+    const before = this.scanSnapshot();
     // The same walk with nothing recorded and nothing cleared: a NO_CLEAR scan into no bitmap
     // and a scratch gather (E3: the callback returns before iommu_dirty_bitmap_record).
     const rc = this.pt.readAndClearDirty(iova, size, IOMMU_DIRTY_NO_CLEAR, { bitmap: null, gather: iotlbGatherInit() });
-    const read = this.pt.stats.dirtyEntriesRead - read0;
-    this.hw.counters.dirty_entries_read += read;
-    this.hw.cost.charge('dirty_leaf_walk', read);
+    // Nothing is recorded: the callback returns before iommu_dirty_bitmap_record.
+    this.chargeScan(before, false, { recorded: false });
     this.trace('pt_read_and_clear_dirty', ts, { iova, size, dirty_leaves: 0, rc, erratum: 'E3' });
     return rc;
   }
@@ -164,6 +177,8 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks, SmmuNestHos
   private nextVmid = 1;
   /** Dirty-tracking design (caps.dirtyDesign; default 'v2'). */
   readonly dirtyDesign: SmmuDirtyDesign;
+  /** Walker of read_and_clear_dirty (the same for every modelled kernel). */
+  readonly dirtyWalk: DirtyWalkProfile = ARM_LPAE_WALK;
 
   /** @throws RangeError when caps.dirtyDesign is not an index of {@link SMMU_DIRTY_DESIGNS}. */
   constructor(opts: SmmuSystemOptions) {
@@ -174,7 +189,7 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks, SmmuNestHos
     this.clock = opts.clock;
     this.pool = opts.pool ?? new TablePool();
     this.hw = new SmmuV3Hw(
-      { clock: opts.clock, recorder: opts.recorder, cost: SMMUV3_COSTS, costOverrides: opts.costOverrides, iotlbEntries: opts.iotlbEntries ?? 128, memBase: SMMU_MEM_BASE },
+      { clock: opts.clock, recorder: opts.recorder, cost: SMMUV3_COSTS, costOverrides: opts.costOverrides, iotlbEntries: opts.iotlbEntries ?? SMMUV3_HW_PARAMS.iotlbEntries.value, walkCacheEntries: opts.walkCacheEntries ?? SMMUV3_HW_PARAMS.walkCacheEntries.value, walkers: opts.walkers ?? SMMUV3_HW_PARAMS.walkers.value, memBase: SMMU_MEM_BASE },
       (opts.caps ?? {}) as SmmuHwCaps,
     );
     this.noPasidBind = opts.caps?.noPasidBind === true;
@@ -194,6 +209,7 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks, SmmuNestHos
     m.cdTable = this.hw.allocCdTable(0);
     this.devices.set(m.sid, m);
     this.hw.setPri(m.sid, m.pri);
+    this.hw.setAts(m.sid, m.ats ? m.atcEntries : 0);
     this.writeSte(m, STE_CFG.ABORT);
     return m;
   }
@@ -241,6 +257,9 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks, SmmuNestHos
       // Without IDR0.COHACC io-pgtable-arm syncs every table write (cfg.coherent_walk = false).
       pt = createPtIommu('armv8', {
         pool: this.pool,
+        // arm_lpae_restrict_pgsizes on a 4 KiB-page host: 4K | 2M | 1G. io-pgtable-arm never
+        // writes the contiguous bit (52), so 64 KiB mappings are sixteen 4 KiB leaves.
+        pgsizeBitmap: SMMU_PGSIZES_4K,
         dbmOnMap: dirty && this.dirtyDesign === 'v2',
         dmaIncoherent: !this.hw.coherent,
         features: this.hw.bbml >= 2 ? {} : { oaTableXchg: false },
@@ -373,15 +392,23 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks, SmmuNestHos
     }
     cmds.push(cmdSync());
     this.hw.submit(cmds);
-    this.atcInv(domain, start, size);
+    if (domain.devtlbFlush) this.atcInv(domain, start, size);
     domain.trace('arm_smmu_tlb_inv_range', ts, { start, size, commands: cmds.length });
   }
 
+  /**
+   * arm_smmu_atc_inv_domain → arm_smmu_atc_inv_to_cmd: the smallest naturally aligned span of
+   * 4 KiB pages covering [start, start + size): log2_span = fls_long(page_start ^ page_end),
+   * page_start aligned down to it; one CMD_ATC_INV per ATS master, then CMD_SYNC.
+   */
   private atcInv(domain: PagingDomain, start: number, size: number): void {
     const cmds: bigint[][] = [];
-    let lg2 = 0;
-    while (2 ** (lg2 + 12) < size && lg2 < 52) lg2++;
-    for (const d of domain.devices) if (d.ats) cmds.push(cmdAtcInv(d.sid, 0, Math.floor(start / 2 ** (lg2 + 12)) * 2 ** (lg2 + 12), lg2));
+    const first = BigInt(Math.floor(start / 4096));
+    const last = BigInt(Math.floor((start + size - 1) / 4096));
+    const x = first ^ last;
+    const lg2 = x === 0n ? 0 : x.toString(2).length; // fls_long
+    const addr = Number((first >> BigInt(lg2)) << BigInt(lg2)) * 4096;
+    for (const d of domain.devices) if (d.ats) cmds.push(cmdAtcInv(d.sid, 0, addr, lg2));
     if (cmds.length) this.hw.submit([...cmds, cmdSync()]);
   }
 
@@ -475,8 +502,8 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks, SmmuNestHos
    * read-only leaves and leaves already in that state skipped). 'rfc-v1-faithful': -ENODEV
    * without BBML2; -EINVAL unless size is made of pgsize_bitmap bits (E6); per leaf -EINVAL on
    * a read-only leaf, and the E4 test `!(enabled ^ !(pte & DBM))`.
-   * Charged per leaf walked (`dirty_leaf_walk`) and per leaf written (`dirty_clear_atomic`;
-   * the RFC stores with a plain WRITE_ONCE). 0 or a negative errno.
+   * Charged per leaf walked (`pt_entry_read`) and per leaf written (`pte_plain_rmw`: the RFC
+   * stores with a plain WRITE_ONCE). 0 or a negative errno.
    */
   setDirtyTrackingRange(domain: PagingDomain, iova: number, size: number, gather: IotlbGather, enable: boolean): number {
     if (!this.dbmCapable) return -ERRNO.ENODEV;
@@ -526,8 +553,7 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks, SmmuNestHos
     const c = this.hw.counters;
     c.dirty_entries_read += walked;
     c.dirty_entries_cleared += written;
-    this.hw.cost.charge('dirty_leaf_walk', walked);
-    this.hw.cost.charge('dirty_clear_atomic', written);
+    domain.chargeWork({ entryReads: walked, walkReads: 0, lockedRmw: 0, plainRmw: written, indirectCalls: 0, records: 0 });
     domain.trace('arm_smmu_set_dirty_tracking_range', ts, { iova, size, enable, leaves: walked, written, rc });
     return rc;
   }

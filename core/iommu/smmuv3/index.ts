@@ -1,4 +1,6 @@
 /** Arm SMMUv3 as a registered vendor (core/iommu/registry.ts). */
+import { SMMUV3_COST_SPECS, SMMUV3_HW_PARAMS } from '../../hw/smmuv3/cost';
+import { armVirtRamSections } from '../ram-layout';
 import { hwSystem, type VendorEntry } from '../system';
 import { SMMU_DIRTY_DESIGNS, SmmuV3Driver } from './driver';
 import { smmuv3Nesting } from './nesting-entry';
@@ -8,6 +10,10 @@ export const smmuv3Vendor = {
   title: 'Arm SMMUv3',
   color: '#009e73',
   scenarios: true,
+  // QEMU's arm64 virt guest RAM layout (scenario guest.layout: 'qemu').
+  qemuRamSections: armVirtRamSections,
+  costSpecs: SMMUV3_COST_SPECS,
+  hwParamSpecs: SMMUV3_HW_PARAMS,
   create: (o) => hwSystem('smmuv3', new SmmuV3Driver(o)),
   // SMMU_IDR0.HTTU = 1 (access flag only): arm_smmu_dbm_capable() is false.
   noDirtyCaps: { httu: 1 },

@@ -34,7 +34,7 @@ export const VTDSS_SNP = 1 << 11;
 
 export const vtdss: PtFormat = {
   name: 'vtdss',
-  minLevels: 4,
+  minLevels: 3,
   maxLevels: 5,
   defaultLevels: 4,
   vaLg2: (levels) => 12 + 9 * levels,

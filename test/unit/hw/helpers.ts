@@ -19,10 +19,10 @@ export function makeSystem(vendor: VendorName, extra: Partial<HwSystemOptions> =
 }
 
 /** A system with one device attached to a fresh dirty-capable paging domain. */
-export function setup(vendor: VendorName, extra: Partial<HwSystemOptions> = {}, devSpec: { ats?: boolean; pri?: boolean } = {}): { sys: IommuSystem; dev: Device; dom: PagingDomain } {
+export function setup(vendor: VendorName, extra: Partial<HwSystemOptions> = {}, devSpec: { ats?: boolean; pri?: boolean } = {}, flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING): { sys: IommuSystem; dev: Device; dom: PagingDomain } {
   const sys = makeSystem(vendor, extra);
   const dev = sys.addDevice({ sid: 0x10, ...devSpec });
-  const dom = sys.driver.domainAllocPagingFlags(dev, IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
+  const dom = sys.driver.domainAllocPagingFlags(dev, flags);
   if (typeof dom === 'number') throw new Error(`alloc failed ${dom}`);
   const pd = dom as PagingDomain;
   const rc = pd.ops.attachDev(pd, dev);

@@ -102,7 +102,8 @@ describe('vtdss encodings', () => {
     expect(top.fields).toMatchObject({ R: true, W: true, PS: false });
   });
 
-  it('4-level is 48-bit and 5-level is 57-bit (capped at 2^53 in the simulator)', () => {
+  it('3-level is 39-bit, 4-level is 48-bit and 5-level is 57-bit (capped at 2^53 in the simulator)', () => {
+    expect(mk('vtdss', { levels: 3 }).pt.vaLimit).toBe(2 ** 39);
     expect(mk('vtdss').pt.vaLimit).toBe(2 ** 48);
     const { pt } = mk('vtdss', { levels: 5 });
     expect(pt.topLevel).toBe(4);
@@ -110,7 +111,7 @@ describe('vtdss encodings', () => {
     expect(pt.mapPages(2 ** 50, 0x2000, SZ_4K, RW)).toBe(0);
     expect(pt.walk(2 ** 50).length).toBe(5);
     expect(pt.iovaToPhys(2 ** 50 + 5)).toBe(0x2005);
-    expect(() => mk('vtdss', { levels: 3 })).toThrow(RangeError);
+    expect(() => mk('vtdss', { levels: 2 })).toThrow(RangeError);
   });
 });
 

@@ -2,9 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { compareVendors, vendorResult } from '../../../core/scenario/compare';
 import type { MigrationReport, RoundReport } from '../../../core/workload/migration';
 
-function report(counters: Record<string, number>, dirtyPages: number, bitmapReadNs: number, missedPages = 0): MigrationReport {
-  const round: RoundReport = { round: 0, ts: 0, dur: 1e6, bytesSent: 1 << 30, dmaAccesses: 1000, dirtyPages, missedPages, bitmapReadNs, iotlbMissRate: 0, counters };
-  return { rounds: [round], converged: true, finalDirtyPages: 0, missedPages, switchoverNs: 1000, downtimeNs: 2e6, totalBytesSent: 1 << 30, totalNs: 5e6 };
+function report(counters: Record<string, number>, dirtyPages: number, bitmapReadNs: number, missedPages = 0, costNs: Record<string, number> = {}): MigrationReport {
+  const round: RoundReport = { round: 0, ts: 0, dur: 1e6, bytesSent: 1 << 30, dmaAccesses: 1000, dmaDemanded: 1000, dirtyPages, missedPages, bitmapReadNs, iotlbMissRate: 0, counters };
+  return {
+    rounds: [round], converged: true, finalDirtyPages: 0, missedPages, switchoverNs: 1000, downtimeNs: 2e6,
+    downtimeParts: { finalReadNs: 800, flushNs: 200, transferNs: 2e6 - 1000 }, precopyNs: 1e6 + bitmapReadNs,
+    precopyCostNs: costNs, switchoverCostNs: {}, totalBytesSent: 1 << 30, totalNs: 5e6,
+  };
 }
 
 describe('vendor comparison summary', () => {
@@ -16,7 +20,7 @@ describe('vendor comparison summary', () => {
     expect(s.ratios.pteReads.byVendor.amd).toBe(16);
     expect(s.ratios.bitmapReadNs.byVendor.amd).toBe(2.5);
     const line = s.explanations.find((l) => l.includes('PTEs'));
-    expect(line).toContain('AMD-Vi reads 16× as many PTEs as Intel VT-d');
+    expect(line).toContain('AMD-Vi reads 16× as many PTEs from memory in hardware walks as Intel VT-d');
     expect(line).toContain('16.0 PTE reads per dirty page vs 1.0');
     // Equal invalidation counts produce no line.
     expect(s.explanations.some((l) => l.includes('invalidation commands'))).toBe(false);
@@ -37,5 +41,24 @@ describe('vendor comparison summary', () => {
     expect(s.ratios.pteReads.cheapest).toBe('amd');
     expect(lines.some((l) => l.includes('reading dirty bitmaps'))).toBe(false);
     expect(lines[0]).toBe(lost);
+  });
+});
+
+describe('explanation lines name the mechanism', () => {
+  it('a slower dirty read is explained by the cost action that differs most', () => {
+    const smmu = vendorResult('smmuv3', 1, report({}, 1000, 300_000, 0, { indirect_call: 200_000, pt_entry_read: 90_000, iotlb_miss: 5e6 }));
+    const intel = vendorResult('intel', 2, report({}, 1000, 60_000, 0, { pt_entry_read: 50_000, iotlb_miss: 9e6 }));
+    const line = compareVendors('t', 1, [smmu, intel]).explanations.find((l) => l.includes('reading dirty bitmaps'))!;
+    expect(line).toContain('mostly indirect call per entry of a callback walker');
+    expect(line).not.toContain('IOTLB miss');
+  });
+
+  it('an IOTLB miss-rate difference caused by capacity says capacity, not the flush', () => {
+    const small = vendorResult('amd', 1, report({ iotlb_hit: 100, iotlb_miss: 900, iotlb_evictions: 880, iotlb_invalidated: 20 }, 1000, 1000));
+    const big = vendorResult('smmuv3', 2, report({ iotlb_hit: 700, iotlb_miss: 300, iotlb_evictions: 10, iotlb_invalidated: 20 }, 1000, 1000));
+    const line = compareVendors('t', 1, [small, big]).explanations.find((l) => l.includes('IOTLB miss rate'))!;
+    expect(line).toContain('IOTLB capacity: 880 entries evicted');
+    const flushed = vendorResult('amd', 1, report({ iotlb_hit: 100, iotlb_miss: 900, iotlb_evictions: 10, iotlb_invalidated: 700 }, 1000, 1000));
+    expect(compareVendors('t', 1, [flushed, big]).explanations.find((l) => l.includes('IOTLB miss rate'))).toContain('invalidations dropped 700');
   });
 });

@@ -72,3 +72,23 @@ describe('pre-copy driver', () => {
     expect(run()).toEqual(run());
   });
 });
+
+describe('headline metric and downtime parts', () => {
+  it('pre-copy time runs from the start of pre-copy to switch-over; downtime parts add up', async () => {
+    const { scenarioSchema } = await import('../../../core/scenario/schema');
+    const { simulateVendor } = await import('../../../core/scenario/simulate');
+    const { vendorResult } = await import('../../../core/scenario/compare');
+    const { NULL_RECORDER } = await import('../../../core/trace/types');
+    const s = scenarioSchema.parse({ name: 't', seed: 2, guest: { memory: '256MiB' }, devices: [{ name: 'n', workload: { kind: 'nvme-read', iops: 50000 } }], migration: { maxRounds: 3, downtimeMs: 5 } });
+    for (const v of ['amd', 'intel', 'smmuv3'] as const) {
+      const { report } = simulateVendor(s, v, NULL_RECORDER);
+      const t = vendorResult(v, null, report).totals;
+      expect(t.setupNs).toBeGreaterThan(0);
+      expect(t.enableNs).toBeGreaterThan(0);
+      expect(t.migrationNs).toBe(report.rounds.reduce((a, r) => a + r.dur, 0));
+      expect(t.downtimeFinalReadNs + t.downtimeFlushNs + t.downtimeTransferNs).toBe(t.downtimeNs);
+      expect(t.downtimeFlushNs).toBeGreaterThan(0);
+      expect(t.setupNs + t.enableNs + t.migrationNs + t.downtimeNs).toBe(t.totalNs);
+    }
+  });
+});

@@ -5,8 +5,10 @@ import { formatSummary } from '../../../core/cli/format';
 import type { MigrationReport, RoundReport } from '../../../core/workload/migration';
 
 function report(o: { counters?: Record<string, number>; dirty?: number; readNs?: number; missed?: number; downtime?: number; bytes?: number; converged?: boolean }): MigrationReport {
-  const round: RoundReport = { round: 0, ts: 0, dur: 1e6, bytesSent: o.bytes ?? 1 << 30, dmaAccesses: 1000, dirtyPages: o.dirty ?? 1000, missedPages: o.missed ?? 0, bitmapReadNs: o.readNs ?? 50_000, iotlbMissRate: 0, counters: o.counters ?? {} };
-  return { rounds: [round], converged: o.converged ?? true, finalDirtyPages: 0, missedPages: o.missed ?? 0, switchoverNs: 1000, downtimeNs: o.downtime ?? 2e6, totalBytesSent: (o.bytes ?? 1 << 30) + 4096, totalNs: 5e6 };
+  const round: RoundReport = { round: 0, ts: 0, dur: 1e6, bytesSent: o.bytes ?? 1 << 30, dmaAccesses: 1000, dmaDemanded: 1000, dirtyPages: o.dirty ?? 1000, missedPages: o.missed ?? 0, bitmapReadNs: o.readNs ?? 50_000, iotlbMissRate: 0, counters: o.counters ?? {} };
+  return { rounds: [round], converged: o.converged ?? true, finalDirtyPages: 0, missedPages: o.missed ?? 0, switchoverNs: 1000, downtimeNs: o.downtime ?? 2e6,
+    downtimeParts: { finalReadNs: 800, flushNs: 200, transferNs: (o.downtime ?? 2e6) - 1000 }, precopyNs: 1e6, precopyCostNs: {}, switchoverCostNs: {},
+    totalBytesSent: (o.bytes ?? 1 << 30) + 4096, totalNs: 5e6 };
 }
 
 const row = (t: ReturnType<typeof summaryTable>, key: string) => t.rows.find((r) => r.key === key)!;
@@ -15,7 +17,7 @@ describe('comparison table (CLI text and UI strip)', () => {
   it('has every CLI row, with the exact --json values and the CLI text', () => {
     const s = compareVendors('t', 1, [vendorResult('amd', 1, { ...report({ downtime: 3_456_789 }), enable: { ns: 2_365_000, counters: {} } }), vendorResult('intel', 2, report({ converged: false }))]);
     const t = summaryTable(s);
-    expect(t.rows.map((r) => r.key)).toEqual(['rounds', 'dirtyPages', 'missedPages', 'bitmapReadNs', 'pteReads', 'pteWritesAtomic', 'invalidations', 'iotlbMissRate', 'faults', 'bytesSent', 'enableNs', 'downtimeNs', 'totalNs', 'converged']);
+    expect(t.rows.map((r) => r.key)).toEqual(['rounds', 'dirtyPages', 'missedPages', 'bitmapReadNs', 'pteReads', 'pteWritesAtomic', 'invalidations', 'iotlbMissRate', 'faults', 'bytesSent', 'setupNs', 'enableNs', 'migrationNs', 'downtimeNs', 'downtimeFinalReadNs', 'downtimeFlushNs', 'downtimeTransferNs', 'totalNs', 'converged']);
     expect(row(t, 'bytesSent').cells.map((c) => c.value)).toEqual(s.vendors.map((v) => v.totals.bytesSent));
     expect(row(t, 'downtimeNs').cells[0]).toMatchObject({ value: 3_456_789, text: '3.46 ms' });
     expect(row(t, 'enableNs').cells.map((c) => c.text)).toEqual(['2.365 ms', '—']);
@@ -60,6 +62,6 @@ describe('comparison table (CLI text and UI strip)', () => {
     const [b] = timeBreakdown(s);
     expect(b.parts.reduce((a, p) => a + p.ns, 0)).toBe(4e6);
     expect(b.parts.filter((p) => p.downtime).reduce((a, p) => a + p.ns, 0)).toBe(2e6);
-    expect(Object.fromEntries(b.parts.map((p) => [p.key, p.ns]))).toMatchObject({ setup: 800_000, enable: 200_000, transfer: 950_000, reads: 50_000, final: 1000, stopcopy: 1_999_000 });
+    expect(Object.fromEntries(b.parts.map((p) => [p.key, p.ns]))).toMatchObject({ setup: 800_000, enable: 200_000, transfer: 950_000, reads: 50_000, final: 800, flushes: 200, stopcopy: 1_999_000 });
   });
 });

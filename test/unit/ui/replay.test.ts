@@ -72,7 +72,7 @@ describe('replayTrace job (worker thread, one run per vendor)', () => {
     expect([smmu.maps, smmu.unmaps, smmu.dmaAccesses]).toEqual([12325, 2626, 61137]);
     expect(smmu.commands).toEqual(expect.arrayContaining([{ name: 'CMD_TLBI_NH_VA', count: 2658 }, { name: 'CMD_SYNC', count: 2629 }]));
     // Non-coherent walks: SMMUv3 writes back every IOPTE change; AMD-Vi walks stay coherent.
-    expect(smmu.writeBacks).toMatchObject({ calls: 14998, lines: 27879 });
+    expect(smmu.writeBacks).toMatchObject({ calls: 14964, lines: 27879 });
     expect(smmu.writeBacks!.cpuNs).toBeGreaterThan(0);
     expect(amd.writeBacks).toBeNull();
 
