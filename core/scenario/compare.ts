@@ -213,7 +213,13 @@ function cause(key: keyof VendorTotals, hi: VendorResult, lo: VendorResult): str
     case 'pteReads': {
       const perDirty = t.dirtyPages ? t.pteReads / t.dirtyPages : 0;
       const loPer = lo.totals.dirtyPages ? lo.totals.pteReads / lo.totals.dirtyPages : 0;
-      if (perDirty < 0.1) return `hardware walks over ${fmt(t.dmaAccesses, 'count')} DMA accesses (IOTLB miss rate ${fmt(t.iotlbMissRate, 'rate')} vs ${fmt(lo.totals.iotlbMissRate, 'rate')})`;
+      if (perDirty < 0.1) {
+        // Walks read from memory only the levels the walk caches miss: say when flushes emptied them.
+        const wi = sum(hi.rounds, 'walk_cache_invalidated');
+        const wlo = sum(lo.rounds, 'walk_cache_invalidated');
+        const walkNote = wi > wlo ? `; its flushes dropped ${fmt(wi, 'count')} walk-cache entries (vs ${fmt(wlo, 'count')}), so walks after them read more levels` : '';
+        return `hardware walks over ${fmt(t.dmaAccesses, 'count')} DMA accesses (IOTLB miss rate ${fmt(t.iotlbMissRate, 'rate')} vs ${fmt(lo.totals.iotlbMissRate, 'rate')})${walkNote}`;
+      }
       return `${perDirty.toFixed(1)} PTE reads per dirty page vs ${loPer.toFixed(1)}`;
     }
     case 'pteWritesAtomic':
@@ -257,7 +263,7 @@ function cause(key: keyof VendorTotals, hi: VendorResult, lo: VendorResult): str
       parts.sort((a, b) => b[1] - b[2] - (a[1] - a[2]));
       const [what, a, b] = parts[0]!;
       const more = t.bytesSent - lo.totals.bytesSent;
-      return `mostly ${what} (${fmt(a, 'ns')} vs ${fmt(b, 'ns')})` + (what === 'sending the remaining pages' && hi.totals.dirtyPages !== lo.totals.dirtyPages ? `; ${fmt(Math.max(0, more), 'bytes')} more sent in all (${t.rounds} vs ${lo.totals.rounds} rounds)` : '');
+      return `mostly ${what} (${fmt(a, 'ns')} vs ${fmt(b, 'ns')})` + (what === 'sending the remaining pages' && more > 0 ? `; ${fmt(more, 'bytes')} more sent in all (${t.rounds} vs ${lo.totals.rounds} rounds)` : '');
     }
     default: {
       if (counterSum(hi, 'dirty_untracked_reads') > 0) return `without IOMMU dirty tracking under nesting every round resends all guest RAM (${t.rounds} vs ${lo.totals.rounds} rounds, ${fmt(t.bytesSent, 'bytes')} sent)`;
