@@ -128,7 +128,7 @@ describe('Compare tells the truth', () => {
         // The texts are the CLI table's cells (one row per label, in vendor order).
         for (const [key, { t }] of byKey) {
           const label = await strip.locator(`dd[data-metric="${key}"]`).evaluate((e) => e.previousElementSibling?.textContent?.trim());
-          const line = text.split('\n').find((l) => l.startsWith(`${label}  `));
+          const line = text.split('\n').find((l) => l.trimStart().startsWith(`${label}  `)); // sub-rows (downtime parts) are indented
           expect(line, `${name}: CLI row ${label}`).toBeTruthy();
           expect(line).toContain(t!);
         }

@@ -308,7 +308,7 @@ describe('workbench UI in browser mode', () => {
       expect(text).toMatch(/, 0 errors/);
       expect([await line.getAttribute('data-maps'), await line.getAttribute('data-unmaps'), await line.getAttribute('data-errors')]).toEqual(['12325', '2626', '0']);
     }
-    expect(await lines.nth(1).textContent()).toMatch(/CMD_TLBI_NH_VA 2,658.*write-backs 14,998 \(27,879 lines/s);
+    expect(await lines.nth(1).textContent()).toMatch(/CMD_TLBI_NH_VA 2,658.*write-backs 14,964 \(27,879 lines/s);
     expect(await lines.nth(0).textContent()).not.toContain('write-backs');
     await page.screenshot({ path: `${ARTIFACTS}/runs-replay.png`, fullPage: true });
     await panel.screenshot({ path: `${ARTIFACTS}/replay-panel.png` });
