@@ -116,7 +116,7 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^\\.\\./core/(?!store/queries/types$|run/replay-types$|sweep/view-types$|scenario/summary-types$)', message: 'electron/api.ts may import only the pure type files of core (store/queries/types, run/replay-types, sweep/view-types, scenario/summary-types).' }] },
+        { patterns: [{ regex: '^\\.\\./core/(?!store/queries/types$|run/replay-types$|sweep/view-types$|scenario/summary-types$|scenario/cost-types$|scenario/sensitivity-types$)', message: 'electron/api.ts may import only the pure type files of core (store/queries/types, run/replay-types, sweep/view-types, scenario/summary-types, scenario/cost-types, scenario/sensitivity-types).' }] },
       ],
     },
   },

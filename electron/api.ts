@@ -37,6 +37,12 @@ import type { ComparisonView } from '../core/scenario/summary-types';
 export type { SweepAxisInfo, SweepInfo, SweepMetric, SweepRunRef, SweepSeries, SweepSeriesRequest } from '../core/sweep/view-types';
 import type { SweepInfo, SweepSeries, SweepSeriesRequest } from '../core/sweep/view-types';
 
+export type { CostTable, CostRow, CostCell, CostCellClass, HwParamRow, WalkerRow } from '../core/scenario/cost-types';
+import type { CostTable } from '../core/scenario/cost-types';
+
+export type { SensitivityReport, SensitivityProbe, SensitivityMetric } from '../core/scenario/sensitivity-types';
+import type { SensitivityReport } from '../core/scenario/sensitivity-types';
+
 export type { LineError, ReplayImportSummary, ReplayVendorResult, ReplayFlushPolicy, ReplayDmaMode } from '../core/run/replay-types';
 import type { ReplayImportSummary, ReplayVendorResult, ReplayFlushPolicy, ReplayDmaMode } from '../core/run/replay-types';
 
@@ -70,7 +76,7 @@ export interface EngineInfo {
   /** 'electron' or 'web'. */
   shell: 'electron' | 'web';
   vendors: VendorModelInfo[];
-  /** Optional engine features present in this build: 'runComparison', 'replayTrace', 'pageTable', 'sweep'. */
+  /** Optional engine features present in this build: 'runComparison', 'replayTrace', 'sensitivity', 'pageTable', 'sweep'. */
   features?: string[];
   /** With the 'replayTrace' feature: the vendors a replay accepts and the size limits of its inputs. */
   replay?: ReplayLimits;
@@ -175,6 +181,45 @@ export interface ExportRequest {
   overwrite?: boolean;
 }
 
+/**
+ * Request of `costTable`: the cost table `npm run cli -- costs --json [--scenario X] [--kernel K]`
+ * prints (core/scenario/cost-table.ts costTable). Without a scenario: every vendor, defaults.
+ */
+export interface CostTableRequest {
+  /** Preset whose vendors, costOverrides and hardware capacities apply (or scenarioText, or neither). */
+  preset?: string;
+  scenarioText?: string;
+  /** Kernel whose dirty-read walkers are listed ('6.19' | '6.7-6.18'); default: the scenario's, else 6.19. */
+  kernel?: string;
+}
+
+/**
+ * Request of `runSensitivity`: "would the ranking flip if an estimate were factor× off?" for a
+ * scenario, as `npm run cli -- sensitivity` runs it (core/scenario/sensitivity-run.ts), as a
+ * job with progress and cancel. Nothing is recorded.
+ */
+export interface SensitivityRequest {
+  /** Preset name, or the scenario JSON text (exactly one). */
+  preset?: string;
+  scenarioText?: string;
+  /** Scale each estimate by factor and 1/factor (> 1, default 2). */
+  factor?: number;
+  /** Probes closest to flipping a ranking that are re-run (0..12, default 3). */
+  rerun?: number;
+  /** Client-chosen id: progress events carry it as `callId` (labels: vendor titles for the baseline's rounds, 're-runs'); `cancelJob` takes it. */
+  jobId: string;
+}
+
+export interface SensitivityResult {
+  /** The report `sensitivity --json` prints; null when cancelled or failed. */
+  report: SensitivityReport | null;
+  /** The plain-language lines the command prints. */
+  lines: string[];
+  cancelled: boolean;
+  /** Vendors whose run failed, "title: message". */
+  failed: string[];
+}
+
 /** One level of a page-table walk (core/pt walk()). */
 export interface WalkLevel {
   level: number;
@@ -241,6 +286,10 @@ export interface ApiMethods {
   openSweep: { req: { path: string }; res: SweepInfo };
   /** A metric over one swept parameter, one series per vendor, repeats pooled into a min–max band. */
   sweepSeries: { req: SweepSeriesRequest; res: SweepSeries };
+  /** The cost table (values, units, class, source), hardware capacities and dirty-read walkers, as `costs --json` prints it. */
+  costTable: { req: CostTableRequest; res: CostTable };
+  /** Sensitivity analysis of a scenario as a job (progress, cancelJob). */
+  runSensitivity: { req: SensitivityRequest; res: SensitivityResult };
 }
 
 /**

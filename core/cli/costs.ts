@@ -1,12 +1,16 @@
 /**
  * `costs`: the cost table — every cost parameter per vendor with value, unit, class
  * (measured / derived / estimate / override) and source (docs/cost-model-sources.md ids). With a
- * scenario, its costOverrides are applied and marked.
+ * scenario, its costOverrides and hardware capacities are applied and marked; the dirty-read
+ * walker each vendor's driver uses under the kernel (--kernel, else the scenario's) is listed
+ * with the cost actions it charges. One function builds it for the CLI and the UI
+ * (core/scenario/cost-table.ts costTable).
  */
 import type { Command } from 'commander';
 import { isVendorName, vendorTitle, type VendorName } from '../iommu/registry';
-import { costRows, costTableMarkdown, hwParamRows, hwParamTableMarkdown } from '../scenario/cost-table';
-import { VENDORS } from '../scenario/schema';
+import { isKernelVersion, KERNEL_VERSIONS, type KernelVersion } from '../iommu/kernel';
+import { costTable, costTableMarkdown, hwParamTableMarkdown, type CostTable } from '../scenario/cost-table';
+import { VENDORS, type Scenario } from '../scenario/schema';
 import { resolveScenario } from './scenario-arg';
 
 interface CostsFlags {
@@ -14,6 +18,7 @@ interface CostsFlags {
   scenario?: string;
   json?: boolean;
   markdown?: boolean;
+  kernel?: string;
 }
 
 export function registerCosts(program: Command): void {
@@ -22,6 +27,7 @@ export function registerCosts(program: Command): void {
     .description('print the cost table: value, unit, class and source of every cost parameter per vendor')
     .option('--vendors <list>', 'vendors to show', VENDORS.join(','))
     .option('--scenario <file|preset>', "apply a scenario's costOverrides (marked 'override')")
+    .option('--kernel <version>', `kernel whose dirty-read walkers to list (${KERNEL_VERSIONS.join(' | ')}; default: the scenario's, else ${KERNEL_VERSIONS[0]})`)
     .option('--json', 'machine-readable output')
     .option('--markdown', 'GitHub markdown table (as in docs/vendors.md)')
     .action((o: CostsFlags) => {
@@ -30,41 +36,35 @@ export function registerCosts(program: Command): void {
 }
 
 function costsCommand(o: CostsFlags): number {
-  let vendors = (o.vendors ?? VENDORS.join(',')).split(',').map((v) => v.trim());
-  const bad = vendors.filter((v) => !isVendorName(v) || !(VENDORS as readonly string[]).includes(v));
+  const vendors = o.vendors?.split(',').map((v) => v.trim());
+  const bad = (vendors ?? []).filter((v) => !isVendorName(v) || !(VENDORS as readonly string[]).includes(v));
   if (bad.length) {
     console.error(`error: unknown vendor(s) ${bad.join(', ')} (vendors: ${VENDORS.join(', ')})`);
     return 2;
   }
-  let overrides: Record<string, number> = {};
-  let hwOverrides: { iotlbEntries?: number; walkCacheEntries?: number; walkers?: number } = {};
+  if (o.kernel !== undefined && !isKernelVersion(o.kernel)) {
+    console.error(`error: unknown kernel '${o.kernel}' (kernels: ${KERNEL_VERSIONS.join(', ')})`);
+    return 2;
+  }
+  let scenario: Scenario | undefined;
   if (o.scenario) {
     const s = resolveScenario(o.scenario);
     if (!s.ok) {
       console.error(s.message);
       return 2;
     }
-    overrides = s.scenario.costOverrides;
-    const sc = s.scenario;
-    hwOverrides = {
-      ...(sc.iotlbEntries !== undefined ? { iotlbEntries: sc.iotlbEntries } : {}),
-      ...(sc.walkCacheEntries !== undefined ? { walkCacheEntries: sc.walkCacheEntries } : {}),
-      ...(sc.walkers !== undefined ? { walkers: sc.walkers } : {}),
-    };
-    if (!o.vendors) vendors = s.scenario.vendors;
+    scenario = s.scenario;
   }
-  const vs = vendors as VendorName[];
-  let rows;
-  let hw;
+  let t: CostTable;
   try {
-    rows = costRows(vs, overrides);
-    hw = hwParamRows(vs, hwOverrides);
+    t = costTable({ vendors: vendors as VendorName[] | undefined, allVendors: VENDORS, scenario, kernel: o.kernel as KernelVersion | undefined });
   } catch (e) {
     console.error(`error: ${(e as Error).message}`);
     return 2;
   }
+  const { costs: rows, hardware: hw, walkers, vendors: vs } = t;
   if (o.json) {
-    console.log(JSON.stringify({ costs: rows, hardware: hw }, null, 2));
+    console.log(JSON.stringify(t, null, 2));
     return 0;
   }
   if (o.markdown) {
@@ -82,6 +82,8 @@ function costsCommand(o: CostsFlags): number {
   for (const r of hw) {
     console.log(r.param.padEnd(aw) + r.unit.padEnd(uw) + vs.map((v) => { const c = r.byVendor[v]!; return `${c.value} ${c.class}`.padEnd(22); }).join(''));
   }
+  console.log(`\nDirty-read walkers, kernel ${t.kernel} (docs/vendors.md#dirty-read-walkers):`);
+  for (const w of walkers) console.log(`  ${vendorTitle(w.vendor)}: ${w.kind} (${w.source}) charges ${w.actions.join(', ')}`);
   console.log('\nSources (docs/cost-model-sources.md):');
   for (const r of rows) for (const v of vs) console.log(`  ${r.action} ${vendorTitle(v)}: ${r.byVendor[v]!.source}`);
   for (const r of hw) for (const v of vs) console.log(`  ${r.param} ${vendorTitle(v)}: ${r.byVendor[v]!.source}`);

@@ -23,6 +23,7 @@
  * With IOMMU_DIRTY_NO_CLEAR nothing is cleared in any profile (test_bit / plain reads).
  * Every profile records each dirty leaf (iova_bitmap_set + iommu_iotlb_gather_add_range).
  */
+import type { CostAction } from './costs';
 
 /** What the scan of one read_and_clear_dirty call found (deltas of GenericPt.stats). */
 export interface DirtyWalkCounts {
@@ -89,6 +90,30 @@ export function dirtyWalkWork(profile: DirtyWalkProfile, c: DirtyWalkCounts, cle
       break;
   }
   return w;
+}
+
+/**
+ * The cost action each field of {@link DirtyWalkWork} is charged as (core/hw/cost/model.ts;
+ * the charging is in core/iommu/paging-domain.ts chargeWork).
+ */
+export const DIRTY_WORK_ACTIONS: Readonly<Record<keyof DirtyWalkWork, CostAction>> = {
+  entryReads: 'pt_entry_read',
+  walkReads: 'pt_walk_level',
+  lockedRmw: 'pte_locked_rmw',
+  plainRmw: 'pte_plain_rmw',
+  indirectCalls: 'indirect_call',
+  records: 'dirty_record',
+};
+
+/**
+ * The cost actions `profile` charges when it reads and clears a table that has something of
+ * everything (an entry, a present multi-item leaf, a hole, a dirty leaf): the rows of the cost
+ * table that set a vendor's dirty-read time under that kernel (the Costs view, `costs --kernel`).
+ */
+export function dirtyWalkActions(profile: DirtyWalkProfile): CostAction[] {
+  const every: DirtyWalkCounts = { entries: 3, leaves: 1, leafItems: 2, leafDepth: 1, holes: 1, holeDepth: 1, records: 1, itemsCleared: 2 };
+  const w = dirtyWalkWork(profile, every, true);
+  return (Object.keys(DIRTY_WORK_ACTIONS) as (keyof DirtyWalkWork)[]).filter((k) => w[k] > 0).map((k) => DIRTY_WORK_ACTIONS[k]);
 }
 
 /** iommupt read_and_clear_dirty (iommu_pt.h __read_and_clear_dirty / record_dirty). */

@@ -10,6 +10,8 @@ import type { TablePool } from '../pt';
 import type { PtFormatName } from '../pt/types';
 import type { DeviceSpec } from './device';
 import type { Device, IommuDevice, IommuSystemOptions } from './types';
+import type { DirtyWalkProfile } from './dirty-walk';
+import type { KernelVersion } from './kernel';
 
 export type { DeviceSpec } from './device';
 
@@ -54,6 +56,11 @@ export interface VendorEntry<N extends string = string> {
   readonly costSpecs?: CostSpecTable;
   /** Default hardware capacities (IOTLB, walk caches, concurrent walks) with class and source. */
   readonly hwParamSpecs?: HwParamSpecTable;
+  /**
+   * The read_and_clear_dirty walker the vendor's driver uses under `kernel` (core/iommu/dirty-walk.ts;
+   * the driver picks the same one); absent for models without dirty tracking costs.
+   */
+  dirtyWalk?(kernel: KernelVersion): DirtyWalkProfile;
   /** Build one instance. @throws RangeError on an invalid option (e.g. an unknown cost-override name). */
   create(opts: HwSystemOptions): IommuSystem;
   /** Caps of an instance whose devices cannot track dirty pages (no IOMMU_HW_CAP_DIRTY_TRACKING); absent = the model has no such variant. */

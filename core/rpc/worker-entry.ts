@@ -15,6 +15,7 @@ const SOURCES = {
   'comparison-worker': 'run/comparison-worker.ts',
   'replay-worker': 'run/replay-worker.ts',
   'pagetable-worker': 'run/pagetable-worker.ts',
+  'sensitivity-worker': 'run/sensitivity-worker.ts',
 } as const;
 
 /** Name of an engine worker entry (also its bundled file name, `<name>.js`). */

@@ -4,27 +4,18 @@
  * its evidence class and source, and whether a scenario override replaced the default.
  * Vendors come from the registry (core/iommu/registry.ts VendorEntry.costSpecs).
  */
-import { COST_ACTIONS, COST_INFO, HW_PARAMS, HW_PARAM_INFO, type CostAction, type CostClass, type HwParam } from '../iommu/costs';
+import { COST_ACTIONS, COST_INFO, HW_PARAMS, HW_PARAM_INFO, type CostAction, type HwParam } from '../iommu/costs';
+import { dirtyWalkActions } from '../iommu/dirty-walk';
+import { DEFAULT_KERNEL, type KernelVersion } from '../iommu/kernel';
 import { vendorEntry, vendorTitle, type VendorName } from '../iommu/registry';
+import type { CostRow as CostRowOf, CostTable as CostTableOf, HwParamRow as HwParamRowOf, WalkerRow as WalkerRowOf } from './cost-types';
+import type { Scenario } from './schema';
 
 /** One vendor's cell of a row. */
-export interface CostCell {
-  /** ns per action in force (the override when one is given). */
-  ns: number;
-  /** The default's class; 'override' when a scenario replaced the value. */
-  class: CostClass | 'override';
-  source: string;
-  /** The default value when overridden. */
-  defaultNs?: number;
-}
+export type { CostCell } from './cost-types';
 
 /** One action. */
-export interface CostRow {
-  action: CostAction;
-  unit: string;
-  doc: string;
-  byVendor: Partial<Record<VendorName, CostCell>>;
-}
+export type CostRow = CostRowOf<VendorName, CostAction>;
 
 /**
  * The cost table for `vendors` with `overrides` (scenario costOverrides, ns by action).
@@ -66,12 +57,7 @@ export function costTableMarkdown(rows: CostRow[], vendors: readonly VendorName[
 }
 
 /** One hardware parameter (IOTLB entries, walk-cache entries per level, concurrent walks). */
-export interface HwParamRow {
-  param: HwParam;
-  unit: string;
-  doc: string;
-  byVendor: Partial<Record<VendorName, { value: number; class: CostClass | 'override'; source: string; defaultValue?: number }>>;
-}
+export type HwParamRow = HwParamRowOf<VendorName, HwParam>;
 
 /** The hardware-parameter table for `vendors`, with a scenario's overrides marked. */
 export function hwParamRows(vendors: readonly VendorName[], overrides: Partial<Record<HwParam, number>> = {}): HwParamRow[] {
@@ -95,4 +81,38 @@ export function hwParamTableMarkdown(rows: HwParamRow[], vendors: readonly Vendo
     out.push(`| \`${r.param}\` | ${r.unit} | ${vendors.map((v) => { const c = r.byVendor[v]!; return `${num(c.value)} (${c.class}) ${c.source.replace(/\|/g, '\\|')}`; }).join(' | ')} |`);
   }
   return out.join('\n');
+}
+
+/** One vendor's read_and_clear_dirty walker under a kernel (core/iommu/dirty-walk.ts). */
+export type WalkerRow = WalkerRowOf<VendorName, CostAction>;
+
+/**
+ * The dirty-read walker of each of `vendors` under `kernel` (VendorEntry.dirtyWalk, the
+ * profile each driver picks). @throws RangeError for a vendor without one (e.g. the mock).
+ */
+export function walkerRows(vendors: readonly VendorName[], kernel: KernelVersion): WalkerRow[] {
+  return vendors.map((vendor) => {
+    const pick = vendorEntry(vendor).dirtyWalk;
+    if (!pick) throw new RangeError(`vendor '${vendor}' has no dirty-read walker`);
+    const p = pick(kernel);
+    return { vendor, kind: p.kind, source: p.source, actions: dirtyWalkActions(p) };
+  });
+}
+
+/** What `costs --json` prints and the UI's Costs view shows (one function for both). */
+export type CostTable = CostTableOf<VendorName, CostAction, HwParam> & { kernel: KernelVersion };
+
+/**
+ * The cost table for `vendors` (default: the scenario's, else all of `allVendors`), with a
+ * scenario's costOverrides and hardware capacities (iotlbEntries, walkCacheEntries, walkers)
+ * applied and marked 'override', and the dirty-read walkers of `kernel` (default: the
+ * scenario's kernel, else 6.19). @throws RangeError for a vendor without a cost table.
+ */
+export function costTable(o: { vendors?: readonly VendorName[]; allVendors: readonly VendorName[]; scenario?: Scenario; kernel?: KernelVersion }): CostTable {
+  const sc = o.scenario;
+  const vendors = [...(o.vendors ?? sc?.vendors ?? o.allVendors)] as VendorName[];
+  const hw: Partial<Record<HwParam, number>> = {};
+  if (sc) for (const p of HW_PARAMS) if (sc[p] !== undefined) hw[p] = sc[p];
+  const kernel = o.kernel ?? sc?.kernel ?? DEFAULT_KERNEL;
+  return { vendors, kernel, costs: costRows(vendors, sc?.costOverrides ?? {}), hardware: hwParamRows(vendors, hw), walkers: walkerRows(vendors, kernel) };
 }

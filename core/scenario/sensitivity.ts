@@ -14,41 +14,20 @@
 import { vendorEntry, vendorTitle, type VendorName } from '../iommu/registry';
 import { COST_ACTIONS, type CostAction } from '../iommu/costs';
 import type { ComparisonSummary, VendorResult, VendorTotals } from './compare';
+import type { SensitivityMetric, SensitivityProbe as SensitivityProbeOf, SensitivityReport as SensitivityReportOf } from './sensitivity-types';
 
 /** Metrics whose ranking is checked: the headline (pre-copy time) and the bitmap read time. */
-export const SENSITIVITY_METRICS = ['migrationNs', 'bitmapReadNs'] as const;
-export type SensitivityMetric = (typeof SENSITIVITY_METRICS)[number];
+export const SENSITIVITY_METRICS = ['migrationNs', 'bitmapReadNs'] as const satisfies readonly SensitivityMetric[];
+export type { SensitivityMetric } from './sensitivity-types';
 
 /** Cost actions of the DMA path: they delay devices, not the CPU, so they are not in a metric's CPU time. */
 const DEVICE_ACTIONS = new Set<string>(['dma_rtt', 'iotlb_hit', 'iotlb_miss', 'table_read', 'hw_ad_update', 'fault_record']);
 
 /** One (vendor, cost entry, scale) probe. */
-export interface SensitivityProbe {
-  vendor: VendorName;
-  action: CostAction;
-  /** The entry's default value (ns) and the scale tried. */
-  ns: number;
-  scale: number;
-  metric: SensitivityMetric;
-  /** The vendor's metric now and at first order with the entry scaled, ns. */
-  base: number;
-  firstOrder: number;
-  /** Ranking (vendor names, best first) at first order. */
-  rankingFirstOrder: VendorName[];
-  flipsFirstOrder: boolean;
-  /** When re-run: the vendor's metric, ranking and whether it flips. */
-  rerun?: { value: number; ranking: VendorName[]; flips: boolean };
-}
+export type SensitivityProbe = SensitivityProbeOf<VendorName, CostAction>;
 
 /** The answer for one scenario. */
-export interface SensitivityReport {
-  scenario: string;
-  factor: number;
-  /** Ranking per metric at the defaults, best (lowest) first. */
-  ranking: Record<SensitivityMetric, VendorName[]>;
-  /** Every probe of an estimate entry that moves a metric at all, largest move first. */
-  probes: SensitivityProbe[];
-}
+export type SensitivityReport = SensitivityReportOf<VendorName, CostAction>;
 
 function rank(values: Map<VendorName, number>): VendorName[] {
   return [...values.entries()].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0])).map(([v]) => v);
@@ -109,22 +88,28 @@ export function closeness(p: SensitivityProbe, summary: ComparisonSummary): numb
 /**
  * Re-run the `k` probes closest to flipping the headline or read-time ranking with the entry
  * overridden for that vendor only (`runVendor(vendor, action, ns)` returns its totals),
- * recording the real ranking. Mutates and returns the report.
+ * recording the real ranking; `onRerun(done, total)` after each distinct re-run (total = the
+ * distinct (vendor, entry, scale) re-runs, a probe of both metrics runs once). Mutates and
+ * returns the report.
  */
 export async function rerunDeciding(
   report: SensitivityReport,
   summary: ComparisonSummary,
   k: number,
   runVendor: (vendor: VendorName, action: CostAction, ns: number) => Promise<VendorTotals>,
+  onRerun?: (done: number, total: number) => void,
 ): Promise<SensitivityReport> {
   const chosen = [...report.probes].sort((a, b) => closeness(b, summary) - closeness(a, summary)).slice(0, k);
   const cache = new Map<string, VendorTotals>();
+  const total = new Set(chosen.map((p) => `${p.vendor}/${p.action}/${p.scale}`)).size;
+  onRerun?.(0, total);
   for (const p of chosen) {
     const key = `${p.vendor}/${p.action}/${p.scale}`;
     let totals = cache.get(key);
     if (!totals) {
       totals = await runVendor(p.vendor, p.action, p.ns * p.scale);
       cache.set(key, totals);
+      onRerun?.(cache.size, total);
     }
     const values = new Map(summary.vendors.map((x) => [x.vendor, x.vendor === p.vendor ? (totals![p.metric] as number) : (x.totals[p.metric] as number)]));
     const rk = rank(values);

@@ -17,6 +17,8 @@ import { faultsReport } from '../../core/store/queries/faults';
 import { comparisonView } from '../../core/run/comparison-view';
 import { openSweepResult, sweepSeries } from '../../core/sweep/view-queries';
 import { latencyHistograms } from '../../core/store/queries/latency';
+import { MAX_SENSITIVITY_RERUNS } from '../../core/scenario/sensitivity-run';
+import { costTableFor } from './costs';
 import { exportDatabase } from './exports';
 import { listPresets, type Jobs } from './jobs';
 import type { PageTables } from './pagetables';
@@ -190,6 +192,26 @@ const API_TABLE_ROWS = {
       })
       .strict(),
     handle: (_h, q) => sweepSeries(q),
+  },
+  costTable: {
+    schema: z
+      .object({ preset: z.string().min(1).max(128).optional(), scenarioText: z.string().min(2).max(1 << 20).optional(), kernel: z.string().min(1).max(32).optional() })
+      .strict()
+      .refine((r) => r.preset === undefined || r.scenarioText === undefined, 'give at most one of preset and scenarioText'),
+    handle: (_h, q) => costTableFor(q),
+  },
+  runSensitivity: {
+    schema: z
+      .object({
+        preset: z.string().min(1).max(128).optional(),
+        scenarioText: z.string().min(2).max(1 << 20).optional(),
+        factor: z.number().gt(1).max(100).optional(),
+        rerun: z.number().int().min(0).max(MAX_SENSITIVITY_RERUNS).optional(),
+        jobId,
+      })
+      .strict()
+      .refine((r) => (r.preset === undefined) !== (r.scenarioText === undefined), 'give exactly one of preset and scenarioText'),
+    handle: (h, q) => h.jobs.runSensitivity(q),
   },
 } satisfies { [M in ApiMethod]: ApiEntry<M> };
 

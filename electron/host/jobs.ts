@@ -1,6 +1,7 @@
 /**
- * Long calls (API methods runComparison and replayTrace) and their cancellation (cancelJob).
- * Each job runs in its own worker thread (core/run/comparison-worker.ts, replay-worker.ts),
+ * Long calls (API methods runComparison, replayTrace and runSensitivity) and their
+ * cancellation (cancelJob). Each job runs in its own worker thread
+ * (core/run/comparison-worker.ts, replay-worker.ts, sensitivity-worker.ts),
  * called over comlink (core/rpc), and has a client-chosen id; progress events carry it as
  * `callId`. cancelJob stops a comparison through its vendor pool (queued vendors dropped,
  * running ones terminated) and a replay through a flag it reads every 4096 events and
@@ -10,13 +11,15 @@
 import { existsSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ApiResult, ComparisonResult, PresetInfo, ProgressEvent, ReplayImportSummary, ReplayLimits, ReplayTraceRequest, ReplayTraceResult, RunComparisonRequest } from '../api';
+import type { ApiResult, ComparisonResult, PresetInfo, ProgressEvent, ReplayImportSummary, ReplayLimits, ReplayTraceRequest, ReplayTraceResult, RunComparisonRequest, SensitivityRequest, SensitivityResult } from '../api';
 import { loadPreset, presetNames, presetText } from '../../core/scenario/presets';
 import { formatScenarioErrors, parseScenario } from '../../core/scenario/load';
 import type { Scenario } from '../../core/scenario/schema';
 import { vendorTitle } from '../../core/iommu/registry';
 import type { ComparisonProgressMessage, ComparisonService } from '../../core/run/comparison-worker';
 import type { ReplayProgressMessage, ReplayService, ReplayWorkerData } from '../../core/run/replay-worker';
+import type { SensitivityProgressMessage, SensitivityService } from '../../core/run/sensitivity-worker';
+import { SENSITIVITY_DEFAULTS } from '../../core/scenario/sensitivity-run';
 import { connect, type Peer } from '../../core/rpc/comlink-port';
 import { workerStart } from '../../core/rpc/worker-entry';
 import { REPLAY_MAX_TRACE_BYTES, REPLAY_MAX_XLATE_BYTES, REPLAY_VENDORS } from './schemas';
@@ -62,7 +65,7 @@ export class Jobs {
 
   /** Optional features this build serves (EngineInfo.features). */
   features(): string[] {
-    return ['runComparison', 'replayTrace'];
+    return ['runComparison', 'replayTrace', 'sensitivity'];
   }
 
   /** What replayTrace accepts (EngineInfo.replay). */
@@ -82,7 +85,7 @@ export class Jobs {
   }
 
   /** Start worker `name` with its comlink peer; progress messages go to `onEvent`. */
-  private static start<T>(name: 'comparison-worker' | 'replay-worker', onEvent: (m: { type?: unknown }) => void): { worker: Worker; peer: Peer<T> } {
+  private static start<T>(name: 'comparison-worker' | 'replay-worker' | 'sensitivity-worker', onEvent: (m: { type?: unknown }) => void): { worker: Worker; peer: Peer<T> } {
     const start = workerStart(name);
     const worker = new Worker(start.url, { workerData: start.workerData });
     const peer = connect<T>(worker, name.replace('-', ' '));
@@ -99,10 +102,8 @@ export class Jobs {
    * store's writer claim, core/store/db.ts).
    */
   private target(p: string, jobId: string): ApiResult<string> {
-    if (this.running.has(jobId)) return { ok: false, error: { code: 'EBUSY', message: `job ${jobId} is already running` } };
-    if (this.running.size >= MAX_CONCURRENT_JOBS) {
-      return { ok: false, error: { code: 'EBUSY', message: `${this.running.size} jobs are running (at most ${MAX_CONCURRENT_JOBS} at once); wait for one to finish or cancel it` } };
-    }
+    const free = this.slot(jobId);
+    if (!free.ok) return free;
     const dbPath = resolve(p);
     for (const [id, job] of this.running) {
       if (job.dbPath === dbPath) return { ok: false, error: { code: 'EBUSY', message: `${dbPath}: job ${id} is recording into it (one writer per database); wait for it, or choose another database` } };
@@ -113,8 +114,17 @@ export class Jobs {
     return { ok: true, value: dbPath };
   }
 
+  /** EBUSY when `jobId` is running or the job cap is reached. */
+  private slot(jobId: string): ApiResult<null> {
+    if (this.running.has(jobId)) return { ok: false, error: { code: 'EBUSY', message: `job ${jobId} is already running` } };
+    if (this.running.size >= MAX_CONCURRENT_JOBS) {
+      return { ok: false, error: { code: 'EBUSY', message: `${this.running.size} jobs are running (at most ${MAX_CONCURRENT_JOBS} at once); wait for one to finish or cancel it` } };
+    }
+    return { ok: true, value: null };
+  }
+
   /** Resolve the request's scenario (preset name or JSON text). */
-  private scenario(req: RunComparisonRequest): ApiResult<Scenario> {
+  private scenario(req: { preset?: string; scenarioText?: string }): ApiResult<Scenario> {
     if (req.preset !== undefined) {
       const s = loadPreset(req.preset);
       return s ? { ok: true, value: s } : { ok: false, error: { code: 'ENOENT', message: `no preset named ${req.preset}` } };
@@ -161,6 +171,49 @@ export class Jobs {
       // Terminated after a cancel that did not stop it in time: what was recorded is kept.
       if (cancelled) return { ok: true, value: { runIds: [], cancelled: true, explanations: [], failed: [], dbPath } };
       return { ok: false, error: { code: 'EIO', message: `comparison failed: ${(e as Error).message}` } };
+    } finally {
+      this.running.delete(req.jobId);
+      void worker.terminate();
+    }
+  }
+
+  /**
+   * The sensitivity analysis of a scenario (core/scenario/sensitivity-run.ts, what
+   * `npm run cli -- sensitivity --json` prints) in a worker thread; nothing is recorded.
+   * Progress: the baseline comparison per vendor (label = vendor title, done/total in rounds),
+   * then label 're-runs' with done/total in re-runs. E2BIG for a scenario over the machine's limits.
+   */
+  async runSensitivity(req: SensitivityRequest): Promise<ApiResult<SensitivityResult>> {
+    const sc = this.scenario(req);
+    if (!sc.ok) return sc;
+    const over = checkScenarioLimits(sc.value, machineLimits(Math.min(availableParallelism(), sc.value.vendors.length)), 'run it from the command line with --ignore-limits');
+    if (over) return { ok: false, error: { code: 'E2BIG', message: `scenario: ${over.message}` } };
+    const free = this.slot(req.jobId);
+    if (!free.ok) return free;
+    const { worker, peer } = Jobs.start<SensitivityService>('sensitivity-worker', (m) => {
+      const { p } = m as SensitivityProgressMessage;
+      if (p.phase === 'rerun') return this.progress({ callId: req.jobId, label: 're-runs', done: p.done, total: p.total });
+      const total = p.p.phase === 'done' ? p.p.round : p.p.maxRounds;
+      this.progress({ callId: req.jobId, label: vendorTitle(p.p.vendor), done: Math.min(p.p.round, total), total });
+    });
+    let cancelled = false;
+    this.running.set(req.jobId, {
+      worker,
+      dbPath: '',
+      cancel: () => {
+        cancelled = true;
+        peer.call((w) => w.cancel()).catch(() => {});
+      },
+    });
+    const stopped: SensitivityResult = { report: null, lines: [], cancelled: true, failed: [] };
+    try {
+      const r = await peer.call((w) => w.run(sc.value, req.factor ?? SENSITIVITY_DEFAULTS.factor, req.rerun ?? SENSITIVITY_DEFAULTS.rerun));
+      if (r.ok) return { ok: true, value: { report: r.report, lines: r.lines, cancelled: false, failed: [] } };
+      if (r.cancelled) return { ok: true, value: stopped };
+      return { ok: true, value: { ...stopped, cancelled: false, failed: r.failed.map((f) => `${vendorTitle(f.vendor)}: ${f.message}`) } };
+    } catch (e) {
+      if (cancelled) return { ok: true, value: stopped };
+      return { ok: false, error: { code: 'EIO', message: `sensitivity failed: ${(e as Error).message}` } };
     } finally {
       this.running.delete(req.jobId);
       void worker.terminate();

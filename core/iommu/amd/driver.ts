@@ -23,7 +23,7 @@ import type { DeviceSpec } from '../device';
 import { PagingDomain } from '../paging-domain';
 import type { VendorDomainHooks } from '../paging-domain';
 import { IOMMUPT_WALK, type DirtyWalkProfile } from '../dirty-walk';
-import { DEFAULT_KERNEL } from '../kernel';
+import { DEFAULT_KERNEL, type KernelVersion } from '../kernel';
 import { TablePool, createPtIommu } from '../../pt';
 import type { IommuDirtyBitmap } from '../../pt/types';
 import type { IommuCap, Device, IommuDomain, IommuDevice, IommuHwInfo, IommuSystemOptions, ViommuCore, ViommuOps } from '../types';
@@ -50,6 +50,11 @@ export interface AmdSystemOptions extends IommuSystemOptions {
  */
 export const AMD_IO_PGTABLE_WALK: DirtyWalkProfile = { kind: 'per-leaf-rewalk', source: 'amd/io_pgtable.c iommu_v1_read_and_clear_dirty (fetch_pte, pte_test_and_clear_dirty)' };
 
+/** The AMD v1 read_and_clear_dirty walker of `kernel`: iommupt from 6.19, io_pgtable.c before. */
+export function amdDirtyWalk(kernel: KernelVersion): DirtyWalkProfile {
+  return kernel === '6.19' ? IOMMUPT_WALK : AMD_IO_PGTABLE_WALK;
+}
+
 export class AmdIommuDriver implements IommuDevice, VendorDomainHooks, AmdNestHost {
   readonly vendor = 'amd' as const;
   readonly clock: SimClock;
@@ -65,7 +70,7 @@ export class AmdIommuDriver implements IommuDevice, VendorDomainHooks, AmdNestHo
 
   constructor(opts: AmdSystemOptions) {
     this.clock = opts.clock;
-    this.dirtyWalk = (opts.kernel ?? DEFAULT_KERNEL) === '6.19' ? IOMMUPT_WALK : AMD_IO_PGTABLE_WALK;
+    this.dirtyWalk = amdDirtyWalk(opts.kernel ?? DEFAULT_KERNEL);
     this.pool = opts.pool ?? new TablePool();
     this.hw = new AmdIommuHw(
       { clock: opts.clock, recorder: opts.recorder, cost: AMD_COSTS, costOverrides: opts.costOverrides, iotlbEntries: opts.iotlbEntries ?? AMD_HW_PARAMS.iotlbEntries.value, walkCacheEntries: opts.walkCacheEntries ?? AMD_HW_PARAMS.walkCacheEntries.value, walkers: opts.walkers ?? AMD_HW_PARAMS.walkers.value, memBase: AMD_MEM_BASE },

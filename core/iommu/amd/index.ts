@@ -2,7 +2,7 @@
 import { AMD_COST_SPECS, AMD_HW_PARAMS } from '../../hw/amd/cost';
 import { q35RamSections } from '../ram-layout';
 import { hwSystem, type VendorEntry } from '../system';
-import { AmdIommuDriver } from './driver';
+import { AmdIommuDriver, amdDirtyWalk } from './driver';
 import { amdNesting } from './nesting-entry';
 
 export const amdVendor = {
@@ -14,6 +14,7 @@ export const amdVendor = {
   qemuRamSections: q35RamSections,
   costSpecs: AMD_COST_SPECS,
   hwParamSpecs: AMD_HW_PARAMS,
+  dirtyWalk: amdDirtyWalk,
   create: (o) => hwSystem('amd', new AmdIommuDriver(o)),
   // EFR.HDSup clear: amd_iommu_domain_alloc_paging_flags refuses DIRTY_TRACKING.
   noDirtyCaps: { hdsup: false },

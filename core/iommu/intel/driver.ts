@@ -131,6 +131,11 @@ export interface VtdSystemOptions extends IommuSystemOptions {
  */
 export const VTD_LEGACY_WALK: DirtyWalkProfile = { kind: 'per-leaf-rewalk', source: 'intel/iommu.c intel_iommu_read_and_clear_dirty (pfn_to_dma_pte, dma_sl_pte_test_and_clear_dirty)' };
 
+/** The VT-d second-stage read_and_clear_dirty walker of `kernel`: iommupt from 6.19, the driver's own before. */
+export function vtdDirtyWalk(kernel: KernelVersion): DirtyWalkProfile {
+  return kernel === '6.19' ? IOMMUPT_WALK : VTD_LEGACY_WALK;
+}
+
 /** Per-device data (struct device_domain_info): the PASID directory. */
 interface VtdDevice extends SimDevice {
   pasidDir: number;
@@ -204,7 +209,7 @@ export class VtdIommuDriver implements IommuDevice, VendorDomainHooks, VtdNestHo
   constructor(opts: VtdSystemOptions) {
     this.clock = opts.clock;
     this.kernel = opts.kernel ?? DEFAULT_KERNEL;
-    this.dirtyWalk = this.kernel === '6.19' ? IOMMUPT_WALK : VTD_LEGACY_WALK;
+    this.dirtyWalk = vtdDirtyWalk(this.kernel);
     this.pool = opts.pool ?? new TablePool();
     this.hw = new VtdIommuHw(
       { clock: opts.clock, recorder: opts.recorder, cost: VTD_COSTS, costOverrides: opts.costOverrides, iotlbEntries: opts.iotlbEntries ?? VTD_HW_PARAMS.iotlbEntries.value, walkCacheEntries: opts.walkCacheEntries ?? VTD_HW_PARAMS.walkCacheEntries.value, walkers: opts.walkers ?? VTD_HW_PARAMS.walkers.value, memBase: VTD_MEM_BASE },

@@ -2,7 +2,7 @@
 import { VTD_COST_SPECS, VTD_HW_PARAMS } from '../../hw/intel/cost';
 import { q35RamSections } from '../ram-layout';
 import { hwSystem, type VendorEntry } from '../system';
-import { VtdIommuDriver } from './driver';
+import { VtdIommuDriver, vtdDirtyWalk } from './driver';
 import { vtdNesting } from './nesting-entry';
 
 export const intelVendor = {
@@ -14,6 +14,7 @@ export const intelVendor = {
   qemuRamSections: q35RamSections,
   costSpecs: VTD_COST_SPECS,
   hwParamSpecs: VTD_HW_PARAMS,
+  dirtyWalk: vtdDirtyWalk,
   create: (o) => hwSystem('intel', new VtdIommuDriver(o)),
   // ECAP.SLADS clear: no second-stage A/D, so DIRTY_TRACKING is refused.
   noDirtyCaps: { slads: false },

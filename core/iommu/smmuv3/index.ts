@@ -2,7 +2,7 @@
 import { SMMUV3_COST_SPECS, SMMUV3_HW_PARAMS } from '../../hw/smmuv3/cost';
 import { armVirtRamSections } from '../ram-layout';
 import { hwSystem, type VendorEntry } from '../system';
-import { SMMU_DIRTY_DESIGNS, SmmuV3Driver } from './driver';
+import { ARM_LPAE_WALK, SMMU_DIRTY_DESIGNS, SmmuV3Driver } from './driver';
 import { smmuv3Nesting } from './nesting-entry';
 
 export const smmuv3Vendor = {
@@ -14,6 +14,8 @@ export const smmuv3Vendor = {
   qemuRamSections: armVirtRamSections,
   costSpecs: SMMUV3_COST_SPECS,
   hwParamSpecs: SMMUV3_HW_PARAMS,
+  // io-pgtable-arm in every modelled kernel (no Arm format was converted to iommupt in 6.19).
+  dirtyWalk: () => ARM_LPAE_WALK,
   create: (o) => hwSystem('smmuv3', new SmmuV3Driver(o)),
   // SMMU_IDR0.HTTU = 1 (access flag only): arm_smmu_dbm_capable() is false.
   noDirtyCaps: { httu: 1 },
