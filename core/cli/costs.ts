@@ -25,7 +25,7 @@ export function registerCosts(program: Command): void {
   program
     .command('costs')
     .description('print the cost table: value, unit, class and source of every cost parameter per vendor')
-    .option('--vendors <list>', 'vendors to show', VENDORS.join(','))
+    .option('--vendors <list>', `vendors to show (default: the scenario's, else ${VENDORS.join(',')})`)
     .option('--scenario <file|preset>', "apply a scenario's costOverrides (marked 'override')")
     .option('--kernel <version>', `kernel whose dirty-read walkers to list (${KERNEL_VERSIONS.join(' | ')}; default: the scenario's, else ${KERNEL_VERSIONS[0]})`)
     .option('--json', 'machine-readable output')

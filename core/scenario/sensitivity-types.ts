@@ -22,6 +22,12 @@ export interface SensitivityProbe<V extends string = string, A extends string = 
   /** Ranking (vendor names, best first) at first order. */
   rankingFirstOrder: V[];
   flipsFirstOrder: boolean;
+  /**
+   * How close the probe comes to changing the ranking: its first-order move over the gap to the
+   * nearest other vendor in the direction it moves (≥ 1 = flips at first order; 0 = no vendor
+   * in that direction). The re-runs and the plain-language lines take the closest first.
+   */
+  closeness: number;
   /** When re-run: the vendor's metric (ns), the ranking and whether it flips. */
   rerun?: { value: number; ranking: V[]; flips: boolean };
 }

@@ -61,7 +61,9 @@ export function firstOrderSensitivity(summary: ComparisonSummary, factor = 2): S
           const firstOrder = base + (scale - 1) * t;
           const values = new Map(summary.vendors.map((x) => [x.vendor, x.vendor === r.vendor ? firstOrder : (x.totals[metric] as number)]));
           const rk = rank(values);
-          probes.push({ vendor: r.vendor, action, ns: specs[action].ns, scale, metric, base, firstOrder, rankingFirstOrder: rk, flipsFirstOrder: rk.join() !== ranking[metric].join() });
+          const p: SensitivityProbe = { vendor: r.vendor, action, ns: specs[action].ns, scale, metric, base, firstOrder, rankingFirstOrder: rk, flipsFirstOrder: rk.join() !== ranking[metric].join(), closeness: 0 };
+          p.closeness = closeness(p, summary);
+          probes.push(p);
         }
       }
     }

@@ -10,6 +10,9 @@ const VIEWS = [
   ['pagetable', 'Page table'],
   ['events', 'Events'],
   ['faults', 'Faults'],
+  ['sweep', 'Sweep'],
+  ['costs', 'Costs'],
+  ['sensitivity', 'Sensitivity'],
 ] as const;
 
 export function installMenu(getWindow: () => BrowserWindow | null): void {

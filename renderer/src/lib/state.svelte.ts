@@ -12,6 +12,8 @@ export const VIEWS = [
   { id: 'events', label: 'Events' },
   { id: 'faults', label: 'Faults' },
   { id: 'sweep', label: 'Sweep' },
+  { id: 'costs', label: 'Costs' },
+  { id: 'sensitivity', label: 'Sensitivity' },
 ] as const;
 export type ViewId = (typeof VIEWS)[number]['id'];
 
