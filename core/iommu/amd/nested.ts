@@ -27,6 +27,7 @@ import { DTE, GDTE, cmdCompletionWait, cmdInvDevtabEntry, cmdInvIommuPages, gdte
 import { IOMMU_HWPT_DATA_AMD_GUEST } from '../../uapi/iommufd';
 import type { PagingDomain } from '../paging-domain';
 import type { Device, IommuDevice, IommuDirtyOps, IommuDomain, IommuDomainOps, ViommuCore, ViommuOps } from '../types';
+import { nestedDomainOps } from '../nested-domain-ops';
 import type { UserData } from '../user-data';
 import { iommuCopyStructFromUser, u64At } from '../user-data';
 
@@ -72,20 +73,10 @@ export class AmdNestedDomain implements IommuDomain {
     readonly gdte: [bigint, bigint, bigint, bigint],
     readonly viommu: AmdViommu,
   ) {
-    const unsupported = (): number => -ERRNO.EOPNOTSUPP;
-    this.ops = {
+    this.ops = nestedDomainOps({
       attachDev: (_d, dev) => viommu.attach(this, dev),
-      mapPages: unsupported,
-      unmapPages: () => 0,
-      iotlbSyncMap: () => 0,
-      iotlbSync: () => undefined,
-      flushIotlbAll: () => undefined,
-      iovaToPhys: () => 0,
-      cutMapping: unsupported,
-      unmapReadDirty: unsupported,
-      writeProtectAndClear: unsupported,
       free: () => viommu.freeNested(this),
-    };
+    });
   }
 
   get pgsizeBitmap(): number {

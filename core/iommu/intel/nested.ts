@@ -29,6 +29,7 @@ import { CAP, ECAP, PE, PE_QW1, PE_QW2, PGTT, qiDevIotlb, qiIotlb, GRAN, qiPiotl
 import { IOMMU_HWPT_ALLOC_PASID, IOMMU_HWPT_DATA_VTD_S1, IOMMU_HWPT_INVALIDATE_DATA_VTD_S1, IOMMU_VTD_INV_FLAGS_LEAF, IOMMU_VTD_S1_EAFE, IOMMU_VTD_S1_SRE, IOMMU_VTD_S1_WPE } from '../../uapi/iommufd';
 import type { PagingDomain } from '../paging-domain';
 import type { Device, IommuDevice, IommuDirtyOps, IommuDomain, IommuDomainOps } from '../types';
+import { nestedDomainOps } from '../nested-domain-ops';
 import type { UserData, UserDataArray } from '../user-data';
 import { iommuCopyStructFromUser, iommuCopyStructFromUserArray, u32At, u64At } from '../user-data';
 import { flushDevtlbAll, flushPasidCache, readPasidEntry, setupDirtyTracking, tearDownEntry } from './pasid';
@@ -88,22 +89,12 @@ export class VtdNestedDomain implements IommuDomain {
 }
 
 function nestedOps(n: VtdNesting): IommuDomainOps {
-  const unsupported = (): number => -ERRNO.EOPNOTSUPP;
-  return {
+  return nestedDomainOps({
     attachDev: (d, dev) => n.attach(d as VtdNestedDomain, dev, 0),
     setDevPasid: (d, dev, pasid) => n.attach(d as VtdNestedDomain, dev, pasid),
-    mapPages: unsupported,
-    unmapPages: () => 0,
-    iotlbSyncMap: () => 0,
-    iotlbSync: () => undefined,
-    flushIotlbAll: () => undefined,
-    iovaToPhys: () => 0,
-    cutMapping: unsupported,
-    unmapReadDirty: unsupported,
-    writeProtectAndClear: unsupported,
     free: (d) => n.free(d as VtdNestedDomain),
     cacheInvalidateUser: (d, arr) => n.cacheInvalidateUser(d as VtdNestedDomain, arr),
-  };
+  });
 }
 
 /** The driver's nesting state: nesting parents and their children (dmar_domain->s1_domains). */

@@ -8,7 +8,6 @@
  * A nested mock domain has no stage-1 table: DMA translates through its parent.
  */
 import { ERRNO } from '../../base/errno';
-import type { IotlbGather } from '../../pt/types';
 import { IOMMU_HWPT_ALLOC_PASID } from '../../uapi/iommufd';
 import {
   IOMMU_HW_QUEUE_TYPE_SELFTEST,
@@ -23,6 +22,7 @@ import {
   MOCK_NESTED_DOMAIN_IOTLB_NUM,
 } from '../../uapi/iommufd-test';
 import type { Device, IommuDevice, IommuDirtyOps, IommuDomain, IommuDomainOps, ViommuCore, ViommuOps } from '../types';
+import { nestedDomainOps } from '../nested-domain-ops';
 import type { UserData, UserDataArray } from '../user-data';
 import { iommuCopyFullUserArray, iommuCopyStructFromUser, iommuCopyStructFromUserArray, u32At } from '../user-data';
 
@@ -78,22 +78,12 @@ export function mockAllocNested(host: IommuDevice & MockHost, tag: number, paren
 /** Flags a nested alloc passes to the mock (FAULT_ID_VALID already stripped by iommufd). */
 export const MOCK_NESTED_FLAGS = IOMMU_HWPT_ALLOC_PASID;
 
-const nop = (): number => 0;
-
-const MOCK_NESTED_OPS: IommuDomainOps = {
+const MOCK_NESTED_OPS: IommuDomainOps = nestedDomainOps({
   attachDev: (domain, dev) => (domain as MockNestedDomain).driver.attachMock(domain, dev),
-  mapPages: () => -ERRNO.EOPNOTSUPP,
-  unmapPages: () => 0,
-  iotlbSyncMap: nop,
-  iotlbSync: (_d: IommuDomain, _g: IotlbGather) => undefined,
-  flushIotlbAll: () => undefined,
   iovaToPhys: (domain, iova) => {
     const p = (domain as MockNestedDomain).parent;
     return p.ops.iovaToPhys(p, iova);
   },
-  cutMapping: () => -ERRNO.EOPNOTSUPP,
-  unmapReadDirty: () => -ERRNO.EOPNOTSUPP,
-  writeProtectAndClear: () => -ERRNO.EOPNOTSUPP,
   free: () => undefined,
   setDevPasid: (domain, dev, pasid, old) => (domain as MockNestedDomain).driver.setDevPasidMock(domain, dev, pasid, old),
   /**
@@ -132,7 +122,7 @@ const MOCK_NESTED_OPS: IommuDomainOps = {
     arr.entryNum = done;
     return rc;
   },
-};
+});
 
 /** get_viommu_size of the mock: only IOMMU_VIOMMU_TYPE_SELFTEST. */
 export function mockViommuSize(type: number): number {

@@ -31,6 +31,7 @@ import { CMDQ_OP, CMDQ_OP_GUEST, IDR0, STE, STE0_NESTING_ALLOWED, STE1_NESTING_A
 import { IOMMU_HWPT_DATA_ARM_SMMUV3, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, IOMMU_VIOMMU_TYPE_ARM_SMMUV3 } from '../../uapi/iommufd';
 import type { PagingDomain } from '../paging-domain';
 import type { Device, IommuDevice, IommuDirtyOps, IommuDomain, IommuDomainOps, ViommuCore, ViommuOps } from '../types';
+import { nestedDomainOps } from '../nested-domain-ops';
 import type { UserData, UserDataArray } from '../user-data';
 import { iommuCopyFullUserArray, iommuCopyStructFromUser, u64At } from '../user-data';
 
@@ -81,20 +82,10 @@ export class SmmuNestedDomain implements IommuDomain {
     readonly enableAts: boolean,
     readonly vsmmu: SmmuVsmmu,
   ) {
-    const unsupported = (): number => -ERRNO.EOPNOTSUPP;
-    this.ops = {
+    this.ops = nestedDomainOps({
       attachDev: (_d, dev) => vsmmu.attach(this, dev),
-      mapPages: unsupported,
-      unmapPages: () => 0,
-      iotlbSyncMap: () => 0,
-      iotlbSync: () => undefined,
-      flushIotlbAll: () => undefined,
-      iovaToPhys: () => 0,
-      cutMapping: unsupported,
-      unmapReadDirty: unsupported,
-      writeProtectAndClear: unsupported,
       free: () => vsmmu.nested.delete(this),
-    };
+    });
   }
 
   get pgsizeBitmap(): number {

@@ -100,6 +100,16 @@ describe('sweep files: errors name the field, the axis or the point', () => {
     expect(name.ok || name.errors[0].field).toBe('name');
   });
 
+  it('hostile text: deep nesting (also inside a base) and oversize text are refused before parsing, comments do not count', () => {
+    const deep = parseSweep(`{ "name": "a", "base": ${'['.repeat(100_000)} }`);
+    expect(deep.ok).toBe(false);
+    if (!deep.ok) expect(deep.errors[0]).toMatchObject({ line: 1, field: '', message: expect.stringContaining('nested more than 32 levels deep') });
+    const big = parseSweep(`{ "name": "a" ${' '.repeat(1 << 20)}}`);
+    expect(!big.ok && big.errors[0].message).toContain('characters; at most');
+    const commented = parseSweep(`// ${'['.repeat(40)}\n/* ${'{'.repeat(40)} */ { "name": "a", "base": "nic-rx-16g", "axes": [{ "path": "seed", "values": [1] }] }`);
+    expect(commented.ok).toBe(true);
+  });
+
   it('zip groups need equal lengths; two axes may not set the same field', () => {
     const zip = sweepSchema.parse({ name: 'z', base: BASE, axes: [{ zip: [{ path: 'seed', values: [1, 2] }, { path: 'guest.memory', values: ['64MiB'] }] }] });
     expect(buildGrid(zip)).toEqual({ ok: false, errors: ['zip of seed (2), guest.memory (1): zipped axes need the same number of values'] });
