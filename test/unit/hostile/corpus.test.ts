@@ -88,7 +88,7 @@ function runCount(db: string): number {
 describe('hostile inputs: CLI (scenario, trace, SQLite, ioctl script, export)', () => {
   it('has at least 60 cases over every kind of input', () => {
     const kinds = new Set(CASES.map((c) => c.id.split('/')[0]));
-    expect([...kinds].sort()).toEqual(['api', 'export', 'ioctl', 'scenario', 'sqlite', 'trace', 'web']);
+    expect([...kinds].sort()).toEqual(['api', 'export', 'ioctl', 'scenario', 'sqlite', 'sweep', 'trace', 'web']);
     expect(CASES.length).toBeGreaterThanOrEqual(60);
   });
 
