@@ -142,13 +142,30 @@ export abstract class IommuHwModel {
   /**
    * The hardware consumed a page response for (sid, grpid): 0, or -EINVAL when no such
    * request is outstanding (a late or duplicate response). Charges the fault-handling cost
-   * (prq_handle) once per completed request.
+   * (#32) once per completed request and records `page_response` with the response as
+   * iommufd names it (`success`: IOMMUFD_PAGE_RESP_SUCCESS = 0, else INVALID = 1; the
+   * command's own encoding is in its hw.cmdq slice).
    */
-  protected completePageRequest(sid: number, grpid: number): number {
+  protected completePageRequest(sid: number, grpid: number, pasid = 0, success = true): number {
     if (!this.pendingPrq.delete(sid * 512 + grpid)) return -ERRNO.EINVAL;
     this.counters.page_responses++;
     this.cost.charge('prq_handle');
+    if (this.rec.enabled) this.rec.instant('hw.fault', 'page_response', this.clock.now, { sid, pasid, grpid, code: success ? 0 : 1 });
     return 0;
+  }
+
+  /**
+   * The driver's page-request thread takes every queued request (intel prq_event_thread,
+   * amd_iommu_handle_ppr_log, arm_smmu_priq_thread), oldest first; each stays outstanding
+   * until its page response.
+   */
+  takePageRequests(): HwPageRequest[] {
+    return this.pageRequests.consume();
+  }
+
+  /** Whether translation faults of `sid` become page requests (its PRI is enabled). */
+  priEnabled(sid: number): boolean {
+    return this.priSids.has(sid);
   }
 
   protected constructor(o: HwModelOptions) {
@@ -536,7 +553,7 @@ export abstract class IommuHwModel {
       this.cost.charge('fault_record');
       const grpid = this.prgi++ & 0x1ff;
       if (this.pageRequests.push({ ts: this.clock.now, sid, pasid, iova, write, grpid })) this.pendingPrq.add(sid * 512 + grpid);
-      if (this.rec.enabled) this.rec.instant('hw.fault', 'page_request', this.clock.now, { sid, pasid, iova, write });
+      if (this.rec.enabled) this.rec.instant('hw.fault', 'page_request', this.clock.now, { sid, pasid, iova, write, grpid });
       return -ERRNO.EFAULT;
     }
     c.faults++;

@@ -193,6 +193,29 @@ export interface IommuDevice {
   /** remove_dev_pasid / the blocked domain's set_dev_pasid: `pasid` of dev stops translating. */
   removeDevPasid?(dev: Device, pasid: number, domain: IommuDomain): void;
   /**
+   * Enable I/O page faults of `dev` for a domain with an iopf handler (iommufd attaching a
+   * HWPT allocated with IOMMU_HWPT_FAULT_ID_VALID: iommufd_fault_iopf_enable ->
+   * iommu_dev_enable_feature(IOMMU_DEV_FEAT_IOPF) up to v6.15, the driver's attach from
+   * v6.16). 0 or a negative errno that fails the attach. Whether the device's translation
+   * faults then become page requests is the driver's choice (core/iommu/<vendor>/driver.ts
+   * cites each). Absent = 0 (a model without PRI: faults stay unrecoverable).
+   */
+  enableIopf?(dev: Device): number;
+  /**
+   * The driver's page-request thread (intel prq_event_thread, amd_iommu_handle_ppr_log,
+   * arm_smmu_priq_thread): take every page request the hardware queued and pass each to
+   * `report` (iommu_report_device_fault: 0 when an iopf handler took it, else -errno and
+   * the driver answers INVALID as iopf_error_response does), or answer it itself where the
+   * driver does not deliver page requests. Returns the number of requests taken.
+   */
+  handlePageRequests?(report: (dev: Device, req: PageRequest) => number): number;
+  /**
+   * iommu_ops.page_response: complete page request group `grpid` of (dev, pasid) with `code`
+   * (IOMMUFD_PAGE_RESP_SUCCESS 0 / INVALID 1). 0, -ENODEV, or -EINVAL when the hardware has
+   * no such outstanding request.
+   */
+  pageResponse?(dev: Device, pasid: number, grpid: number, code: number): number;
+  /**
    * Device DMA through the hardware model: IOTLB lookup, page walk, permission check,
    * A/D update, fault on failure. Returns 0 or a negative errno (-EFAULT for a translation
    * fault, -EACCES for a permission fault) after queueing the vendor fault record.
@@ -221,4 +244,16 @@ export interface IommuSystemOptions {
   caps?: Record<string, number | boolean>;
   /** Kernel whose driver code is modelled (core/iommu/kernel.ts); DEFAULT_KERNEL when absent. */
   kernel?: KernelVersion;
+}
+
+/** One page request as the driver's page-request thread reads it (PRQ / PPR log / PRIQ entry). */
+export interface PageRequest {
+  /** Requester ID / StreamID. */
+  sid: number;
+  pasid: number;
+  /** Faulting address, bytes. */
+  iova: number;
+  write: boolean;
+  /** Page request group index (PRGI / PPR tag / PRG index), 9 bits. */
+  grpid: number;
 }

@@ -164,6 +164,11 @@ export function hwptAttach(ctx: IommufdCtx, hwpt: Hwpt, idev: Idev): number {
   if (hwpt.domain.driver !== idev.driver) return -ERRNO.EINVAL;
   let rc = hwptPasidCompat(hwpt, idev, 0);
   if (rc) return rc;
+  // iommufd_fault_domain_attach_dev: a HWPT with a fault queue enables the device's IOPF first.
+  if (hwpt.fault && idev.driver.enableIopf) {
+    rc = idev.driver.enableIopf(idev.dev);
+    if (rc) return rc;
+  }
   const paging = hwptPagingOf(hwpt);
   rc = hwptPagingAttachResv(ctx, paging, idev);
   if (rc) return rc;

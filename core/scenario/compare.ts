@@ -25,6 +25,9 @@ export interface VendorTotals {
   invalidationsByType: Record<string, number>;
   iotlbMissRate: number;
   faults: number;
+  /** Page requests (PRI) the hardware queued and the responses it consumed; absent in older databases. */
+  pageRequests?: number;
+  pageResponses?: number;
   dmaAccesses: number;
   /** DMA accesses the workloads asked for; dmaAccesses / dmaDemanded < 1 = the device was translation-bound. */
   dmaDemanded: number;
@@ -122,6 +125,8 @@ export function vendorResult(vendor: VendorName, runId: number | null, m: Vendor
       invalidationsByType: byType,
       iotlbMissRate: hits + misses ? misses / (hits + misses) : 0,
       faults: c.faults ?? 0,
+      pageRequests: c.page_requests ?? 0,
+      pageResponses: c.page_responses ?? 0,
       dmaAccesses: m.rounds.reduce((s, r) => s + r.dmaAccesses, 0),
       dmaDemanded: m.rounds.reduce((s, r) => s + (r.dmaDemanded ?? r.dmaAccesses), 0),
       avgDmaLatencyNs: (c.dma_latency_ns ?? 0) / Math.max(1, m.rounds.reduce((s, r) => s + r.dmaAccesses, 0)),
@@ -306,6 +311,22 @@ function nestingLines(results: VendorResult[]): string[] {
 }
 
 /**
+ * Lines for runs whose devices fault on memory the VMM maps on demand (guest.mappedOnFault):
+ * page requests answered through the fault queue, or faults where the vendor's driver did not
+ * enable PRI (core/iommu/<vendor>/driver.ts enableIopf cites why).
+ */
+function iopfLines(results: VendorResult[]): string[] {
+  const out: string[] = [];
+  if (!results.some((r) => (r.totals.pageRequests ?? 0) > 0)) return out;
+  for (const r of results) {
+    const pr = r.totals.pageRequests ?? 0;
+    if (pr > 0) out.push(`${vendorTitle(r.vendor)} delivered ${fmt(pr, 'count')} page requests to the VMM's fault queue and consumed ${fmt(r.totals.pageResponses ?? 0, 'count')} page responses: the memory mapped on fault was mapped on demand.`);
+    else if (r.totals.faults > 0) out.push(`${vendorTitle(r.vendor)} delivered no page requests (its driver does not enable PRI for a paging domain with dirty tracking): ${fmt(r.totals.faults, 'count')} DMA writes to memory mapped on fault were unrecoverable faults and were lost.`);
+  }
+  return out;
+}
+
+/**
  * Build the comparison summary. A difference is "big" when the ratio is ≥ 1.25 and the
  * absolute values are not trivially small.
  */
@@ -345,6 +366,7 @@ export function compareVendors(scenario: string, seed: number, results: VendorRe
     }
   }
   explanations.push(...nestingLines(results));
+  explanations.push(...iopfLines(results));
   // A translation-bound device: say so with the mechanism (latency per access and its parts).
   for (const r of results) {
     const t = r.totals;

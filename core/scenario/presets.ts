@@ -10,6 +10,7 @@ import hugeDemote16g from './scenarios/huge-demote-16g.json';
 import flushElision from './scenarios/flush-elision-what-if.json';
 import smmuv3RfcV1 from './scenarios/smmuv3-rfc-v1-what-if.json';
 import viommuNicRx from './scenarios/viommu-nic-rx.json';
+import iopfOnDemand from './scenarios/iopf-on-demand-4g.json';
 import { scenarioSchema, type Scenario } from './schema';
 
 const RAW: Record<string, unknown> = {
@@ -21,6 +22,7 @@ const RAW: Record<string, unknown> = {
   'flush-elision-what-if': flushElision,
   'smmuv3-rfc-v1-what-if': smmuv3RfcV1,
   'viommu-nic-rx': viommuNicRx,
+  'iopf-on-demand-4g': iopfOnDemand,
 };
 
 /** The default preset (README's main command). */

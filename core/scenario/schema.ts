@@ -32,6 +32,7 @@ const device = z
   .object({
     name: z.string().min(1).max(64),
     ats: z.boolean().default(false).describe('PCIe ATS: the device caches translations in its ATC (translated requests bypass the IOMMU; D is set when write permission is granted) and every flush also invalidates the device TLB'),
+    pri: z.boolean().default(false).describe('PCIe PRI (needs ats): translation faults become page requests where the IOMMU driver enables PRI for the device (with guest.mappedOnFault the VMM resolves them through an iommufd fault queue; docs/iommufd.md "I/O page faults")'),
     atcEntries: z.number().int().min(1).max(1 << 16).optional().describe('entries of the device\'s ATC with ats (default 64, an estimate: device-specific)'),
     outstanding: z.number().int().min(1).max(4096).default(64).describe('DMA requests the device keeps in flight: with the DMA latency (round trip + translation) it bounds the device\'s access rate (Little\'s law), so translation costs slow the device'),
     workload: workloadSchema,
@@ -68,10 +69,16 @@ export const scenarioSchema = z
         mappedAfterEnable: boundedSize(0, 2 ** 52, 'a 52-bit physical address space')
           .default(0)
           .describe('bytes at the top of guest RAM mapped into the IOAS (a second IOMMU_IOAS_MAP) only after IOMMU_HWPT_SET_DIRTY_TRACKING, e.g. memory hot-plugged during migration; multiple of 4 KiB (2 MiB with the huge page policies), less than memory'),
+        mappedOnFault: boundedSize(0, 2 ** 52, 'a 52-bit physical address space')
+          .default(0)
+          .describe('bytes of guest RAM just below the mappedAfterEnable part left out of the IOAS and mapped by the VMM only when a device faults on them: IOMMU_FAULT_QUEUE_ALLOC, the HWPT allocated with IOMMU_HWPT_FAULT_ID_VALID, page requests read from the fault fd, one IOMMU_IOAS_MAP per 2 MiB block and an iommu_hwpt_page_response; a multiple of 2 MiB; needs a device with pri (a vendor whose driver does not enable PRI faults instead, docs/iommufd.md)'),
       })
       .strict()
       .superRefine((g, ctx) => {
         if (!(g.memory >= 4096)) return; // memory itself is reported
+        if (g.mappedOnFault % 2 ** 21 !== 0 || g.mappedOnFault + g.mappedAfterEnable >= g.memory) {
+          ctx.addIssue({ code: 'custom', path: ['mappedOnFault'], message: 'mappedOnFault must be a multiple of 2 MiB, and mappedOnFault + mappedAfterEnable less than memory' });
+        }
         const align = g.pagePolicy === '4k' ? 4096 : 2 ** 21;
         if (g.memory % align !== 0) ctx.addIssue({ code: 'custom', path: ['memory'], message: `memory must be a multiple of ${align === 4096 ? '4 KiB' : "2 MiB with pagePolicy '" + g.pagePolicy + "'"}` });
         if (g.mappedAfterEnable >= g.memory || g.mappedAfterEnable % align !== 0) {
@@ -151,7 +158,10 @@ export const scenarioSchema = z
       if (w.kind === 'gpu-bulk') fits('regionBytes', w.regionBytes);
       if (w.kind === 'hot-set') fits('hotSetBytes', w.hotSetBytes);
       if (w.kind === 'nvme-read') fits('blockBytes', w.blockBytes);
+      // PCIe: a PRI capability is only usable with ATS (PCIe Base spec 10.4; intel_iommu_enable_iopf needs both).
+      if (d.pri && !d.ats) ctx.addIssue({ code: 'custom', path: ['devices', i, 'pri'], message: 'pri needs ats (PCIe Page Request Interface works on ATS translation requests)' });
     });
+    if (s.guest.mappedOnFault > 0 && s.viommu) ctx.addIssue({ code: 'custom', path: ['guest', 'mappedOnFault'], message: 'mappedOnFault is modelled without a vIOMMU only' });
   });
 
 /** A validated scenario (sizes in bytes, defaults applied). */

@@ -51,6 +51,7 @@ const ROWS: RowDef[] = [
   { key: 'invalidations', label: 'invalidation commands', unit: 'count', cost: true, value: total('invalidations'), fmt: int },
   { key: 'iotlbMissRate', label: 'IOTLB miss rate', unit: 'fraction', cost: true, value: total('iotlbMissRate'), fmt: (v) => `${(v * 100).toFixed(2)}%` },
   { key: 'faults', label: 'faults', unit: 'count', cost: true, value: total('faults'), fmt: int },
+  { key: 'pageRequests', label: 'page requests (PRI)', unit: 'count', cost: false, value: (v) => v.totals.pageRequests ?? null, fmt: int },
   { key: 'bytesSent', label: 'bytes sent', unit: 'bytes', cost: true, value: total('bytesSent'), fmt: (v) => `${(v / 2 ** 30).toFixed(2)} GiB` },
   { key: 'setupNs', label: 'set-up: map guest, attach (sim)', unit: 'ns', cost: true, value: (v) => v.totals.setupNs ?? null, fmt: (v) => `${(v / 1e6).toFixed(2)} ms` },
   { key: 'enableNs', label: 'enable dirty tracking (sim)', unit: 'ns', cost: true, value: (v) => v.enable?.ns ?? null, fmt: (v) => `${(v / 1e6).toFixed(3)} ms` },
@@ -113,7 +114,7 @@ export function rowDef(key: string): Omit<RowDef, 'value'> | undefined {
 /** The comparison table of `s` (rows a vendor does not have show "—"). */
 export function summaryTable(s: ComparisonSummary): SummaryTable {
   const lost = s.vendors.map((v) => v.totals.missedPages > 0);
-  const rows: SummaryRow[] = ROWS.filter((r) => r.key !== 'enableNs' || s.vendors.some((v) => v.enable)).map((r) =>
+  const rows: SummaryRow[] = ROWS.filter((r) => (r.key !== 'enableNs' || s.vendors.some((v) => v.enable)) && (r.key !== 'pageRequests' || s.vendors.some((v) => (v.totals.pageRequests ?? 0) > 0))).map((r) =>
     tableRow(
       r,
       s.vendors.map((v) => {

@@ -324,7 +324,7 @@ export const CATALOGUE = {
   ),
   prq_report: ev('page_request', 'hw.fault', K, ['sid', 'pasid', 'iova', 'grpid'], 'intel/trace.h prq_report: page request received', I),
   page_request: ev('page_request', 'hw.fault', S, ['device', 'sid', 'pasid', 'iova', 'grpid', 'perm', 'write'], 'a page request (PRI): the hardware model records sid and write; the iopf queue device, grpid and perm'),
-  page_response: ev('page_request', 'hw.fault', S, ['device', 'pasid', 'grpid', 'code'], 'iopf page response'),
+  page_response: ev('page_request', 'hw.fault', S, ['device', 'sid', 'pasid', 'grpid', 'code'], 'iopf page response: the hardware model records sid and code 0 success / 1 invalid (IOMMUFD_PAGE_RESP_*) when it consumes the response command'),
 
   // Live migration (no upstream trace point; core/scenario/simulate.ts).
   migration_round: ev(

@@ -29,11 +29,13 @@ import type { MmBacking } from '../iommufd/mm';
 import { openIommufd, type Platform } from '../iommufd/platform';
 import { vendorEntry } from '../iommu/registry';
 import { setupViommu } from './vmm-viommu';
+import { VmmIopf } from './vmm-iopf';
+import { ERRNO } from '../base/errno';
 import { testHwptCutMapping, testHwptLeafUntracked, testHwptPageTable, testHwptReadDirtyNoFlush, testHwptReadDirtySkipDevtlb, testHwptUnmapReadDirty, testHwptWriteProtectAndClear } from '../iommufd/test-hooks';
 import { VfioDeviceFile, vfioDeviceIoctl } from '../iommufd/vfio-cdev';
 import type { IovaBitmapSink, LeafRef, PtIommu } from '../pt/types';
 import type { Recorder } from '../trace/types';
-import { IOCTL, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_DIRTY_TRACKING_ENABLE, IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from '../uapi/iommufd';
+import { IOCTL, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_DIRTY_TRACKING_ENABLE, IOMMU_HWPT_FAULT_ID_VALID, IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from '../uapi/iommufd';
 import { VFIO_DEVICE_ATTACH_IOMMUFD_PT, VFIO_DEVICE_BIND_IOMMUFD } from '../uapi/vfio';
 import { DeviceLatency, deviceScale, walkerFactor } from './device';
 import { BITMAP_PAGE, type DirtyRead, type MigrationTarget, type SwitchoverMethod } from './migration';
@@ -66,6 +68,12 @@ export interface VmmConfig {
   demoteDirtyHuge: boolean;
   /** Bytes at the top of guest RAM mapped only after enabling dirty tracking. */
   mappedAfterEnable: number;
+  /**
+   * Bytes of guest RAM just below the `mappedAfterEnable` part left unmapped and mapped on
+   * device page faults through an iommufd fault queue (core/workload/vmm-iopf.ts); 0 = none.
+   * A multiple of FAULT_MAP_BYTES.
+   */
+  mappedOnFault?: number;
   /** false = the flush-elision what-if (dirty reads skip the IOTLB flush). */
   flushAfterClear: boolean;
   /** false = the device-TLB what-if (dirty reads flush the IOTLB but not ATS devices' ATCs). Default true. */
@@ -74,7 +82,7 @@ export interface VmmConfig {
    * Passthrough devices, in order (device i gets requester ID 0x100 + 0x100 * i);
    * `outstanding`: DMA requests it keeps in flight (device throughput, core/workload/device.ts).
    */
-  devices: readonly { name: string; ats: boolean; outstanding?: number; atcEntries?: number }[];
+  devices: readonly { name: string; ats: boolean; pri?: boolean; outstanding?: number; atcEntries?: number }[];
   /** Vendor capability switches (scenario `hardware` what-ifs). */
   caps?: Caps;
   /** Cost-model overrides by action name, simulated ns. */
@@ -99,6 +107,8 @@ export interface RamSection {
 
 /** DMA requests a device keeps in flight unless the scenario says otherwise (a 64-entry queue). */
 export const DEFAULT_OUTSTANDING = 64;
+/** Page requests one device access may wait for (a DMA spanning several unmapped 2 MiB blocks), at most. */
+const MAX_IOPF_RETRIES = 64;
 /** First requester ID given to devices (bus 1, devfn 0), one bus per device. */
 const FIRST_SID = 0x100;
 /** The iommufd's file descriptor in the simulated VMM process. */
@@ -168,6 +178,8 @@ export class Vmm implements MigrationTarget {
   private readonly lastScale: number[] = [];
   /** Simulated ns of the set-up before enabling: mapping guest RAM, binding and attaching devices. */
   readonly setupNs: number;
+  /** The fault-queue handler when part of guest RAM is mapped on fault (null otherwise). */
+  readonly iopf: VmmIopf | null = null;
 
   /** @throws Error naming the failing ioctl and errno when set-up fails; RangeError on a bad vendor option. */
   constructor(vendor: VendorName, cfg: VmmConfig, recorder: Recorder) {
@@ -215,7 +227,11 @@ export class Vmm implements MigrationTarget {
         });
       }
     };
-    mapGuest(0, this.guestBytes - late);
+    const onFault = cfg.mappedOnFault ?? 0;
+    if (onFault > 0 && cfg.viommu) throw new RangeError('mappedOnFault is modelled without a vIOMMU only');
+    mapGuest(0, this.guestBytes - late - onFault);
+    // IOMMU_FAULT_QUEUE_ALLOC for a HWPT whose faults the VMM resolves (vmm-iopf.ts).
+    const faultId = onFault > 0 ? Number(ioctl('IOMMU_FAULT_QUEUE_ALLOC', {}).out_fault_id) : 0;
     let hwptId = 0;
     const iommufdOf = (fd: number): IommufdCtx | undefined => (fd === IOMMUFD_FD ? ctx : undefined);
     const nest = cfg.viommu ? vendorEntry(vendor).nesting : undefined;
@@ -240,10 +256,13 @@ export class Vmm implements MigrationTarget {
     }
     for (const d of cfg.devices) {
       if (nest) break;
-      const dev = platform.addDevice({ sid: FIRST_SID + this.devices.length * 0x100, name: d.name, ats: d.ats, ...(d.atcEntries !== undefined ? { atcEntries: d.atcEntries } : {}) });
+      const dev = platform.addDevice({ sid: FIRST_SID + this.devices.length * 0x100, name: d.name, ats: d.ats, pri: d.pri ?? false, ...(d.atcEntries !== undefined ? { atcEntries: d.atcEntries } : {}) });
       const df = new VfioDeviceFile(dev);
       const devId = Number(check(vfioDeviceIoctl(df, VFIO_DEVICE_BIND_IOMMUFD, { iommufd: IOMMUFD_FD }, iommufdOf), `VFIO_DEVICE_BIND_IOMMUFD(${d.name})`).out_devid);
-      if (hwptId === 0) hwptId = Number(ioctl('IOMMU_HWPT_ALLOC', { dev_id: devId, pt_id: ioasId, flags: IOMMU_HWPT_ALLOC_DIRTY_TRACKING }).out_hwpt_id);
+      if (hwptId === 0) {
+        const flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING | (faultId ? IOMMU_HWPT_FAULT_ID_VALID : 0);
+        hwptId = Number(ioctl('IOMMU_HWPT_ALLOC', { dev_id: devId, pt_id: ioasId, flags, fault_id: faultId }).out_hwpt_id);
+      }
       check(vfioDeviceIoctl(df, VFIO_DEVICE_ATTACH_IOMMUFD_PT, { pt_id: hwptId }, iommufdOf), `VFIO_DEVICE_ATTACH_IOMMUFD_PT(${d.name})`);
       this.devices.push(dev);
       this.latency.push(new DeviceLatency(d.outstanding ?? DEFAULT_OUTSTANDING));
@@ -261,6 +280,7 @@ export class Vmm implements MigrationTarget {
     // Memory mapped after tracking was enabled (hot-plug): tracked only by designs whose
     // enable covers future maps (domain-wide enable bits, or DBM installed at map time).
     if (late > 0) mapGuest(this.guestBytes - late, this.guestBytes);
+    if (faultId) this.iopf = new VmmIopf(ctx, faultId, this.guestBytes - late - onFault, this.guestBytes - late, (iova) => this.ramOf(iova), mapGuest);
     const pages = Math.ceil(this.gpaEnd / BITMAP_PAGE);
     this.bitmapBytes = Math.ceil(pages / 64) * 8;
     this.bitmapVa = ctx.mm.mmap(this.bitmapBytes);
@@ -286,15 +306,31 @@ export class Vmm implements MigrationTarget {
   }
 
   private dmaGpa(dev: number, iova: number, length: number, write: boolean): void {
-    this.platform.dma(this.devices[dev], 0, iova, length, write);
-    const lat = this.platform.lastDmaNs();
+    let rc = this.platform.dma(this.devices[dev], 0, iova, length, write);
+    let waitNs = 0;
+    // A page request the VMM answers: the device waits for the response, then retries
+    // (PCIe PRI: the ATS translation is requested again after a successful response).
+    for (let i = 0; rc === -ERRNO.EFAULT && this.iopf && i < MAX_IOPF_RETRIES; i++) {
+      const t0 = this.clock.now;
+      if (this.iopf.service() === 0) break;
+      waitNs += this.clock.now - t0;
+      rc = this.platform.dma(this.devices[dev], 0, iova, length, write);
+    }
+    const lat = this.platform.lastDmaNs() + waitNs;
     this.latency[dev].record(lat);
     this.dmaLatencyNs += lat;
-    if (write) {
+    // A faulted access writes nothing (ground truth: pages the device really wrote).
+    if (write && rc === 0) {
       const w = this.written;
       const last = Math.floor((iova + length - 1) / BITMAP_PAGE);
       for (let p = Math.floor(iova / BITMAP_PAGE); p <= last; p++) w[p >> 3] |= 1 << (p & 7);
     }
+  }
+
+  /** RAM offset of guest-physical address `gpa`, or -1 outside guest RAM. */
+  private ramOf(gpa: number): number {
+    for (const sec of this.sections) if (gpa >= sec.gpa && gpa < sec.gpa + sec.len) return sec.ram + (gpa - sec.gpa);
+    return -1;
   }
 
   /**

@@ -148,7 +148,7 @@ export class AmdIommuHw extends IommuHwModel {
         const devid = fget(q0, 15, 0);
         const tag = fget(q1, 40, 32);
         Object.assign(fields, { DeviceID: devid, PASID: fget(q0, 51, 32), Tag: tag, Status: fget(q1, 47, 44) });
-        fields.rc = this.completePageRequest(devid, tag);
+        fields.rc = this.completePageRequest(devid, tag, fget(q0, 51, 32), fget(q1, 47, 44) === 0);
         break;
       }
       case CMD.COMPLETION_WAIT:

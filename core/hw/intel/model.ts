@@ -412,7 +412,7 @@ export class VtdIommuHw extends IommuHwModel {
         Object.assign(fields, { rid, pasid: fget(q0, 51, 32), code: fget(q0, 15, 12), prgi });
         name = 'QI_PGRP_RESP';
         trace = 'vtd_inv_desc_page_response';
-        fields.rc = this.completePageRequest(rid, prgi);
+        fields.rc = this.completePageRequest(rid, prgi, fget(q0, 51, 32), fget(q0, 15, 12) === 0);
         break;
       }
       case QI.IWD:

@@ -225,7 +225,7 @@ export class SmmuV3Hw extends IommuHwModel {
         const sid = fget(q0, 63, 32);
         const grpid = fget(q1, 8, 0);
         Object.assign(fields, { sid, ssid: fget(q0, 31, 12), grpid, resp: fget(q1, 13, 12) });
-        fields.rc = this.completePageRequest(sid, grpid);
+        fields.rc = this.completePageRequest(sid, grpid, fget(q0, 31, 12), fget(q1, 13, 12) === 2);
         break;
       }
       case CMDQ_OP.CMD_SYNC:

@@ -26,11 +26,12 @@ import { IOMMUPT_WALK, type DirtyWalkProfile } from '../dirty-walk';
 import { DEFAULT_KERNEL, type KernelVersion } from '../kernel';
 import { TablePool, createPtIommu } from '../../pt';
 import type { IommuDirtyBitmap } from '../../pt/types';
-import type { IommuCap, Device, IommuDomain, IommuDevice, IommuHwInfo, IommuSystemOptions, ViommuCore, ViommuOps } from '../types';
+import type { IommuCap, Device, IommuDomain, IommuDevice, IommuHwInfo, IommuSystemOptions, ViommuCore, ViommuOps, PageRequest } from '../types';
 import type { UserData } from '../user-data';
 import { AmdNestedDomain, AmdViommu } from './nested';
 import type { AmdNestHost } from './nested';
 import { IOMMU_HW_CAP_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../../uapi/iommufd';
+import { reportPageRequests } from '../page-requests';
 
 /** enum iommu_hw_info_type IOMMU_HW_INFO_TYPE_AMD. */
 export const IOMMU_HW_INFO_TYPE_AMD = 4;
@@ -328,6 +329,26 @@ export class AmdIommuDriver implements IommuDevice, VendorDomainHooks, AmdNestHo
   release(domain: PagingDomain): void {
     for (const d of [...domain.devices]) this.blockDevice(d);
     this.freeDomids.push(domain.tag);
+  }
+
+  /**
+   * IOPF on an AMD-Vi paging domain: amd_iommu_dev_enable_feature(IOMMU_DEV_FEAT_IOPF) only
+   * returns 0 (v6.9-v6.15, the op was removed in v6.16), and attach_device enables the
+   * device's PRI and adds it to the iopf queue (pdev_enable_caps, amd_iommu_iopf_add_device)
+   * only for an SVA-capable domain (pdom_is_sva_capable: v2 page table); the domain iommufd
+   * allocates here is a v1 table (dirty tracking needs v1), so PRI stays off: the attach
+   * succeeds and the device's translation faults are IO_PAGE_FAULT event-log entries, not
+   * PPR-log requests (drivers/iommu/amd/iommu.c attach_device, drivers/iommu/amd/ppr.c).
+   */
+  enableIopf(dev: Device): number {
+    if (!this.devices.has(dev.sid)) return -ERRNO.ENODEV;
+    this.hw.setPri(dev.sid, false);
+    return 0;
+  }
+
+  /** amd_iommu_poll_ppr_log -> iommu_call_iopf_notifier -> iommu_report_device_fault (core/iommu/page-requests.ts). */
+  handlePageRequests(report: (dev: Device, req: PageRequest) => number): number {
+    return reportPageRequests(this.hw, this.devices, report, (d, pasid, grpid, code) => this.pageResponse(d, pasid, grpid, code));
   }
 
   /**

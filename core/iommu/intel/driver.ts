@@ -42,13 +42,14 @@ import type { PasidTableConfig } from '../pasid-table';
 import { TablePool, createPtIommu } from '../../pt';
 import type { GenericPt } from '../../pt';
 import type { IommuDirtyBitmap } from '../../pt/types';
-import type { IommuCap, Device, IommuDomain, IommuDevice, IommuHwInfo, IommuSystemOptions } from '../types';
+import type { IommuCap, Device, IommuDomain, IommuDevice, IommuHwInfo, IommuSystemOptions, PageRequest } from '../types';
 import { IOMMU_HW_CAP_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../../uapi/iommufd';
 import { legacyContextClear, legacyContextMap } from './legacy';
 import { setupDirtyTracking, setupFirstLevel, setupSecondLevel, tearDownEntry } from './pasid';
 import { VtdNestedDomain, VtdNesting } from './nested';
 import type { VtdNestHost } from './nested';
 import type { UserData } from '../user-data';
+import { reportPageRequests } from '../page-requests';
 
 export const IOMMU_HW_INFO_TYPE_INTEL_VTD = 1;
 const VTD_MEM_BASE = 0xe100_0000_0000;
@@ -562,6 +563,22 @@ export class VtdIommuDriver implements IommuDevice, VendorDomainHooks, VtdNestHo
   release(domain: PagingDomain): void {
     for (const d of [...domain.devices]) this.blockDevice(d);
     this.freeDids.push(domain.tag);
+  }
+
+  /**
+   * intel_iommu_enable_iopf (drivers/iommu/intel/iommu.c): -ENODEV unless PRI is enabled on
+   * the device, which needs its PRI capability, ATS and ECAP.PRS (set at probe); then the
+   * device joins the IOMMU's iopf queue and its translation faults become page requests.
+   */
+  enableIopf(dev: Device): number {
+    if (!this.devices.has(dev.sid)) return -ERRNO.ENODEV;
+    if (!dev.pri || !dev.ats || !this.hw.priEnabled(dev.sid)) return -ERRNO.ENODEV;
+    return 0;
+  }
+
+  /** prq_event_thread: every page request goes to iommu_report_device_fault (core/iommu/page-requests.ts). */
+  handlePageRequests(report: (dev: Device, req: PageRequest) => number): number {
+    return reportPageRequests(this.hw, this.devices, report, (d, pasid, grpid, code) => this.pageResponse(d, pasid, grpid, code));
   }
 
   /**

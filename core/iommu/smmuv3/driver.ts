@@ -51,6 +51,7 @@ import { SmmuVsmmu, smmuNestingSupported, smmuViommuSize, writeS2Ste } from './n
 import type { SmmuNestHost , SmmuNestedDomain} from './nested';
 import { IOMMU_HW_CAP_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../../uapi/iommufd';
 
+
 export const IOMMU_HW_INFO_TYPE_ARM_SMMUV3 = 2;
 const SMMU_MEM_BASE = 0xe200_0000_0000;
 /**
@@ -568,6 +569,33 @@ export class SmmuV3Driver implements IommuDevice, VendorDomainHooks, SmmuNestHos
     for (const d of [...domain.devices]) this.blockDevice(d);
     this.flushAll(domain);
     if (!this.s2Vmid.has(domain)) this.freeAsids.push(domain.tag);
+  }
+
+  /**
+   * IOPF on SMMUv3 is for stall-capable masters with one stream only
+   * (arm_smmu_master_iopf_supported: master->stall_enabled); mainline never enables PCIe PRI
+   * (it enables ATS only). arm_smmu_enable_iopf (v6.16+) returns 0 without enabling anything
+   * for other masters, so the attach succeeds and a PCIe device's translation faults stay
+   * F_TRANSLATION event-queue records (drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c,
+   * arm-smmu-v3-sva.c). (v6.11-v6.14 refused the attach with -EINVAL instead.)
+   */
+  enableIopf(dev: Device): number {
+    if (!this.devices.has(dev.sid)) return -ERRNO.ENODEV;
+    this.hw.setPri(dev.sid, false);
+    return 0;
+  }
+
+  /**
+   * arm_smmu_handle_ppr: a PRI request is "unexpected"; the last request of a group is
+   * answered with CMD_PRI_RESP deny and nothing reaches the IOMMU core.
+   */
+  handlePageRequests(): number {
+    const reqs = this.hw.takePageRequests();
+    for (const r of reqs) {
+      const m = this.devices.get(r.sid);
+      if (m) this.pageResponse(m, r.pasid, r.grpid, 1);
+    }
+    return reqs.length;
   }
 
   /**

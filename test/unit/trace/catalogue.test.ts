@@ -102,6 +102,27 @@ describe('every recorded trace point is in the catalogue', () => {
     }
   });
 
+  test('compare: memory mapped on fault (page requests, page responses, unrecoverable faults) on each vendor', () => {
+    const iopf = parseScenario(
+      JSON.stringify({
+        name: 'catalogue-iopf',
+        seed: 5,
+        guest: { memory: '64MiB', mappedOnFault: '8MiB' },
+        devices: [{ name: 'acc0', ats: true, pri: true, workload: { kind: 'hot-set', distribution: 'uniform', hotSetBytes: '64MiB', writePagesPerSec: 100000 } }],
+        migration: { maxRounds: 2, downtimeMs: 1 },
+      }),
+    );
+    if (!iopf.ok) throw new Error(JSON.stringify(iopf.errors));
+    const names = new Set<string>();
+    for (const vendor of SCENARIO_VENDORS) {
+      const rec = new AuditRecorder();
+      simulateVendor(iopf.scenario, vendor, rec.typed);
+      expect(rec.violations(), vendor).toEqual([]);
+      for (const n of rec.names()) names.add(n);
+    }
+    for (const n of ['page_request', 'page_response', 'IOMMU_FAULT_QUEUE_ALLOC', 'IO_PAGE_FAULT', 'F_TRANSLATION']) expect(names, n).toContain(n);
+  });
+
   test('replay: a real kernel trace excerpt, imported and replayed on each vendor and flush policy', () => {
     const imp = parseFtrace(EXCERPT);
     expect(imp.errors).toEqual([]);

@@ -1,0 +1,93 @@
+/**
+ * The Faults view on a comparison whose devices fault (issue 15): the iopf-on-demand-4g
+ * preset scaled to a 512 MiB guest, recorded by the CLI. VT-d delivers page requests to the
+ * VMM's fault queue and every one gets a SUCCESS response; AMD-Vi and SMMUv3 do not enable
+ * PRI for the device, so they show unrecoverable faults of their own architected types
+ * and no page requests. Every number is checked against the database. The screenshot goes
+ * to test/e2e/artifacts/ui-faults.png (docs/ui-faults.png is copied from it).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { ARTIFACTS, ROOT, launchChromium, startWebHost, type WebHostProcess } from './harness';
+
+const dir = mkdtempSync(join(tmpdir(), 'wb-faults-'));
+const DB = join(dir, 'iopf.sqlite');
+interface CliVendor { vendor: string; runId: number; totals: Record<string, number | boolean> }
+let json: { vendors: CliVendor[] };
+let host: WebHostProcess;
+let browser: Browser;
+let page: Page;
+let sql: Database.Database;
+
+/** Recorded events of `runId` whose names are in `names`. */
+const count = (runId: number, names: string[]): number =>
+  (sql.prepare(`SELECT count(*) AS n FROM slice_data s JOIN event_name n ON n.id = s.name_id WHERE s.run_id = ? AND n.name IN (${names.map(() => '?').join(',')})`).get(runId, ...names) as { n: number }).n;
+
+beforeAll(async () => {
+  const s = JSON.parse(readFileSync(join(ROOT, 'core/scenario/scenarios/iopf-on-demand-4g.json'), 'utf8'));
+  delete s.$schema;
+  s.guest.memory = '512MiB';
+  s.guest.mappedOnFault = '64MiB';
+  s.devices[0].workload.hotSetBytes = '512MiB';
+  writeFileSync(join(dir, 'iopf.json'), JSON.stringify(s));
+  const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'core/cli/main.ts', 'compare', join(dir, 'iopf.json'), '--db', DB, '--json'], { cwd: ROOT, maxBuffer: 64 << 20 });
+  json = JSON.parse(r.stdout);
+  sql = new Database(DB, { readonly: true });
+  host = await startWebHost();
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+  await page.goto(host.url);
+  await page.getByLabel('Database file').fill(DB);
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await page.getByTestId('runs-table').waitFor();
+  await page.getByRole('button', { name: 'Compare', exact: true }).click();
+  await page.waitForSelector('[data-testid=compare][data-state=ready]');
+  await page.getByRole('button', { name: 'Faults', exact: true }).click();
+}, 300_000);
+afterAll(async () => {
+  sql?.close();
+  await browser?.close();
+  await host?.stop();
+});
+
+describe('Faults view with page requests (memory mapped on fault)', () => {
+  it('shows VT-d page requests, each answered SUCCESS, and no faults', async () => {
+    const intel = json.vendors.find((v) => v.vendor === 'intel')!;
+    const col = page.getByTestId(`faults-${intel.runId}`);
+    const head = col.getByTestId('page-request-count');
+    await head.waitFor();
+    const requests = count(intel.runId, ['page_request']);
+    expect(requests).toBeGreaterThan(0);
+    expect(requests).toBe(intel.totals.pageRequests);
+    expect(Number(await head.getAttribute('data-count'))).toBe(requests);
+    expect(Number(await head.getAttribute('data-open'))).toBe(0);
+    expect(count(intel.runId, ['page_response'])).toBe(requests);
+    const rows = col.getByTestId('page-requests').locator('tbody tr');
+    expect(await rows.count()).toBe(Math.min(500, requests));
+    expect(await rows.first().locator('td').nth(5).textContent()).toBe('SUCCESS');
+    expect(Number(await col.getByTestId('fault-total').getAttribute('data-total'))).toBe(0);
+  });
+
+  it('shows AMD-Vi IO_PAGE_FAULT and SMMUv3 F_TRANSLATION records and no page requests', async () => {
+    for (const [vendor, type] of [['amd', 'IO_PAGE_FAULT'], ['smmuv3', 'F_TRANSLATION']] as const) {
+      const v = json.vendors.find((x) => x.vendor === vendor)!;
+      const col = page.getByTestId(`faults-${v.runId}`);
+      await col.getByTestId('fault-total').waitFor();
+      const total = count(v.runId, [type]);
+      expect(total).toBeGreaterThan(0);
+      expect(total).toBe(v.totals.faults);
+      expect(Number(await col.getByTestId('fault-total').getAttribute('data-total'))).toBe(total);
+      const hist = await col.locator('.hist li').evaluateAll((els) => els.map((e) => [e.getAttribute('data-type'), Number(e.getAttribute('data-count'))] as const));
+      expect(hist.every(([t]) => t!.startsWith(type))).toBe(true);
+      expect(hist.reduce((a, [, n]) => a + n, 0)).toBe(total);
+      expect(Number(await col.getByTestId('page-request-count').getAttribute('data-count'))).toBe(0);
+    }
+    await page.screenshot({ path: `${ARTIFACTS}/ui-faults.png`, fullPage: false });
+  });
+});
