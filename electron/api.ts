@@ -245,10 +245,20 @@ export interface PageTableInfo {
   rebuiltMs: number;
   /** Whether the re-simulation's dirty pages per round equal the recording (null: nothing recorded). */
   matchesRecording: boolean | null;
+  /** Dirty pages per round as recorded (migration_round events; empty when none). */
+  recordedRounds: number[];
+  /**
+   * Dirty 4 KiB pages in the rebuilt table right before each round's read (the state the
+   * round picker shows; core/run/round-snapshots.ts). Fewer than the rounds when the snapshot
+   * budget ran out.
+   */
+  roundDirtyPages: number[];
 }
 
 /** The IOVA space [start, end) in equal cells: leaf size (lg2 bytes, 0 = unmapped) and dirty fraction of sampled pages. */
 export interface PageTableMap extends PageTableInfo {
+  /** The round whose dirty state `dirty` shows (before its read), or null for the end of the run. */
+  round: number | null;
   start: number;
   end: number;
   cellBytes: number;
@@ -280,7 +290,7 @@ export interface ApiMethods {
   comparisonNotes: { req: { runIds: number[] }; res: ComparisonView | null };
   latencyHistograms: { req: { runId: number }; res: LatencyHistogram[] };
   exportDatabase: { req: ExportRequest; res: { path: string; bytes: number } };
-  pageTableMap: { req: { runId: number; start: number; end: number; cells: number }; res: PageTableMap };
+  pageTableMap: { req: { runId: number; start: number; end: number; cells: number; round?: number }; res: PageTableMap };
   pageTableWalk: { req: { runId: number; iova: number }; res: PageTableWalk };
   /** Open a merged sweep result (results.duckdb) or a sweep output directory (merged first when needed; docs/sweeps.md). */
   openSweep: { req: { path: string }; res: SweepInfo };

@@ -1,5 +1,6 @@
 /**
- * Worker thread that rebuilds one run's IO page table at the end of the run and answers
+ * Worker thread that rebuilds one run's IO page table at the end of the run (and its dirty
+ * state before each round's read, core/run/round-snapshots.ts) and answers
  * inspector queries (electron/host/pagetables.ts) over comlink (core/rpc): {@link PageTableService}.
  * The run is re-simulated from its stored scenario and seed without recording (the engine is
  * deterministic) by simulateVendor, the function the comparison runs; the per-round
@@ -8,11 +9,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { serve } from '../rpc/comlink-port';
-import { simulateVendor } from '../scenario/simulate';
+import { pageDirty, simulateWithRoundSnapshots, type RoundSnapshots } from './round-snapshots';
 import type { Scenario } from '../scenario/schema';
 import type { VendorName } from '../iommu/registry';
 import type { LeafRef, PtWalkStep } from '../pt/types';
-import { NULL_RECORDER } from '../trace/types';
 
 export interface PageTableWorkerData {
   scenario: Scenario;
@@ -25,6 +25,8 @@ export interface PageTableBuild {
   guestBytes: number;
   rebuiltMs: number;
   simulatedRounds: number[];
+  /** Dirty pages in the table right before each round's read (snapshots; fewer when the budget ran out). */
+  roundDirtyPages: number[];
 }
 
 /** The IOVA space [start, end) in `cells` equal cells: leaf size (lg2 bytes, 0 = unmapped) and dirty fraction of sampled pages. */
@@ -42,19 +44,21 @@ const SAMPLES = 8;
 const data = workerData as PageTableWorkerData;
 
 /** Rebuild the table (runs once, when the worker starts; calls queue behind it). */
-function rebuild(): { build: PageTableBuild; pt: NonNullable<ReturnType<ReturnType<typeof simulateVendor>['vmm']['pageTable']>> } {
+function rebuild(): { build: PageTableBuild; pt: NonNullable<ReturnType<ReturnType<typeof simulateWithRoundSnapshots>['vmm']['pageTable']>>; snapshots: RoundSnapshots } {
   const t = performance.now();
   const s = data.scenario;
-  const { report, vmm } = simulateVendor(s, data.vendor, NULL_RECORDER);
+  const { report, vmm, snapshots } = simulateWithRoundSnapshots(s, data.vendor);
   const pt = vmm.pageTable();
   if (!pt) throw new Error(`${data.vendor}: the domain has no generic page table to inspect`);
   return {
     pt,
+    snapshots,
     build: {
       format: (pt as { formatName?: string }).formatName ?? '',
       guestBytes: s.guest.memory,
       rebuiltMs: Math.round(performance.now() - t),
       simulatedRounds: report.rounds.map((r) => r.dirtyPages),
+      roundDirtyPages: snapshots.dirtyPages,
     },
   };
 }
@@ -76,9 +80,15 @@ const service = {
   info: (): PageTableBuild => table().build,
   /** The walk of `iova`: one step per level read. */
   walk: (iova: number): PtWalkStep[] => table().pt.walk(iova),
-  /** The map of [start, end) in `cells` cells (1..4096), `SAMPLES` leaf look-ups per cell. */
-  map(start: number, end: number, cells: number): PageTableCells {
-    const { pt } = table();
+  /**
+   * The map of [start, end) in `cells` cells (1..4096), `SAMPLES` leaf look-ups per cell. Leaf
+   * sizes are the end-of-run table's; the dirty fraction is the end-of-run D state, or with
+   * `round` the state right before that round's read (RangeError for a round without a snapshot).
+   */
+  map(start: number, end: number, cells: number, round?: number): PageTableCells {
+    const { pt, snapshots } = table();
+    const snap = round === undefined ? null : snapshots.bitmaps[round];
+    if (snap === undefined) throw new RangeError(`round ${round} has no dirty snapshot (${snapshots.bitmaps.length} rounds kept)`);
     const leaf: LeafRef = { page: 0, index: 0, level: 0, sizeLg2: 0, oa: 0, levelsWalked: 0 };
     const n = Math.max(1, Math.min(4096, Math.floor(cells)));
     const width = Math.max(1, (end - start) / n);
@@ -93,7 +103,7 @@ const service = {
         if (!pt.lookupLeaf(iova, leaf)) continue;
         if (mapped === 0) first = leaf.sizeLg2;
         mapped++;
-        if (pt.leafDirty(leaf)) d++;
+        if (snap ? pageDirty(snap, Math.floor(iova / 4096)) : pt.leafDirty(leaf)) d++;
       }
       sizeLg2.push(first);
       dirty.push(mapped ? d / mapped : 0);

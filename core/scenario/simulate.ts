@@ -30,6 +30,8 @@ export interface SimulateOptions {
   onProgress?: (p: VendorProgress) => void;
   /** Cancellation: checked between rounds. */
   signal?: AbortSignal;
+  /** Called right before each round's dirty read with the VMM (core/run/round-snapshots.ts reads its page table). */
+  beforeRead?: (round: number, vmm: Vmm) => void;
 }
 
 /** Counters the hardware model records itself at the exact event time (core/hw/engine.ts). */
@@ -124,6 +126,7 @@ export function simulateVendor(scenario: Scenario, vendor: VendorName, recorder:
         for (const k in d) if (!HW_TIMED_COUNTERS.has(k)) recorder.countSpan(k as CounterName, t0, t1, d[k]);
       },
       shouldStop: () => opts.signal?.aborted ?? false,
+      ...(opts.beforeRead ? { beforeRead: (round: number) => opts.beforeRead!(round, vmm) } : {}),
     },
   );
   if (recorder.enabled) {

@@ -143,6 +143,8 @@ export interface PrecopyHooks {
   onSample?: (t0: number, t1: number, delta: Record<string, number>) => void;
   /** Checked between rounds; true forces switch-over (cancellation). */
   shouldStop?: () => boolean;
+  /** Right before round `round`'s dirty read, with nothing in between (page-table snapshots). */
+  beforeRead?: (round: number) => void;
 }
 
 /** Sub-windows per round for the counter time series. */
@@ -199,6 +201,7 @@ export function runPrecopy(target: MigrationTarget, devices: WorkloadGenerator[]
         last = now;
       }
     }
+    hooks.beforeRead?.(round);
     const readStart = clock.now;
     const { dirty: dirtyPages, missed: missedPages } = target.readDirty(round);
     const bitmapReadNs = clock.now - readStart;

@@ -166,7 +166,7 @@ const API_TABLE_ROWS = {
   },
   pageTableMap: {
     schema: z
-      .object({ runId, start: ns, end: ns, cells: z.number().int().min(1).max(4096) })
+      .object({ runId, start: ns, end: ns, cells: z.number().int().min(1).max(4096), round: z.number().int().min(0).max(1_000_000).optional() })
       .strict()
       .refine((r) => r.end > r.start, 'end must be greater than start'),
     handle: (h, q) => {

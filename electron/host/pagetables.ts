@@ -1,5 +1,6 @@
 /**
- * API methods pageTableMap and pageTableWalk: a run's IO page table at the end of the run,
+ * API methods pageTableMap and pageTableWalk: a run's IO page table at the end of the run
+ * (and, for pageTableMap with `round`, its dirty state right before that round's read),
  * rebuilt in a worker thread (core/run/pagetable-worker.ts, called over comlink) by re-simulating the run from the
  * scenario and seed stored in its `run` row. Rebuilt tables stay cached (a few runs) so
  * zooming the map and walking IOVAs answer immediately after the first call.
@@ -51,7 +52,7 @@ export class PageTables {
     const ready = peer.call((w) => w.info()).then(
       (m): ApiResult<PageTableInfo> => {
         const matches = recordedRounds.length === 0 ? null : recordedRounds.length === m.simulatedRounds.length && recordedRounds.every((v, i) => v === m.simulatedRounds[i]);
-        return { ok: true, value: { runId, vendor: row.vendor, format: m.format, guestBytes: m.guestBytes, rebuiltMs: m.rebuiltMs, matchesRecording: matches } };
+        return { ok: true, value: { runId, vendor: row.vendor, format: m.format, guestBytes: m.guestBytes, rebuiltMs: m.rebuiltMs, matchesRecording: matches, recordedRounds, roundDirtyPages: m.roundDirtyPages } };
       },
       (e: unknown): ApiResult<PageTableInfo> => ({ ok: false, error: { code: 'EIO', message: `rebuilding run ${runId}: ${message(e)}` } }),
     );
@@ -77,10 +78,15 @@ export class PageTables {
     }
   }
 
-  /** The IOVA map of [start, end) in `cells` cells. */
-  async map(db: Database, dbPath: string, req: { runId: number; start: number; end: number; cells: number }): Promise<ApiResult<PageTableMap>> {
-    const r = await this.ask(db, dbPath, req.runId, (w) => w.map(req.start, req.end, req.cells));
-    return r.ok ? { ok: true, value: { ...r.value.info, ...r.value.value } } : r;
+  /** The IOVA map of [start, end) in `cells` cells; with `round`, the dirty state before that round's read (ERANGE for a round without a snapshot). */
+  async map(db: Database, dbPath: string, req: { runId: number; start: number; end: number; cells: number; round?: number }): Promise<ApiResult<PageTableMap>> {
+    const b = this.build(db, dbPath, req.runId);
+    if (!('ok' in b) && req.round !== undefined) {
+      const info = await b.ready;
+      if (info.ok && req.round >= info.value.roundDirtyPages.length) return { ok: false, error: { code: 'ERANGE', message: `round ${req.round}: the rebuild kept the dirty state of rounds 0-${info.value.roundDirtyPages.length - 1}` } };
+    }
+    const r = await this.ask(db, dbPath, req.runId, (w) => w.map(req.start, req.end, req.cells, req.round));
+    return r.ok ? { ok: true, value: { ...r.value.info, ...r.value.value, round: req.round ?? null } } : r;
   }
 
   /** The walk of one IOVA: each level's raw entry and decoded fields. */
