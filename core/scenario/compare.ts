@@ -218,6 +218,14 @@ function cause(key: keyof VendorTotals, hi: VendorResult, lo: VendorResult): str
     case 'pteReads': {
       const perDirty = t.dirtyPages ? t.pteReads / t.dirtyPages : 0;
       const loPer = lo.totals.dirtyPages ? lo.totals.pteReads / lo.totals.dirtyPages : 0;
+      // Hardware walks follow IOTLB misses. When the entries were mostly evicted to make room
+      // (not dropped by the flushes after each clear), the cause is IOTLB capacity: the working
+      // set does not fit, whatever the dirty pages (a per-dirty-page ratio would blame the clears).
+      const ev = sum(hi.rounds, 'iotlb_evictions');
+      const loEv = sum(lo.rounds, 'iotlb_evictions');
+      if (ev > sum(hi.rounds, 'iotlb_invalidated') && ev > loEv) {
+        return `hardware walks on IOTLB misses (miss rate ${fmt(t.iotlbMissRate, 'rate')} vs ${fmt(lo.totals.iotlbMissRate, 'rate')}) from IOTLB capacity: ${fmt(ev, 'count')} entries evicted to make room (vs ${fmt(loEv, 'count')})`;
+      }
       if (perDirty < 0.1) {
         // Walks read from memory only the levels the walk caches miss: say when flushes emptied them.
         const wi = sum(hi.rounds, 'walk_cache_invalidated');

@@ -53,6 +53,19 @@ describe('explanation lines name the mechanism', () => {
     expect(line).not.toContain('IOTLB miss');
   });
 
+  it('a PTE-read difference caused by IOTLB capacity says capacity, not reads per dirty page', () => {
+    // The iotlb-fit case: a hot set that fits one vendor's IOTLB and not the other's; walks follow the evictions.
+    const small = vendorResult('amd', 1, report({ pte_read: 230_000, iotlb_hit: 100, iotlb_miss: 900, iotlb_evictions: 880, iotlb_invalidated: 20 }, 480, 1000));
+    const big = vendorResult('smmuv3', 2, report({ pte_read: 580, iotlb_hit: 990, iotlb_miss: 10, iotlb_evictions: 0, iotlb_invalidated: 30 }, 480, 1000));
+    const line = compareVendors('t', 1, [small, big]).explanations.find((l) => l.includes('PTEs from memory'))!;
+    expect(line).toContain('from IOTLB capacity: 880 entries evicted to make room (vs 0)');
+    expect(line).not.toContain('per dirty page');
+    // Walks after the flushes that follow each clear keep the per-dirty-page reading.
+    const flushed = vendorResult('amd', 1, report({ pte_read: 16_000, iotlb_hit: 100, iotlb_miss: 900, iotlb_evictions: 10, iotlb_invalidated: 700 }, 1000, 1000));
+    const few = vendorResult('smmuv3', 2, report({ pte_read: 1000, iotlb_hit: 990, iotlb_miss: 10, iotlb_evictions: 0, iotlb_invalidated: 30 }, 1000, 1000));
+    expect(compareVendors('t', 1, [flushed, few]).explanations.find((l) => l.includes('PTEs from memory'))).toContain('16.0 PTE reads per dirty page vs 1.0');
+  });
+
   it('an IOTLB miss-rate difference caused by capacity says capacity, not the flush', () => {
     const small = vendorResult('amd', 1, report({ iotlb_hit: 100, iotlb_miss: 900, iotlb_evictions: 880, iotlb_invalidated: 20 }, 1000, 1000));
     const big = vendorResult('smmuv3', 2, report({ iotlb_hit: 700, iotlb_miss: 300, iotlb_evictions: 10, iotlb_invalidated: 20 }, 1000, 1000));
