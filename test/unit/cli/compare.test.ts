@@ -1,34 +1,16 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { main } from '../../../core/cli/main';
+import { cli as run } from '../hardening/helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'wb-cli-'));
 const SMALL = { name: 'small', seed: 3, guest: { memory: '256MiB' }, devices: [{ name: 'nvme0', workload: { kind: 'nvme-read', iops: 50000 } }], migration: { maxRounds: 3, downtimeMs: 5 } };
 const file = join(dir, 'small.json');
 writeFileSync(file, JSON.stringify(SMALL, null, 2));
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  process.exitCode = undefined;
-  try {
-    const code = await main(args);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
-afterEach(() => {
-  process.exitCode = undefined;
-});
 
 describe('iommu-workbench compare', () => {
   it('runs every vendor, records one run each, and is deterministic for a seed', async () => {

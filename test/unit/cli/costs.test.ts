@@ -1,28 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../core/cli/main';
+import { describe, expect, it } from 'vitest';
+import { cli as run } from '../hardening/helpers';
 import { COST_ACTIONS } from '../../../core/hw/cost/model';
 import { costRows, costTableMarkdown, hwParamRows, hwParamTableMarkdown } from '../../../core/scenario/cost-table';
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  process.exitCode = undefined;
-  try {
-    const code = await main(args);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
-afterEach(() => {
-  process.exitCode = undefined;
-});
 
 describe('cost table', () => {
   it('every action has a value, unit, class and source for every vendor', async () => {
