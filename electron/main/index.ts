@@ -70,6 +70,8 @@ function createWindow(): void {
     if (state.maximized) win?.maximize();
     win?.show();
   });
+  // The saved page zoom, once (a later reload keeps what the user set since).
+  win.webContents.once('did-finish-load', () => win?.webContents.setZoomFactor(state.zoomFactor));
   win.webContents.on('did-finish-load', () => {
     if (pendingOpen) win?.webContents.send('workbench:event', { type: 'open-file', path: pendingOpen });
     pendingOpen = null;
@@ -82,7 +84,8 @@ function createWindow(): void {
     if (url.startsWith('https://')) void shell.openExternal(url);
     return { action: 'deny' };
   });
-  void win.loadURL(`${APP_ORIGIN}/index.html`);
+  // The saved hash restores the view, database, runs and chart zoom (renderer/src/lib/url-state.ts).
+  void win.loadURL(`${APP_ORIGIN}/index.html${state.hash}`);
   win.on('closed', () => (win = null));
 }
 

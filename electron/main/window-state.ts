@@ -1,40 +1,29 @@
 /**
- * Window bounds and maximised state remembered across launches, in
- * <userData>/window-state.json. A saved position that is no longer on any display is dropped.
+ * Glue between the Electron window and electron/main/window-state-file.ts (the tested part):
+ * the state is read from `<userData>/window-state.json` before the window is created and
+ * written when it closes — bounds, maximised state, page zoom and the renderer URL's hash
+ * (view, database, runs, chart zoom; renderer/src/lib/url-state.ts restores it on load).
  */
-import { app, screen, type BrowserWindow, type Rectangle } from 'electron';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { app, screen, type BrowserWindow } from 'electron';
+import { placeWindow, readWindowState, writeWindowState } from './window-state-file';
 
-export interface WindowState {
-  bounds: Rectangle;
-  maximized: boolean;
+/** Where and how to open the window (placeWindow over the current displays' work areas). */
+export function loadWindowState(): ReturnType<typeof placeWindow> {
+  const { state, problem } = readWindowState(app.getPath('userData'));
+  if (problem) console.warn(`window state ignored: ${problem}`);
+  return placeWindow(state, screen.getAllDisplays().map((d) => d.workArea));
 }
 
-const file = (): string => join(app.getPath('userData'), 'window-state.json');
-const DEFAULT: WindowState = { bounds: { x: 0, y: 0, width: 1400, height: 900 }, maximized: false };
-
-/** The saved state, or defaults (no position) when missing, invalid or off-screen. */
-export function loadWindowState(): { bounds: Partial<Rectangle> & { width: number; height: number }; maximized: boolean } {
-  try {
-    const s = JSON.parse(readFileSync(file(), 'utf8')) as WindowState;
-    const b = s.bounds;
-    if (![b.x, b.y, b.width, b.height].every(Number.isFinite) || b.width < 400 || b.height < 300) throw new Error('bad bounds');
-    const visible = screen.getAllDisplays().some((d) => b.x < d.workArea.x + d.workArea.width && b.x + b.width > d.workArea.x && b.y < d.workArea.y + d.workArea.height && b.y + b.height > d.workArea.y);
-    return visible ? { bounds: b, maximized: !!s.maximized } : { bounds: { width: b.width, height: b.height }, maximized: !!s.maximized };
-  } catch {
-    return { bounds: { width: DEFAULT.bounds.width, height: DEFAULT.bounds.height }, maximized: false };
-  }
-}
-
-/** Save the window's state whenever it is closed. */
+/** Save the window's state whenever it is closed (a failure only costs the restore: logged). */
 export function trackWindowState(win: BrowserWindow): void {
   win.on('close', () => {
+    let hash = '';
     try {
-      const s: WindowState = { bounds: win.getNormalBounds(), maximized: win.isMaximized() };
-      writeFileSync(file(), JSON.stringify(s));
+      hash = new URL(win.webContents.getURL()).hash;
     } catch {
-      // Not being able to remember the window is not worth an error dialog.
+      // No page loaded: nothing to restore.
     }
+    const err = writeWindowState(app.getPath('userData'), { version: 1, bounds: win.getNormalBounds(), maximized: win.isMaximized(), zoomFactor: win.webContents.getZoomFactor(), hash });
+    if (err) console.warn(`window state not saved: ${err}`);
   });
 }
