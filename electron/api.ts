@@ -278,6 +278,13 @@ export interface ApiMethods {
   closeDatabase: { req: Record<string, never>; res: null };
   databaseInfo: { req: Record<string, never>; res: DatabaseInfo | null };
   listRuns: { req: Record<string, never>; res: RunSummary[] };
+  /**
+   * Open a second database read-only beside the main one, to diff its runs against the main
+   * one's (electron/host/other-database.ts): its runs, with ids OTHER_RUN_BASE (1e9) + their
+   * own id, which every per-run method takes. Replaces a previously attached one.
+   */
+  attachDatabase: { req: { path: string }; res: { path: string; runs: RunSummary[] } };
+  detachDatabase: { req: Record<string, never>; res: null };
   listCounters: { req: { runId: number }; res: CounterInfo[] };
   counterSeries: { req: CounterSeriesRequest; res: CounterSeries };
   eventNames: { req: { runId: number }; res: EventNameCount[] };

@@ -14,7 +14,7 @@ import { VENDORS } from '../../core/scenario/schema';
 import type { OpenDatabase } from '../../core/store/open-database';
 import { counterSeries, eventNames, eventsPage, hasRunTables, listCounters, listRuns } from '../../core/store/queries/run-data';
 import { faultsReport } from '../../core/store/queries/faults';
-import { comparisonView } from '../../core/run/comparison-view';
+import { comparisonViewAcross, otherRuns, routeRun } from './other-database';
 import { openSweepResult, sweepSeries } from '../../core/sweep/view-queries';
 import { latencyHistograms } from '../../core/store/queries/latency';
 import { MAX_SENSITIVITY_RERUNS } from '../../core/scenario/sensitivity-run';
@@ -28,6 +28,8 @@ import { empty, fileName, jobId, MiB, ns, path, REPLAY_MAX_TRACE_BYTES, REPLAY_M
 export interface HostContext {
   /** The database the renderer opened (openDatabase), if any. */
   readonly db: OpenDatabase;
+  /** A second database attached for cross-database diffs (attachDatabase), if any. */
+  readonly other: OpenDatabase;
   readonly jobs: Jobs;
   readonly pageTables: PageTables;
   engineInfo(): EngineInfo;
@@ -45,6 +47,12 @@ function runDb(host: HostContext): ApiResult<Database.Database> {
   if (!db) return { ok: false, error: { code: 'ENODEV', message: 'no database is open' } };
   if (!hasRunTables(db)) return { ok: false, error: { code: 'EMEDIUMTYPE', message: 'the open file is not a workbench trace database (schema 2 or later)' } };
   return { ok: true, value: db };
+}
+
+/** `fn` on the database run `id` belongs to (main or attached, other-database.ts) with its id there. */
+function withRun<T>(host: HostContext, id: number, fn: (db: Database.Database, id: number) => T): ApiResult<T> {
+  const r = routeRun(host, id);
+  return r.ok ? { ok: true, value: fn(r.value.db, r.value.id) } : r;
 }
 
 /** `fn` on the open run database, or runDb's error. */
@@ -77,7 +85,24 @@ const API_TABLE_ROWS = {
     // Another SQLite file is open: it has no runs (not an error, the Runs list is just empty).
     handle: (h) => (h.db.handle && !hasRunTables(h.db.handle) ? { ok: true, value: [] } : withDb(h, (db) => listRuns(db, (v) => vendorTitle(v)))),
   },
-  listCounters: { schema: z.object({ runId }).strict(), handle: (h, q) => withDb(h, (db) => listCounters(db, q.runId)) },
+  attachDatabase: {
+    schema: z.object({ path }).strict(),
+    handle: (h, q) => {
+      const r = h.other.open({ path: q.path });
+      if (!r.ok) return r;
+      const runs = otherRuns(h);
+      if (!runs.ok) h.other.close();
+      return runs.ok ? { ok: true, value: { path: q.path, runs: runs.value } } : runs;
+    },
+  },
+  detachDatabase: {
+    schema: empty,
+    handle: (h) => {
+      h.other.close();
+      return { ok: true, value: null };
+    },
+  },
+  listCounters: { schema: z.object({ runId }).strict(), handle: (h, q) => withRun(h, q.runId, (db, id) => listCounters(db, id)) },
   counterSeries: {
     schema: z
       .object({
@@ -89,9 +114,9 @@ const API_TABLE_ROWS = {
       })
       .strict()
       .refine((r) => r.t1 > r.t0, 't1 must be greater than t0'),
-    handle: (h, q) => withDb(h, (db) => counterSeries(db, q)),
+    handle: (h, q) => withRun(h, q.runId, (db, id) => ({ ...counterSeries(db, { ...q, runId: id }), runId: q.runId })),
   },
-  eventNames: { schema: z.object({ runId }).strict(), handle: (h, q) => withDb(h, (db) => eventNames(db, q.runId)) },
+  eventNames: { schema: z.object({ runId }).strict(), handle: (h, q) => withRun(h, q.runId, (db, id) => eventNames(db, id)) },
   eventsPage: {
     schema: z
       .object({
@@ -109,9 +134,9 @@ const API_TABLE_ROWS = {
         limit: z.number().int().min(1).max(1000),
       })
       .strict(),
-    handle: (h, q) => withDb(h, (db) => eventsPage(db, q)),
+    handle: (h, q) => withRun(h, q.runId, (db, id) => eventsPage(db, { ...q, runId: id })),
   },
-  faults: { schema: z.object({ runId }).strict(), handle: (h, q) => withDb(h, (db) => faultsReport(db, q.runId)) },
+  faults: { schema: z.object({ runId }).strict(), handle: (h, q) => withRun(h, q.runId, (db, id) => faultsReport(db, id)) },
   listPresets: { schema: empty, handle: () => ({ ok: true, value: listPresets() }) },
   runComparison: {
     schema: z
@@ -148,8 +173,8 @@ const API_TABLE_ROWS = {
     handle: (h, q) => h.jobs.replayTrace(q),
   },
   cancelJob: { schema: z.object({ jobId }).strict(), handle: (h, q) => ({ ok: true, value: { cancelled: h.jobs.cancel(q.jobId) } }) },
-  comparisonNotes: { schema: z.object({ runIds: z.array(runId).min(1).max(64) }).strict(), handle: (h, q) => withDb(h, (db) => comparisonView(db, q.runIds)) },
-  latencyHistograms: { schema: z.object({ runId }).strict(), handle: (h, q) => withDb(h, (db) => latencyHistograms(db, q.runId)) },
+  comparisonNotes: { schema: z.object({ runIds: z.array(runId).min(1).max(64) }).strict(), handle: (h, q) => comparisonViewAcross(h, q.runIds) },
+  latencyHistograms: { schema: z.object({ runId }).strict(), handle: (h, q) => withRun(h, q.runId, (db, id) => latencyHistograms(db, id).map((x) => ({ ...x, runId: q.runId }))) },
   exportDatabase: {
     schema: z
       .object({

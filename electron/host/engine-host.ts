@@ -38,6 +38,8 @@ export interface EngineHostOptions {
 
 export class EngineHost implements HostContext {
   readonly db = new OpenDatabase();
+  /** The other database (attachDatabase), read-only: runs to diff against (electron/host/other-database.ts). */
+  readonly other = new OpenDatabase();
   readonly jobs: Jobs;
   readonly pageTables = new PageTables();
 

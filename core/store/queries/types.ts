@@ -47,6 +47,13 @@ export interface RunSummary {
   events: number;
   /** Runs of the same scenario and seed recorded back to back share a group (one comparison). */
   group: number;
+  /**
+   * Runs of the other (attached) database only (electron/host/other-database.ts): its own run
+   * id (`id` is that plus OTHER_RUN_BASE), and its file's path and name.
+   */
+  localId?: number;
+  database?: string;
+  databaseName?: string;
 }
 
 /** One counter series of a run (a `counter` track). */

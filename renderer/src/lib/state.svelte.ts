@@ -44,6 +44,10 @@ export const app = $state({
   focusRun: null as number | null,
   /** A time (ns) the Events view starts its table at (set by the timeline's click; consumed by Events). */
   eventsFrom: null as number | null,
+  /** Runs of the other database attached for cross-database diffs (ids offset by the host; RunSummary.localId is their own). */
+  otherRuns: [] as RunSummary[],
+  /** Path of the attached other database, or null. */
+  otherDatabase: null as string | null,
   /** Each vendor's fixed colour, from the engine's vendor registry (EngineInfo.vendors). */
   vendorColors: {} as Record<string, string>,
 });
@@ -118,7 +122,7 @@ export async function refreshRuns(): Promise<void> {
     job.message = null;
     job.dbPath = '';
   }
-  const kept = sameFile ? app.selected.filter((id) => ids.includes(id)) : [];
+  const kept = sameFile ? app.selected.filter((id) => ids.includes(id) || app.otherRuns.some((o) => o.id === id)) : [];
   if (!sameFile) app.align = null;
   app.selected = kept.length > 0 ? kept : defaultSelection(app.runs);
   if (app.focusRun === null || !ids.includes(app.focusRun)) app.focusRun = app.selected[0] ?? null;
@@ -162,4 +166,28 @@ export async function openDatabase(path: string, create = false): Promise<string
   rememberDatabase(r.value.path);
   await refreshRuns();
   return null;
+}
+
+/** A run's label: `#id`, or `#id (file)` for a run of the attached other database. */
+export function runLabel(r: RunSummary): string {
+  return r.databaseName ? `#${r.localId ?? r.id} (${r.databaseName})` : `#${r.id}`;
+}
+
+/** Attach `path` as the other database (its runs join Compare's run picker); an error text or null. */
+export async function attachOther(path: string): Promise<string | null> {
+  const r = await api.call('attachDatabase', { path });
+  if (!r.ok) return `${r.error.code}: ${r.error.message}`;
+  app.otherDatabase = r.value.path;
+  app.otherRuns = r.value.runs;
+  app.selected = app.selected.filter((id) => app.runs.some((x) => x.id === id) || r.value.runs.some((x) => x.id === id));
+  return null;
+}
+
+/** Detach the other database; its runs leave Compare. */
+export async function detachOther(): Promise<void> {
+  await api.call('detachDatabase', {});
+  const gone = app.otherRuns.map((r) => r.id);
+  app.otherRuns = [];
+  app.otherDatabase = null;
+  app.selected = app.selected.filter((id) => !gone.includes(id));
 }
