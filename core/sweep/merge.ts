@@ -44,7 +44,7 @@ interface LoadedPoint {
 
 function metricsOf(v: VendorResult): (number | boolean | null)[] {
   const t = v.totals;
-  return [t.rounds, t.converged, t.dirtyPages, t.missedPages, t.bitmapReadNs, t.pteReads, t.pteWritesAtomic, t.invalidations, t.iotlbMissRate, t.faults, t.dmaAccesses, t.bytesSent, t.downtimeNs, t.switchoverNs, t.totalNs, v.enable?.ns ?? null];
+  return [t.rounds, t.converged, t.dirtyPages, t.missedPages, t.bitmapReadNs, t.pteReads, t.pteWritesAtomic, t.invalidations, t.iotlbMissRate, t.faults, t.dmaAccesses, t.bytesSent, t.downtimeNs, t.switchoverNs, t.totalNs, v.enable?.ns ?? null, t.migrationNs ?? null, t.setupNs ?? null];
 }
 
 /** Merge the point files under `dirs` into the DuckDB file `out`. */

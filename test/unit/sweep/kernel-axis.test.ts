@@ -5,11 +5,14 @@
  * categorical x axis. The model's answer: AMD-Vi's and VT-d's dirty-read walkers change
  * between the kernels (iommupt vs the per-leaf re-walk with locked clears), so their
  * bitmap-read times differ; SMMUv3 keeps io-pgtable-arm in both, so its time is identical
- * (core/iommu/kernel.ts, docs/vendors.md "Dirty-read walkers").
+ * (core/iommu/kernel.ts, docs/vendors.md "Dirty-read walkers"). The merged results carry the
+ * comparison's headline, migration time from enable to switch-over, and the set-up apart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeSweep } from '../../../core/sweep/merge';
-import { prepareOutDir } from '../../../core/sweep/point-files';
+import Database from 'better-sqlite3';
+import { pointPath, prepareOutDir } from '../../../core/sweep/point-files';
+import { queryResults } from '../../../core/sweep/results-db';
 import { runPoint } from '../../../core/sweep/run-point';
 import { openSweepResult, sweepSeries } from '../../../core/sweep/view-queries';
 import { checkPoints, pointScenario, type SweepPlan } from '../../../core/sweep/plan';
@@ -64,5 +67,22 @@ describe('sweep axis kernel', () => {
     const [a, b] = byVendor.smmuv3!;
     expect(a).toBeGreaterThan(0);
     expect(b).toBe(a);
+  });
+
+  it("plots the comparison's headline (migration time, enable to switch-over) and the set-up as the point files hold them", async () => {
+    const info = await openSweepResult(tmp.path('results.duckdb'));
+    if (!info.ok) throw new Error(info.error.message);
+    expect(info.value.metrics.find((m) => m.key === 'migration_ns')?.label).toBe('migration time (enable to switch-over)');
+    const rows = (await queryResults(info.value.path, 'SELECT point, vendor, migration_ns, setup_ns, total_ns FROM results ORDER BY point, vendor')).rows;
+    const want: Record<string, unknown>[] = [];
+    for (const i of [0, 1]) {
+      const db = new Database(pointPath(out, i), { readonly: true });
+      const s = JSON.parse((db.prepare('SELECT summary FROM comparison').get() as { summary: string }).summary) as { vendors: { vendor: string; totals: { migrationNs: number; setupNs: number; totalNs: number } }[] };
+      db.close();
+      for (const v of [...s.vendors].sort((x, y) => x.vendor.localeCompare(y.vendor))) want.push({ point: i, vendor: v.vendor, migration_ns: v.totals.migrationNs, setup_ns: v.totals.setupNs, total_ns: v.totals.totalNs });
+    }
+    expect(rows).toEqual(want);
+    // Migration time excludes the set-up that total time includes.
+    for (const r of rows) expect(Number(r.migration_ns)).toBeLessThan(Number(r.total_ns) - Number(r.setup_ns) + 1);
   });
 });
