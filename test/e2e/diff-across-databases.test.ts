@@ -84,6 +84,17 @@ describe('diff across databases', () => {
     await page.screenshot({ path: `${ARTIFACTS}/ui-diff-databases.png`, fullPage: false });
   });
 
+  it('keeps the other database and its run in the URL: a reload restores the diff', async () => {
+    const b = out.k618!.vendors.find((v) => v.vendor === 'intel')!;
+    const hash = new URLSearchParams(new URL(page.url()).hash.slice(1));
+    expect(hash.get('other')).toBe(out.k618!.db);
+    expect(hash.get('runs')).toContain(String(1_000_000_000 + b.runId));
+    await page.reload();
+    await page.waitForSelector('[data-testid=compare][data-state=ready]');
+    await page.getByTestId('diff').waitFor();
+    expect(await page.getByTestId('diff').locator('caption').textContent()).toContain(`#${b.runId} (k618.sqlite) Intel VT-d`);
+  });
+
   it('detaching removes the other runs from the picker and the diff', async () => {
     await page.getByTestId('other-db').getByRole('button', { name: 'Detach' }).click();
     await expect.poll(() => page.getByText('(k618.sqlite)').count()).toBe(0);

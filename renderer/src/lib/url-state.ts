@@ -1,16 +1,19 @@
 /**
  * The Compare state in the page URL's hash (browser mode and Electron alike), so a view can be
  * shared and restored: `#view=compare&db=<path>&runs=1,2,3&align=round&layout=overlay&x=<x0>~<x1>`
+ * (plus `other=<path>` when a second database is attached for a diff across files; its runs'
+ * ids in `runs` are the host's, 1e9 + their own)
  * (x in the axis units: ns by time, rounds by round). The token stays in the query string; the
  * hash never reaches the server.
  */
-import { app, openDatabase, VIEWS, type ViewId } from './state.svelte';
+import { app, attachOther, openDatabase, VIEWS, type ViewId } from './state.svelte';
 
 /** The hash for the current state. */
 export function stateHash(): string {
   const p = new URLSearchParams();
   p.set('view', app.view);
   if (app.database) p.set('db', app.database.path);
+  if (app.otherDatabase) p.set('other', app.otherDatabase);
   if (app.selected.length) p.set('runs', app.selected.join(','));
   if (app.align) p.set('align', app.align);
   if (app.layout) p.set('layout', app.layout);
@@ -27,7 +30,12 @@ export async function restoreHash(hash: string): Promise<string | null> {
     const err = await openDatabase(db);
     if (err) return err;
   }
-  const runs = (p.get('runs') ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && app.runs.some((r) => r.id === n));
+  const other = p.get('other');
+  if (other && other !== app.otherDatabase) {
+    const err = await attachOther(other);
+    if (err) return err;
+  }
+  const runs = (p.get('runs') ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && (app.runs.some((r) => r.id === n) || app.otherRuns.some((r) => r.id === n)));
   if (runs.length) app.selected = runs.slice(0, 4);
   const align = p.get('align');
   if (align === 'round' || align === 'time') app.align = align;
