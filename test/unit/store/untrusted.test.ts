@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
 import { inspectForeign, migrate, openStore } from '../../../core/store/db';
 import { openWriter } from '../../../core/store/writer';
+import { OpenDatabase } from '../../../core/store/open-database';
+import { listRuns } from '../../../core/store/queries/run-data';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../../core/store/schema';
 import { listRunRows, topNames } from '../../../core/store/queries/slices';
 import { untyped } from '../../../core/trace/types';
@@ -109,6 +111,37 @@ describe('untrusted input', () => {
       expect(r.ok).toBe(false);
       if (!r.ok) expect(['CORRUPT', 'NOT_SQLITE']).toContain(r.error.code);
     }
+    expect(snapshot(tmp.dir)).toEqual(before);
+  });
+
+  test('the UI open: quick_check up to the size limit; above it the open succeeds and a query on a corrupt page fails cleanly', async () => {
+    tmp = tempDir();
+    const p = tmp.path('ui.sqlite');
+    await ourDb(p);
+    // Corrupt the leaf pages of the slice table only (SQLite's dbstat names them).
+    const probe = new Database(p, { readonly: true });
+    const pageSize = probe.pragma('page_size', { simple: true }) as number;
+    const pages = probe.prepare("SELECT pageno FROM dbstat WHERE name = 'slice_data' AND pagetype = 'leaf'").pluck().all() as number[];
+    probe.close();
+    expect(pages.length).toBeGreaterThan(2);
+    const fd = openSync(p, 'r+');
+    for (const n of pages) writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, (n - 1) * pageSize);
+    closeSync(fd);
+    const before = snapshot(tmp.dir);
+    const checked = new OpenDatabase();
+    const r1 = checked.open({ path: p });
+    expect(!r1.ok && r1.error.code).toBe('EINVAL');
+    if (!r1.ok) expect(r1.error.message).toMatch(/integrity check failed|malformed/);
+    const unchecked = new OpenDatabase(1024);
+    const r2 = unchecked.open({ path: p });
+    expect(r2.ok).toBe(true);
+    expect(listRuns(unchecked.handle!).length).toBe(1);
+    // Reading every table meets the corrupt page: an error, not a crash or wrong rows.
+    const tables = unchecked.handle!.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+    expect(() => {
+      for (const t of tables) unchecked.handle!.prepare(`SELECT * FROM "${t}"`).all();
+    }).toThrow(/malformed|corrupt/i);
+    unchecked.close();
     expect(snapshot(tmp.dir)).toEqual(before);
   });
 });
