@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { CostTable, SensitivityReport } from '../../electron/api';
-import { ARTIFACTS, ROOT, launchChromium, startWebHost, type WebHostProcess } from './harness';
+import { ARTIFACTS, ROOT, launchChromium, openHostPage, startWebHost, type WebHostProcess } from './harness';
 import { SMALL_SCENARIO } from '../unit/ui/scenarios';
 
 const run = promisify(execFile);
@@ -97,12 +97,7 @@ beforeAll(async () => {
   [cliOut.plain, cliOut.overridden, cliOut.kernel619, cliOut.preset] = outs;
   cliOut.sensitivity = await cli(['sensitivity', smallFile, '--json', '--rerun', '1', '--threads', '1']);
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(host.url);
+  page = await openHostPage(browser, host, { width: 1500, height: 1000 }, problems);
 });
 afterAll(async () => {
   await browser?.close();

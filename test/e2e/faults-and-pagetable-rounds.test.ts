@@ -20,7 +20,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, ROOT, launchChromium, startWebHost, type WebHostProcess } from './harness';
+import { ARTIFACTS, ROOT, launchChromium, openHostPage, openInCompare, startWebHost, type WebHostProcess } from './harness';
 
 const dir = mkdtempSync(join(tmpdir(), 'wb-faults-'));
 const DB = join(dir, 'iopf.sqlite');
@@ -48,13 +48,8 @@ beforeAll(async () => {
   sql = new Database(DB, { readonly: true });
   host = await startWebHost();
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
-  await page.goto(host.url);
-  await page.getByLabel('Database file').fill(DB);
-  await page.getByRole('button', { name: 'Open', exact: true }).click();
-  await page.getByTestId('runs-table').waitFor();
-  await page.getByRole('button', { name: 'Compare', exact: true }).click();
-  await page.waitForSelector('[data-testid=compare][data-state=ready]');
+  page = await openHostPage(browser, host, { width: 1500, height: 1000 });
+  await openInCompare(page, DB);
   await page.getByRole('button', { name: 'Faults', exact: true }).click();
 }, 300_000);
 afterAll(async () => {

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -63,4 +63,27 @@ export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
   mkdirSync(ARTIFACTS, { recursive: true });
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/**
+ * A new page of `browser` at the web host's URL; console errors/warnings and page errors are
+ * appended to `problems` (tests assert it stays empty).
+ */
+export async function openHostPage(browser: Browser, host: WebHostProcess, viewport: { width: number; height: number }, problems: string[] = []): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(host.url);
+  return page;
+}
+
+/** Open database `db` from the Runs view and show Compare until it is ready. */
+export async function openInCompare(page: Page, db: string): Promise<void> {
+  await page.getByLabel('Database file').fill(db);
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await page.getByTestId('runs-table').waitFor();
+  await page.getByRole('button', { name: 'Compare', exact: true }).click();
+  await page.waitForSelector('[data-testid=compare][data-state=ready]');
 }

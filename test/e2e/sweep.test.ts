@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { prepareOutDir, pointPath } from '../../core/sweep/point-files';
 import { runPoint } from '../../core/sweep/run-point';
 import { planFromText } from '../../core/sweep/sweep-file';
-import { ARTIFACTS, launchChromium, startWebHost, type WebHostProcess } from './harness';
+import { ARTIFACTS, launchChromium, openHostPage, startWebHost, type WebHostProcess } from './harness';
 
 const dir = mkdtempSync(join(tmpdir(), 'wb-e2e-sweep-'));
 const out = join(dir, 'sw');
@@ -57,12 +57,7 @@ beforeAll(async () => {
   }
   host = await startWebHost();
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(host.url);
+  page = await openHostPage(browser, host, { width: 1400, height: 900 }, problems);
 });
 afterAll(async () => {
   await browser?.close();
