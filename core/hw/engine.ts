@@ -135,6 +135,12 @@ export abstract class IommuHwModel {
   private readonly ctxCache = new Map<number, HwContext>();
   private readonly pasidCtxCache = new Map<number, Map<number, HwContext>>();
   private readonly ref: LeafRef = { page: 0, index: 0, level: 0, sizeLg2: 12, oa: 0, levelsWalked: 0 };
+  /** Outputs of walkAndFill (fields, not an object, to keep the DMA loop allocation-free). */
+  private walkFaultRet = 0;
+  private filledBase = 0;
+  private filledSizeLg2 = 12;
+  private filledOa = 0;
+  private filledProt = 0;
   private prgi = 0;
   /** Outstanding page requests by sid * 512 + group index. */
   private readonly pendingPrq = new Set<number>();
@@ -418,38 +424,55 @@ export abstract class IommuHwModel {
         // Cached entry cannot complete the write without a PTE update: walk again.
         c.iotlb_dirty_upgrade++;
       } else c.iotlb_miss++;
-      const ref = this.ref;
-      ref.levelsWalked = 0;
-      const ok = pt.lookupLeaf(a, ref);
-      // Memory reads: the levels the walk caches do not cover (a failed walk reads to the top).
-      const reads = ok ? this.walkReads(ctx.tag, a, pt.topLevel, ref.level) : pt.topLevel + 1;
-      c.pte_read += reads;
-      const walk = cost.accrueIdx(CI_IOTLB_MISS) + cost.accrueIdx(CI_TABLE_READ, reads);
-      this.missNsTotal += walk;
-      lat += walk;
-      if (!ok) {
-        this.lastDmaNs = lat;
-        return this.fault(FAULT_KIND.TRANSLATION, sid, pasid, a, write, ctx);
-      }
-      const r = pt.hwAccess(ref, write, ctx.setA, ctx.setD);
-      if (r === HW_PERM_FAULT) {
-        this.lastDmaNs = lat;
-        return this.fault(FAULT_KIND.PERMISSION, sid, pasid, a, write, ctx);
-      }
-      if (r === HW_UPDATED) {
-        c.pte_write_atomic++;
-        lat += cost.accrueIdx(CI_HW_AD);
-      }
-      const prot = pt.leafProt(ref) | (write ? IOMMU_WRITE : 0);
-      const dirtyKnown = write || ((prot & IOMMU_WRITE) !== 0 && (!ctx.setD || pt.leafDirty(ref)));
-      const cs = this.cacheSizeLg2(ref.sizeLg2);
-      const base = Math.floor(a / POW2[cs]!) * POW2[cs]!;
-      const leafBase = Math.floor(a / POW2[ref.sizeLg2]!) * POW2[ref.sizeLg2]!;
-      tlb.fill(ctx.tag, base, cs, ref.oa + (base - leafBase), prot, dirtyKnown);
-      a = base + POW2[cs]!;
+      const walked = this.walkAndFill(ctx, pt, sid, pasid, a, write, lat);
+      if (walked < 0) return this.walkFaultRet;
+      lat = walked;
+      a = this.filledBase + POW2[this.filledSizeLg2]!;
     }
     this.lastDmaNs = lat;
     return 0;
+  }
+
+  /**
+   * The walk after an IOTLB miss (or a write whose entry does not know D), shared by DMA and ATS
+   * translation requests: read the levels the walk caches miss, update A/D, fill the IOTLB.
+   * @param lat the access's latency so far, ns.
+   * @returns the latency after the walk (ns), or -1 on a fault (lastDmaNs set, walkFaultRet =
+   * fault()'s result). filledBase/SizeLg2/Oa/Prot describe the entry (prot without the write bit).
+   */
+  private walkAndFill(ctx: HwContext, pt: PtIommu, sid: number, pasid: number, a: number, write: boolean, lat: number): number {
+    const c = this.counters;
+    const cost = this.cost;
+    const ref = this.ref;
+    ref.levelsWalked = 0;
+    const ok = pt.lookupLeaf(a, ref);
+    // Memory reads: the levels the walk caches do not cover (a failed walk reads to the top).
+    const reads = ok ? this.walkReads(ctx.tag, a, pt.topLevel, ref.level) : pt.topLevel + 1;
+    c.pte_read += reads;
+    const walk = cost.accrueIdx(CI_IOTLB_MISS) + cost.accrueIdx(CI_TABLE_READ, reads);
+    this.missNsTotal += walk;
+    lat += walk;
+    const r = ok ? pt.hwAccess(ref, write, ctx.setA, ctx.setD) : HW_PERM_FAULT;
+    if (!ok || r === HW_PERM_FAULT) {
+      this.lastDmaNs = lat;
+      this.walkFaultRet = this.fault(ok ? FAULT_KIND.PERMISSION : FAULT_KIND.TRANSLATION, sid, pasid, a, write, ctx);
+      return -1;
+    }
+    if (r === HW_UPDATED) {
+      c.pte_write_atomic++;
+      lat += cost.accrueIdx(CI_HW_AD);
+    }
+    const prot = pt.leafProt(ref);
+    const cs = this.cacheSizeLg2(ref.sizeLg2);
+    const base = Math.floor(a / POW2[cs]!) * POW2[cs]!;
+    const leafBase = Math.floor(a / POW2[ref.sizeLg2]!) * POW2[ref.sizeLg2]!;
+    const oa = ref.oa + (base - leafBase);
+    this.iotlb.fill(ctx.tag, base, cs, oa, prot | (write ? IOMMU_WRITE : 0), write || ((prot & IOMMU_WRITE) !== 0 && (!ctx.setD || pt.leafDirty(ref))));
+    this.filledBase = base;
+    this.filledSizeLg2 = cs;
+    this.filledOa = oa;
+    this.filledProt = prot;
+    return lat;
   }
 
   /**
@@ -482,7 +505,6 @@ export abstract class IommuHwModel {
       c.atc_miss++;
       lat += cost.accrueIdx(CI_DMA_RTT); // the translation request's round trip
       const slot = tlb.lookup(ctx.tag, a);
-      const ref = this.ref;
       if (slot >= 0 && (tlb.perm[slot]! & need) !== 0 && (!write || tlb.dirtyKnown[slot] === 1)) {
         c.iotlb_hit++;
         lat += cost.accrueIdx(CI_IOTLB_HIT);
@@ -494,35 +516,14 @@ export abstract class IommuHwModel {
       }
       if (slot >= 0) c.iotlb_dirty_upgrade++;
       else c.iotlb_miss++;
-      ref.levelsWalked = 0;
-      const ok = pt.lookupLeaf(a, ref);
-      const reads = ok ? this.walkReads(ctx.tag, a, pt.topLevel, ref.level) : pt.topLevel + 1;
-      c.pte_read += reads;
-      const walk = cost.accrueIdx(CI_IOTLB_MISS) + cost.accrueIdx(CI_TABLE_READ, reads);
-      this.missNsTotal += walk;
-      lat += walk;
-      if (!ok) {
-        this.lastDmaNs = lat;
-        return this.fault(FAULT_KIND.TRANSLATION, sid, 0, a, write, ctx);
-      }
-      const r = pt.hwAccess(ref, write, ctx.setA, ctx.setD);
-      if (r === HW_PERM_FAULT) {
-        this.lastDmaNs = lat;
-        return this.fault(FAULT_KIND.PERMISSION, sid, 0, a, write, ctx);
-      }
-      if (r === HW_UPDATED) {
-        c.pte_write_atomic++;
-        lat += cost.accrueIdx(CI_HW_AD);
-      }
-      const prot = pt.leafProt(ref);
-      const cs = this.cacheSizeLg2(ref.sizeLg2);
-      const base = Math.floor(a / POW2[cs]!) * POW2[cs]!;
-      const leafBase = Math.floor(a / POW2[ref.sizeLg2]!) * POW2[ref.sizeLg2]!;
-      const oa = ref.oa + (base - leafBase);
-      tlb.fill(ctx.tag, base, cs, oa, prot | (write ? IOMMU_WRITE : 0), write || ((prot & IOMMU_WRITE) !== 0 && (!ctx.setD || pt.leafDirty(ref))));
+      const walked = this.walkAndFill(ctx, pt, sid, 0, a, write, lat);
+      if (walked < 0) return this.walkFaultRet;
+      lat = walked;
+      const prot = this.filledProt;
+      const cs = this.filledSizeLg2;
       // The ATC gets what was granted: write permission only when asked for (D now set).
-      atc.fill(0, base, cs, oa, write ? prot : prot & IOMMU_READ, write);
-      a = base + POW2[cs]!;
+      atc.fill(0, this.filledBase, cs, this.filledOa, write ? prot : prot & IOMMU_READ, write);
+      a = this.filledBase + POW2[cs]!;
     }
     this.lastDmaNs = lat;
     return 0;
